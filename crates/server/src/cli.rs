@@ -1,0 +1,325 @@
+//! The command line: `serve`, `demo`, and the operator commands. Errors are reported with
+//! `anyhow` context and a non-zero exit code; they never print secrets.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand};
+use lowkey_core::{now_millis, AuthError, Email};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::Config;
+use crate::provider::{self, AdminUser, Provider};
+use crate::startup::{self, Application};
+
+#[derive(Parser)]
+#[command(
+    name = "lowkey",
+    version,
+    about = "Lowkey: internal apps whose sign-in works against any provider, and whose pages are really protected."
+)]
+struct Cli {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, global = true, env = "LOWKEY_ADDR")]
+    addr: Option<SocketAddr>,
+    /// Data directory holding the embedded database [default: ./lowkey-data].
+    #[arg(long, global = true, env = "LOWKEY_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Optional YAML config file (see docs/configuration.md).
+    #[arg(long, global = true, env = "LOWKEY_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (production entry point).
+    Serve,
+    /// Run the server with the example app and a demo user, and print how to sign in.
+    Demo,
+    /// Manage the built-in provider's users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage the access-token signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a confirmed user. The password is read from stdin when it is not a terminal,
+    /// prompted for otherwise.
+    Add { email: String },
+    /// List users.
+    List,
+    /// Ban a user (ends their sessions).
+    Ban {
+        email: String,
+        /// How long, e.g. 24h; default: for good.
+        #[arg(long, default_value = "876000h")]
+        duration: String,
+    },
+    /// Lift a ban.
+    Unban { email: String },
+    /// Delete a user and their sessions.
+    Delete { email: String },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new signing key; the old one stays in the JWKS until its tokens expire.
+    Rotate,
+    /// Print a service_role token for the admin API (`/auth/v1/admin/*`).
+    ServiceToken {
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: i64,
+    },
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = EnvFilter::try_from_env("LOWKEY_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("LOWKEY_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::resolve(cli.addr, cli.data_dir, cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::Demo => demo(config).await,
+        Command::User(cmd) => user(config, cmd).await,
+        Command::Keys(cmd) => keys(config, cmd).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    tracing::info!(addr = %app.local_addr(), "lowkey listening");
+    app.run_until_stopped(startup::shutdown_signal()).await
+}
+
+/// The demo account `lowkey demo` creates (and resets on every run).
+pub const DEMO_EMAIL: &str = "demo@lowkey.dev";
+pub const DEMO_PASSWORD: &str = "lowkey-demo-password";
+
+async fn demo(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    let state = app.state().clone();
+    ensure_demo_user(&state.provider).await?;
+    let url = format!("http://{}", app.local_addr());
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Lowkey demo is running.")?;
+    writeln!(out, "  URL:      {url}/app/custom-auth")?;
+    writeln!(out, "  Email:    {DEMO_EMAIL}")?;
+    writeln!(out, "  Password: {DEMO_PASSWORD}")?;
+    writeln!(out, "  Provider: {url}/auth/v1 (Supabase Auth compatible)")?;
+    writeln!(out, "Press Ctrl-C to stop.")?;
+    out.flush()?;
+    drop(out);
+    app.run_until_stopped(startup::shutdown_signal()).await
+}
+
+async fn ensure_demo_user(provider: &Provider) -> anyhow::Result<()> {
+    let store = provider.store();
+    let req = || AdminUser {
+        password: Some(DEMO_PASSWORD.into()),
+        email_confirm: Some(true),
+        ban_duration: Some("none".into()),
+        ..Default::default()
+    };
+    match store.user_by_email(DEMO_EMAIL).await? {
+        Some(user) => {
+            provider.admin_update_user(user.id, req()).await?;
+        }
+        None => {
+            provider
+                .admin_create_user(AdminUser {
+                    email: Some(DEMO_EMAIL.into()),
+                    ..req()
+                })
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn operator_provider(config: &Config) -> anyhow::Result<Provider> {
+    let store = startup::open_store(config).await?;
+    Provider::new(
+        store,
+        config.provider.clone(),
+        startup::issuer(config, config.addr),
+    )
+    .await
+}
+
+fn read_password(email: &str) -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {email}: "))
+            .context("Failed to read the password")?;
+        let second = rpassword::prompt_password("Repeat the password: ")
+            .context("Failed to read the password")?;
+        if first != second {
+            bail!("the two passwords differ");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("Failed to read the password from stdin")?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+fn explain(e: AuthError) -> anyhow::Error {
+    match e {
+        AuthError::Internal(detail) => anyhow::anyhow!("unexpected failure: {detail}"),
+        other => anyhow::anyhow!("{other} ({})", other.code()),
+    }
+}
+
+async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
+    let provider = operator_provider(&config).await?;
+    let store = provider.store().clone();
+    let find = |email: String| {
+        let store = store.clone();
+        async move {
+            let parsed = Email::parse(&email).map_err(explain)?;
+            store
+                .user_by_email(parsed.as_str())
+                .await?
+                .with_context(|| format!("no user with email {email}"))
+        }
+    };
+    match cmd {
+        UserCommand::Add { email } => {
+            Email::parse(&email).map_err(explain)?;
+            let password = read_password(&email)?;
+            let user = provider
+                .admin_create_user(AdminUser {
+                    email: Some(email),
+                    password: Some(password),
+                    email_confirm: Some(true),
+                    ..Default::default()
+                })
+                .await
+                .map_err(explain)?;
+            println!("added {} ({})", user.email, user.id);
+        }
+        UserCommand::List => {
+            let (users, total) = store.list_users(0, i64::MAX).await?;
+            let now = now_millis();
+            println!(
+                "{:<36}  {:<32}  {:<9}  last sign-in",
+                "id", "email", "status"
+            );
+            for u in users {
+                let status = if u.is_banned(now) {
+                    "banned"
+                } else if u.email_confirmed_at.is_some() {
+                    "active"
+                } else {
+                    "unconfirmed"
+                };
+                let last = u
+                    .last_sign_in_at
+                    .map(lowkey_core::rfc3339)
+                    .unwrap_or_else(|| "never".into());
+                println!("{:<36}  {:<32}  {:<9}  {last}", u.id, u.email, status);
+            }
+            println!("{total} user(s)");
+        }
+        UserCommand::Ban { email, duration } => {
+            let u = find(email).await?;
+            provider
+                .admin_update_user(
+                    u.id,
+                    AdminUser {
+                        ban_duration: Some(duration),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(explain)?;
+            println!("banned {}; their sessions have ended", u.email);
+        }
+        UserCommand::Unban { email } => {
+            let u = find(email).await?;
+            provider
+                .admin_update_user(
+                    u.id,
+                    AdminUser {
+                        ban_duration: Some("none".into()),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(explain)?;
+            println!("unbanned {}", u.email);
+        }
+        UserCommand::Delete { email } => {
+            let u = find(email).await?;
+            store.delete_user(u.id).await?;
+            println!("deleted {}", u.email);
+        }
+    }
+    Ok(())
+}
+
+async fn keys(config: Config, cmd: KeysCommand) -> anyhow::Result<()> {
+    match cmd {
+        KeysCommand::Rotate => {
+            let store = startup::open_store(&config).await?;
+            let kid = provider::rotate_keys(store.as_ref(), &config.provider).await?;
+            println!(
+                "new signing key {kid}; the previous key stays in the JWKS for {} s",
+                config.provider.jwt_exp
+            );
+        }
+        KeysCommand::ServiceToken { ttl } => {
+            if ttl <= 0 {
+                bail!("--ttl must be positive");
+            }
+            let provider = operator_provider(&config).await?;
+            println!("{}", provider.service_token(ttl).map_err(explain)?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Configuration: typed structs whose fields say what a good value is.
+//!
+//! Precedence, highest first: command-line flags, `LOWKEY_*` environment variables, the
+//! optional YAML config file (`--config` / `LOWKEY_CONFIG`), the defaults below.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use lowkey_core::jwt::Alg;
+use lowkey_core::password::HashParams;
+use lowkey_core::user::Throttle;
+use serde::Deserialize;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the HTTP server listens. Default `127.0.0.1:8080`; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// The data directory holding `lowkey.db`. Default `./lowkey-data`.
+    pub data_dir: PathBuf,
+    /// The URL browsers and clients reach this server at, without a trailing slash; the
+    /// access tokens' issuer is this plus `/auth/v1`. Default: `http://<addr>`.
+    pub external_url: Option<String>,
+    pub provider: ProviderConfig,
+    pub queries: QueryConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// Access-token lifetime in seconds (GoTrue's default 3600).
+    pub jwt_exp: i64,
+    /// `ES256` (default) or `RS256`, for keys created from now on.
+    pub jwt_algorithm: String,
+    /// The `aud` claim of user tokens.
+    pub audience: String,
+    /// `POST /signup` is off unless this is false.
+    pub disable_signup: bool,
+    /// Sign-ups are confirmed at once (no e-mail delivery exists yet).
+    pub mailer_autoconfirm: bool,
+    /// Seconds during which a rotated refresh token may still be used (concurrent tabs).
+    pub refresh_reuse_interval: i64,
+    /// Argon2id cost; defaults are OWASP's minimums. Lower them only for tests.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    /// How many hashes run at once; default: the number of CPUs.
+    pub max_concurrent_hashes: Option<usize>,
+    /// Per-client-IP bucket on `/token`: burst, then `rate_limit_token_refill` per 5 minutes.
+    pub rate_limit_token_burst: u32,
+    pub rate_limit_token_refill: u32,
+    /// Use the left-most `X-Forwarded-For` address as the client IP (only behind a proxy
+    /// you trust, or clients choose their own bucket).
+    pub trust_forwarded_for: bool,
+    /// Failed passwords allowed before the per-account delay starts; the delay then doubles
+    /// from `throttle_base_ms` up to `throttle_max_ms`.
+    pub throttle_free_failures: u32,
+    pub throttle_base_ms: i64,
+    pub throttle_max_ms: i64,
+}
+
+impl Default for ProviderConfig {
+    fn default() -> Self {
+        let hash = HashParams::default();
+        let throttle = Throttle::default();
+        Self {
+            jwt_exp: 3600,
+            jwt_algorithm: "ES256".into(),
+            audience: "authenticated".into(),
+            disable_signup: true,
+            mailer_autoconfirm: true,
+            refresh_reuse_interval: 10,
+            argon2_memory_kib: hash.memory_kib,
+            argon2_iterations: hash.iterations,
+            argon2_parallelism: hash.parallelism,
+            max_concurrent_hashes: None,
+            rate_limit_token_burst: 30,
+            rate_limit_token_refill: 150,
+            trust_forwarded_for: false,
+            throttle_free_failures: throttle.free_failures,
+            throttle_base_ms: throttle.base_delay_ms,
+            throttle_max_ms: throttle.max_delay_ms,
+        }
+    }
+}
+
+impl ProviderConfig {
+    pub fn hash_params(&self) -> HashParams {
+        HashParams {
+            memory_kib: self.argon2_memory_kib,
+            iterations: self.argon2_iterations,
+            parallelism: self.argon2_parallelism,
+        }
+    }
+    pub fn throttle(&self) -> Throttle {
+        Throttle {
+            free_failures: self.throttle_free_failures,
+            base_delay_ms: self.throttle_base_ms,
+            max_delay_ms: self.throttle_max_ms,
+        }
+    }
+    pub fn alg(&self) -> anyhow::Result<Alg> {
+        Alg::parse(&self.jwt_algorithm).with_context(|| {
+            format!(
+                "jwt_algorithm must be ES256 or RS256, not {:?}",
+                self.jwt_algorithm
+            )
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueryConfig {
+    /// Largest upstream response body accepted, in bytes (default 5 MiB).
+    pub max_response_bytes: usize,
+    /// Allow queries to reach link-local and cloud metadata addresses (default: refused).
+    pub allow_link_local: bool,
+}
+
+impl Default for QueryConfig {
+    fn default() -> Self {
+        Self {
+            max_response_bytes: 5 * 1024 * 1024,
+            allow_link_local: false,
+        }
+    }
+}
+
+/// The config file's shape (every key optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    pub addr: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub external_url: Option<String>,
+    pub provider: ProviderConfig,
+    pub queries: QueryConfig,
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("Failed to read config file {}", path.display()))?;
+        serde_saphyr::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+}
+
+impl Config {
+    /// Merges flags/env (already merged by clap) over the file over the defaults.
+    pub fn resolve(
+        addr: Option<SocketAddr>,
+        data_dir: Option<PathBuf>,
+        file: Option<&Path>,
+    ) -> anyhow::Result<Self> {
+        let file = match file {
+            Some(p) => FileConfig::load(p)?,
+            None => FileConfig::default(),
+        };
+        let config = Config {
+            addr: addr
+                .or(file.addr)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir: data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("./lowkey-data")),
+            external_url: file
+                .external_url
+                .map(|u| u.trim_end_matches('/').to_string()),
+            provider: file.provider,
+            queries: file.queries,
+        };
+        config.provider.alg()?;
+        anyhow::ensure!(
+            config.provider.jwt_exp >= 30,
+            "provider.jwt_exp must be at least 30 seconds"
+        );
+        Ok(config)
+    }
+}

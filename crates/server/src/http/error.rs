@@ -1,0 +1,274 @@
+//! The one place that turns outcomes into status codes and error bodies.
+//!
+//! Two families: the provider's GoTrue-compatible errors under `/auth/v1` ([`AuthApiError`])
+//! and the platform's `{"error": {"code", "message"}}` under `/api/v1` ([`ApiError`]).
+//! 5xx details are logged and never returned.
+
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lowkey_core::AuthError;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+/// What GoTrue's error middleware needs to re-render an error in the 2024-01-01 shape.
+#[derive(Clone)]
+struct ErrorInfo {
+    code: &'static str,
+    message: String,
+    weak_reasons: Option<Vec<&'static str>>,
+}
+
+/// An error of the provider's API.
+#[derive(Debug)]
+pub enum AuthApiError {
+    Auth(AuthError),
+    BadJson(String),
+    TooLarge,
+    NotFound,
+    MethodNotAllowed,
+}
+
+impl From<AuthError> for AuthApiError {
+    fn from(e: AuthError) -> Self {
+        AuthApiError::Auth(e)
+    }
+}
+
+pub fn auth_status(e: &AuthError) -> StatusCode {
+    match e {
+        AuthError::Validation(_)
+        | AuthError::InvalidCredentials
+        | AuthError::EmailNotConfirmed
+        | AuthError::UserBanned
+        | AuthError::RefreshTokenNotFound
+        | AuthError::RefreshTokenAlreadyUsed => StatusCode::BAD_REQUEST,
+        AuthError::NoAuthorization => StatusCode::UNAUTHORIZED,
+        AuthError::BadJwt(_) | AuthError::NotAdmin | AuthError::SessionNotFound => {
+            StatusCode::FORBIDDEN
+        }
+        AuthError::UserNotFound => StatusCode::NOT_FOUND,
+        AuthError::UserAlreadyExists
+        | AuthError::EmailExists
+        | AuthError::SignupDisabled
+        | AuthError::WeakPassword { .. }
+        | AuthError::SamePassword => StatusCode::UNPROCESSABLE_ENTITY,
+        AuthError::AccountThrottled { .. } | AuthError::RateLimited { .. } => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for AuthApiError {
+    fn into_response(self) -> Response {
+        let (status, info, retry_after) = match self {
+            AuthApiError::Auth(e) => {
+                if let AuthError::Internal(detail) = &e {
+                    tracing::error!(%detail, "provider request failed");
+                }
+                let retry = match &e {
+                    AuthError::AccountThrottled { retry_after_secs }
+                    | AuthError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+                    _ => None,
+                };
+                let weak = match &e {
+                    AuthError::WeakPassword { reasons, .. } => Some(reasons.clone()),
+                    _ => None,
+                };
+                (
+                    auth_status(&e),
+                    ErrorInfo {
+                        code: e.code(),
+                        message: e.to_string(),
+                        weak_reasons: weak,
+                    },
+                    retry,
+                )
+            }
+            AuthApiError::BadJson(msg) => (
+                StatusCode::BAD_REQUEST,
+                ErrorInfo {
+                    code: "bad_json",
+                    message: format!("Could not parse request body as JSON: {msg}"),
+                    weak_reasons: None,
+                },
+                None,
+            ),
+            AuthApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorInfo {
+                    code: "request_entity_too_large",
+                    message: "Request body too large (at most 1 MiB)".into(),
+                    weak_reasons: None,
+                },
+                None,
+            ),
+            AuthApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                ErrorInfo {
+                    code: "not_found",
+                    message: "Not found".into(),
+                    weak_reasons: None,
+                },
+                None,
+            ),
+            AuthApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorInfo {
+                    code: "method_not_allowed",
+                    message: "Method not allowed".into(),
+                    weak_reasons: None,
+                },
+                None,
+            ),
+        };
+        let mut body =
+            json!({ "code": status.as_u16(), "error_code": info.code, "msg": info.message });
+        if let Some(reasons) = &info.weak_reasons {
+            body["weak_password"] = json!({ "reasons": reasons });
+        }
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response.extensions_mut().insert(info);
+        response
+    }
+}
+
+pub const API_VERSION_HEADER: &str = "x-supabase-api-version";
+const API_VERSION_2024: &str = "2024-01-01";
+
+/// GoTrue's error shapes: requests carrying `X-Supabase-Api-Version: 2024-01-01` get
+/// `{code: "<error_code>", message}` and the header echoed; others the legacy shape.
+pub async fn api_version_layer(request: Request, next: Next) -> Response {
+    let wants_2024 = request
+        .headers()
+        .get(API_VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() == API_VERSION_2024);
+    let mut response = next.run(request).await;
+    if !wants_2024 {
+        return response;
+    }
+    response.headers_mut().insert(
+        API_VERSION_HEADER,
+        HeaderValue::from_static(API_VERSION_2024),
+    );
+    let Some(info) = response.extensions().get::<ErrorInfo>().cloned() else {
+        return response;
+    };
+    let mut body = json!({ "code": info.code, "message": info.message });
+    if let Some(reasons) = &info.weak_reasons {
+        body["weak_password"] = json!({ "reasons": reasons });
+    }
+    let mut rewritten = (response.status(), Json(body)).into_response();
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
+            rewritten.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rewritten
+}
+
+/// A JSON body with GoTrue's errors: `bad_json` (400) and `request_entity_too_large` (413).
+/// An empty body reads as `{}`; unknown fields are ignored, as GoTrue does.
+pub struct GoJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for GoJson<T> {
+    type Rejection = AuthApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes =
+            axum::body::Bytes::from_request(req, state)
+                .await
+                .map_err(|e: BytesRejection| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        AuthApiError::TooLarge
+                    } else {
+                        AuthApiError::BadJson(e.body_text())
+                    }
+                })?;
+        let bytes: &[u8] = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(bytes)
+            .map(GoJson)
+            .map_err(|e| AuthApiError::BadJson(e.to_string()))
+    }
+}
+
+/// An error of the platform API (`/api/v1`).
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "platform request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "unexpected_failure",
+            "Unexpected failure",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({ "error": { "code": self.code, "message": self.message } })),
+        )
+            .into_response()
+    }
+}
+
+/// The platform API's JSON body extractor: 400 `bad_json`, 413 `request_entity_too_large`.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes =
+            axum::body::Bytes::from_request(req, state)
+                .await
+                .map_err(|e: BytesRejection| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        ApiError::new(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "request_entity_too_large",
+                            "Request body too large (at most 1 MiB)",
+                        )
+                    } else {
+                        ApiError::new(StatusCode::BAD_REQUEST, "bad_json", e.body_text())
+                    }
+                })?;
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_json",
+                format!("Could not parse request body as JSON: {e}"),
+            )
+        })
+    }
+}

@@ -1,0 +1,28 @@
+//! The HTTP layer: each resource module owns its router; this one merges them.
+
+pub mod auth;
+pub mod error;
+pub mod web;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::trace::TraceLayer;
+
+use crate::state::AppState;
+
+/// Request bodies above this are refused with 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .nest("/auth/v1", auth::router())
+        .merge(web::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Logs method, path and status; never headers or bodies (they carry tokens).
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
+        .with_state(state)
+}

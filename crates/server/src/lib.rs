@@ -1,0 +1,12 @@
+//! The `lowkey` server: HTTP (axum), configuration, start-up and the operator CLI.
+//!
+//! `main.rs` only calls [`cli::run`]. The integration tests drive [`startup::Application`]
+//! on port 0 with a fresh data directory, exactly as `lowkey serve` runs it.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod provider;
+pub mod ratelimit;
+pub mod startup;
+pub mod state;

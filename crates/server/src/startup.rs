@@ -1,0 +1,113 @@
+//! Build the application (store, provider, router), bind the port, run until stopped.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use lowkey_store::{SqliteStore, Store};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::provider::Provider;
+use crate::ratelimit::RateLimiter;
+use crate::state::AppState;
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+/// Opens the store in the configured data directory (applying migrations).
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let store = SqliteStore::open(&config.data_dir).await.with_context(|| {
+        format!(
+            "Failed to open the database in {}",
+            config.data_dir.display()
+        )
+    })?;
+    Ok(Arc::new(store))
+}
+
+/// The issuer of access tokens: the external URL plus `/auth/v1`.
+pub fn issuer(config: &Config, local_addr: SocketAddr) -> String {
+    let base = config
+        .external_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local_addr}"));
+    format!("{base}/auth/v1")
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = open_store(&config).await?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("Failed to listen on {}", config.addr))?;
+        let local_addr = listener.local_addr()?;
+        let provider = Provider::new(
+            store.clone(),
+            config.provider.clone(),
+            issuer(&config, local_addr),
+        )
+        .await?;
+        let limiter = RateLimiter::new(
+            config.provider.rate_limit_token_burst,
+            config.provider.rate_limit_token_refill,
+        );
+        let state = AppState {
+            config: Arc::new(config),
+            store,
+            provider: Arc::new(provider),
+            limiter: Arc::new(limiter),
+            local_addr,
+        };
+        Ok(Self { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.state.local_addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = crate::http::router(self.state.clone());
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server error")
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
