@@ -1,0 +1,4 @@
+import { mountViewer } from './viewer/index.tsx';
+
+const root = document.getElementById('root');
+if (root) mountViewer(root);

@@ -1,0 +1,34 @@
+/**
+ * What the runtime needs from its environment. The viewer passes the browser's
+ * implementations (localStorage, fetch, the History API); tests pass in-memory fakes. This is
+ * the only way browser capabilities reach the runtime, which is type-checked without the DOM.
+ */
+
+import type { StorageLike } from './store.ts';
+import type { Transport } from './query.ts';
+
+/** The parts of the current location the runtime reads (window.location in a browser). */
+export interface LocationSnapshot {
+  readonly href: string;
+  readonly protocol: string;
+  readonly host: string;
+  readonly hostname: string;
+  readonly port: string;
+  readonly pathname: string;
+  readonly search: string;
+  readonly hash: string;
+}
+
+export type NavigationTarget = 'SAME_WINDOW' | 'NEW_WINDOW';
+
+export interface Host {
+  readonly storage: StorageLike | null;
+  readonly transport: Transport;
+  location(): LocationSnapshot;
+  /** Changes the URL of this app's tab without loading a document (history.pushState). */
+  pushUrl(pathAndQuery: string): void;
+  /** Opens a page of this app in a new tab. */
+  openAppUrl(pathAndQuery: string): void;
+  /** Leaves for an external URL, in this tab or a new one. */
+  openExternal(url: string, target: NavigationTarget): void;
+}

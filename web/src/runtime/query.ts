@@ -1,0 +1,196 @@
+/**
+ * Queries as the browser sees them: `<query>.run(params)`, `data`, `isLoading`,
+ * `responseMeta` and `error`.
+ *
+ * The browser never holds a query's definition, only the list of its bindings. `run` evaluates
+ * each binding (with `this.params` = the run's params), posts the values by binding text, and
+ * the server executes the stored query (docs/api.md). A non-2xx upstream status or an error of
+ * lowkey itself rejects the promise with an Error carrying the provider's own message, so
+ * `showAlert(error.message)` shows e.g. "Invalid login credentials".
+ */
+
+import { computed, signal, untracked, type ReadonlySignal } from './graph.ts';
+import { toError } from './evaluate.ts';
+import { jsonProblem } from './store.ts';
+
+export interface QueryDef {
+  readonly name: string;
+  /** The trimmed text of each `{{ }}` of the query, in order of first appearance. */
+  readonly bindings: readonly string[];
+}
+
+/** What the transport got back from `POST /api/v1/apps/{slug}/queries/{name}/run`. */
+export interface TransportResponse {
+  /** HTTP status of lowkey's own response (200 whenever the query executed). */
+  readonly httpStatus: number;
+  /** The parsed JSON body, or the text when it was not JSON. */
+  readonly body: unknown;
+}
+
+export interface Transport {
+  /** Rejects only when the server could not be reached. */
+  runQuery(appSlug: string, query: string, params: Record<string, unknown>): Promise<TransportResponse>;
+}
+
+export interface ResponseMeta {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly isExecutionSuccess: boolean;
+}
+
+/** The rejection of a failed `run`: the message is the provider's (or lowkey's) own. */
+export class QueryError extends Error {
+  override name = 'QueryError';
+  constructor(
+    message: string,
+    readonly statusCode: number,
+    readonly body: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Evaluates one binding's code with the given `this`; throws what the code throws. */
+export type BindingEvaluator = (code: string, thisArg: unknown) => unknown;
+
+export class QueryModel {
+  private readonly dataSignal = signal<unknown>(undefined);
+  private readonly metaSignal = signal<ResponseMeta | undefined>(undefined);
+  private readonly errorSignal = signal<string | undefined>(undefined);
+  private readonly runningSignal = signal(0);
+  /** Only the latest run writes data/responseMeta/error, so a slow older answer cannot win. */
+  private latestRun = 0;
+
+  constructor(
+    readonly def: QueryDef,
+    private readonly appSlug: string,
+    private readonly evaluate: BindingEvaluator,
+    private readonly transport: Transport,
+  ) {}
+
+  get data(): ReadonlySignal<unknown> {
+    return this.dataSignal;
+  }
+  get responseMeta(): ReadonlySignal<ResponseMeta | undefined> {
+    return this.metaSignal;
+  }
+  /** The message of the last run's failure; undefined after a success. */
+  get error(): ReadonlySignal<string | undefined> {
+    return this.errorSignal;
+  }
+  /** True while at least one run is in flight. */
+  readonly isLoading: ReadonlySignal<boolean> = computed(() => this.runningSignal.value > 0);
+
+  /** The values of the query's bindings for one run, keyed by binding text. */
+  evaluateParams(params: Record<string, unknown>): Record<string, unknown> {
+    const self = { params };
+    const out: Record<string, unknown> = {};
+    // Untracked: a run started from inside a binding must not make that binding depend on
+    // everything the query reads.
+    untracked(() => {
+      for (const code of this.def.bindings) {
+        let value: unknown;
+        try {
+          value = this.evaluate(code, self);
+        } catch (e) {
+          throw new Error(`${this.def.name}: {{ ${code} }} failed: ${toError(e).message}`);
+        }
+        const problem = jsonProblem(value);
+        if (problem) throw new Error(`${this.def.name}: {{ ${code} }}: ${problem}`);
+        // JSON has no undefined: an unset value is sent as null.
+        out[code] = value === undefined ? null : value;
+      }
+    });
+    return out;
+  }
+
+  async run(params?: unknown): Promise<unknown> {
+    const runParams =
+      params !== null && typeof params === 'object' ? (params as Record<string, unknown>) : {};
+    const id = ++this.latestRun;
+    this.runningSignal.value++;
+    try {
+      let response: TransportResponse;
+      try {
+        const values = this.evaluateParams(runParams);
+        response = await this.transport.runQuery(this.appSlug, this.def.name, values);
+      } catch (e) {
+        const error = new QueryError(toError(e).message, 0, undefined);
+        if (id === this.latestRun) {
+          this.metaSignal.value = { statusCode: 0, headers: {}, isExecutionSuccess: false };
+          this.errorSignal.value = error.message;
+        }
+        throw error;
+      }
+      const outcome = interpret(response);
+      if (id === this.latestRun) {
+        this.metaSignal.value = outcome.meta;
+        if (outcome.meta.isExecutionSuccess) {
+          this.dataSignal.value = outcome.body;
+          this.errorSignal.value = undefined;
+        } else {
+          this.errorSignal.value = outcome.message;
+        }
+      }
+      if (!outcome.meta.isExecutionSuccess) {
+        throw new QueryError(outcome.message, outcome.meta.statusCode, outcome.body);
+      }
+      return outcome.body;
+    } finally {
+      this.runningSignal.value--;
+    }
+  }
+}
+
+interface Outcome {
+  meta: ResponseMeta;
+  body: unknown;
+  message: string;
+}
+
+function interpret(response: TransportResponse): Outcome {
+  const b = response.body;
+  if (response.httpStatus === 200 && isRecord(b) && typeof b.status === 'number' && 'body' in b) {
+    const status = b.status;
+    const success = status >= 200 && status < 300;
+    return {
+      meta: { statusCode: status, headers: stringRecord(b.headers), isExecutionSuccess: success },
+      body: b.body,
+      message: success ? '' : errorMessage(b.body, status),
+    };
+  }
+  // Lowkey itself refused (unknown query, missing param, upstream unreachable, …).
+  const status = response.httpStatus === 200 ? 502 : response.httpStatus;
+  return {
+    meta: { statusCode: status, headers: {}, isExecutionSuccess: false },
+    body: b,
+    message: errorMessage(b, status),
+  };
+}
+
+/**
+ * The message an error body carries, in the shapes providers use: GoTrue's `msg` (and its
+ * newer `message`), OAuth's `error_description`, lowkey's and many APIs' `error.message`.
+ */
+export function errorMessage(body: unknown, status: number): string {
+  if (isRecord(body)) {
+    for (const key of ['msg', 'message', 'error_description'] as const) {
+      const v = body[key];
+      if (typeof v === 'string' && v !== '') return v;
+    }
+    const err = body.error;
+    if (isRecord(err) && typeof err.message === 'string' && err.message !== '') return err.message;
+    if (typeof err === 'string' && err !== '') return err;
+  }
+  return `Request failed with status ${status}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function stringRecord(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isRecord(v)) for (const [k, x] of Object.entries(v)) out[k] = typeof x === 'string' ? x : String(x);
+  return out;
+}

@@ -1,0 +1,369 @@
+/**
+ * The app runtime: one per loaded app. It owns the reactive graph's roots (store, URL, the
+ * current page's widgets, queries, JS objects), the named scope bindings evaluate in, the
+ * global functions with Appsmith's names, and page changes with their run-on-load chains.
+ *
+ * **Architecture Invariant:** no DOM. Widgets are built by a factory the viewer passes in,
+ * and the browser is reached only through `Host`.
+ *
+ * Page entry: the page's widget models are created (so on-load code can read them), then its
+ * `onLoad` steps run in the declared order, each awaited before the next. The page becomes
+ * `ready` (and renders) only after the last step, so a guard that sends the user elsewhere never
+ * lets the guarded page flash. Every entry has a generation number: once a step navigates
+ * away, the older entry's remaining steps do not run.
+ */
+
+import { walkWidgets, type AppDef, type PageDef, type WidgetDef } from './app.ts';
+import { bindingCodes, parseTemplate } from './binding.ts';
+import { displayString, Evaluator, toError, type ScopeEntry } from './evaluate.ts';
+import { batch, bindValue, noteRead, signal, type BoundValue, type ReadonlySignal, type Signal } from './graph.ts';
+import type { Host, NavigationTarget } from './host.ts';
+import { createJsObjectFacade, loadJsObject } from './jsobject.ts';
+import { QueryModel } from './query.ts';
+import { AppStore } from './store.ts';
+import { appUrl, externalUrl, pagePath, parseAppPath, queryString, withQuery, type AppUrl } from './url.ts';
+
+/** A widget instance in the graph, as bindings and the runtime see it. */
+export interface WidgetModel {
+  readonly name: string;
+  readonly type: string;
+  readonly def: WidgetDef;
+  readonly children: readonly WidgetModel[];
+  /** A property as bindings read it (`inp_username.text`); undefined when unknown or failing. */
+  read(key: string): unknown;
+  /** Back to the defaults: user input undone (children are reset by the runtime). */
+  reset(): void;
+}
+
+export interface PageWidgets {
+  readonly roots: readonly WidgetModel[];
+  readonly byName: ReadonlyMap<string, WidgetModel>;
+}
+
+/** Builds the widget models of a page; supplied by the layer that knows the widget types. */
+export type WidgetFactory = (page: PageDef, runtime: AppRuntime) => PageWidgets;
+
+export type PageView =
+  | { readonly status: 'starting' }
+  | { readonly status: 'loading'; readonly page: PageDef }
+  | { readonly status: 'ready'; readonly page: PageDef; readonly widgets: PageWidgets }
+  | { readonly status: 'not_found'; readonly pageSlug: string };
+
+export type AlertType = 'info' | 'success' | 'warning' | 'error';
+const ALERT_TYPES: readonly AlertType[] = ['info', 'success', 'warning', 'error'];
+
+export interface Toast {
+  readonly id: number;
+  readonly message: string;
+  readonly type: AlertType;
+}
+
+/** The global functions bindings and JS objects call by name. */
+export const GLOBAL_NAMES = [
+  'storeValue',
+  'removeValue',
+  'clearStore',
+  'navigateTo',
+  'showAlert',
+  'resetWidget',
+] as const;
+
+export const INVALID_TARGET = 'Enter a valid URL or page name';
+
+export class AppRuntime {
+  readonly store: AppStore;
+  readonly evaluator: Evaluator;
+  readonly queries = new Map<string, QueryModel>();
+  readonly jsObjects = new Map<string, Record<string, unknown>>();
+
+  private readonly viewSignal = signal<PageView>({ status: 'starting' });
+  private readonly widgetsSignal = signal<ReadonlyMap<string, WidgetModel>>(new Map());
+  private readonly urlSignal: Signal<AppUrl>;
+  private readonly toastsSignal = signal<readonly Toast[]>([]);
+  private nextToastId = 1;
+  private generation = 0;
+  /** Problems found while loading JS objects, shown as alerts when the app starts. */
+  readonly loadProblems: string[] = [];
+
+  constructor(
+    readonly app: AppDef,
+    private readonly host: Host,
+    private readonly widgetFactory: WidgetFactory,
+  ) {
+    this.store = new AppStore(app.slug, host.storage);
+    this.urlSignal = signal(appUrl(host.location()));
+    const scope: ScopeEntry[] = [
+      { name: 'appsmith', value: this.appsmithFacade() },
+      ...this.globalFunctions(),
+    ];
+    const widgetNames = new Set<string>();
+    for (const page of app.pages) for (const w of walkWidgets(page.widgets)) widgetNames.add(w.name);
+    for (const name of widgetNames) scope.push({ name, value: this.widgetFacade(name) });
+    for (const q of app.queries) {
+      const model = new QueryModel(q, app.slug, (code, self) => this.evaluator.evaluate(code, self), host.transport);
+      this.queries.set(q.name, model);
+      scope.push({ name: q.name, value: queryFacade(model) });
+    }
+    for (const o of app.jsObjects) {
+      const facade = createJsObjectFacade();
+      this.jsObjects.set(o.name, facade);
+      scope.push({ name: o.name, value: facade });
+    }
+    this.evaluator = new Evaluator(scope);
+    for (const o of app.jsObjects) {
+      try {
+        loadJsObject(o.name, o.source, this.evaluator, this.jsObjects.get(o.name) ?? {});
+      } catch (e) {
+        this.loadProblems.push(toError(e).message);
+      }
+    }
+  }
+
+  // ---- what the viewer renders -------------------------------------------------------------
+
+  get view(): ReadonlySignal<PageView> {
+    return this.viewSignal;
+  }
+  get toasts(): ReadonlySignal<readonly Toast[]> {
+    return this.toastsSignal;
+  }
+  get url(): ReadonlySignal<AppUrl> {
+    return this.urlSignal;
+  }
+
+  /** Pages listed in the navigation: the visible ones, or only the current one if it is hidden. */
+  navPages(current: PageDef | undefined): PageDef[] {
+    if (current?.hidden) return [current];
+    return this.app.pages.filter((p) => !p.hidden);
+  }
+
+  pageHref(page: PageDef): string {
+    return pagePath(this.app.slug, page.slug);
+  }
+
+  /** Makes a graph node for a widget property (see graph.ts). */
+  bind(raw: unknown): ReadonlySignal<BoundValue> {
+    return bindValue(raw, this.evaluator);
+  }
+
+  dismissToast(id: number): void {
+    this.toastsSignal.value = this.toastsSignal.peek().filter((t) => t.id !== id);
+  }
+
+  // ---- page changes ------------------------------------------------------------------------
+
+  /** Opens the page the current URL names (at start, and on back/forward). */
+  async start(): Promise<void> {
+    for (const p of this.loadProblems.splice(0)) this.alert(p, 'error');
+    await this.followLocation();
+  }
+
+  async followLocation(): Promise<void> {
+    const loc = this.host.location();
+    const parsed = parseAppPath(loc.pathname);
+    const pageSlug = parsed?.pageSlug;
+    const page =
+      pageSlug === undefined
+        ? this.app.pages.find((p) => p.name === this.app.homePage)
+        : this.app.pages.find((p) => p.slug === pageSlug);
+    if (!page) {
+      this.generation++;
+      batch(() => {
+        this.urlSignal.value = appUrl(loc);
+        this.widgetsSignal.value = new Map();
+        this.viewSignal.value = { status: 'not_found', pageSlug: pageSlug ?? '' };
+      });
+      return;
+    }
+    await this.enterPage(page);
+  }
+
+  /** Opens a page of this app in this tab (the page navigation's links). */
+  goToPage(page: PageDef): void {
+    this.host.pushUrl(pagePath(this.app.slug, page.slug));
+    void this.enterPage(page);
+  }
+
+  /** Builds the page's widgets, runs its on-load chain, then shows it (unless it was left). */
+  async enterPage(page: PageDef): Promise<void> {
+    const gen = ++this.generation;
+    const widgets = this.widgetFactory(page, this);
+    batch(() => {
+      this.urlSignal.value = appUrl(this.host.location());
+      this.widgetsSignal.value = widgets.byName;
+      this.viewSignal.value = { status: 'loading', page };
+    });
+    for (const step of page.onLoad) {
+      if (gen !== this.generation) return;
+      try {
+        await this.runOnLoadStep(step);
+      } catch (e) {
+        if (gen === this.generation) this.alert(`${step} failed on page load: ${toError(e).message}`, 'error');
+      }
+    }
+    if (gen !== this.generation) return;
+    this.viewSignal.value = { status: 'ready', page, widgets };
+  }
+
+  private async runOnLoadStep(step: string): Promise<void> {
+    const dot = step.indexOf('.');
+    if (dot > 0) {
+      const objName = step.slice(0, dot);
+      const fnName = step.slice(dot + 1);
+      const obj = this.jsObjects.get(objName);
+      const fn = obj?.[fnName];
+      if (typeof fn !== 'function') throw new Error(`${objName} has no function ${fnName}`);
+      await (fn as (this: unknown) => unknown).call(obj);
+      return;
+    }
+    const query = this.queries.get(step);
+    if (!query) throw new Error(`there is no query named ${step}`);
+    await query.run();
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  /**
+   * Runs an event property (`onClick: "{{Auth.signin()}}"`): each binding's code in order,
+   * each awaited. A failure is shown as an error alert; the promise itself always resolves (to
+   * whether the code succeeded), so a button's spinner stops whatever happened.
+   */
+  async runEvent(code: unknown): Promise<boolean> {
+    if (typeof code !== 'string' || code.trim() === '') return true;
+    const { template, diagnostics } = parseTemplate(code);
+    try {
+      if (diagnostics[0]) throw new SyntaxError(diagnostics[0].message);
+      const codes = bindingCodes(template);
+      if (codes.length === 0) throw new Error(`An event must hold code in {{ }}: "${code}"`);
+      for (const c of codes) await this.evaluator.runHandler(c);
+      return true;
+    } catch (e) {
+      this.alert(toError(e).message, 'error');
+      return false;
+    }
+  }
+
+  // ---- globals -----------------------------------------------------------------------------
+
+  private alert(message: unknown, type: unknown = 'info'): void {
+    const t = ALERT_TYPES.includes(type as AlertType) ? (type as AlertType) : 'info';
+    const toast: Toast = { id: this.nextToastId++, message: displayString(message), type: t };
+    this.toastsSignal.value = [...this.toastsSignal.peek(), toast];
+  }
+
+  private async navigateTo(target: unknown, params: unknown = {}, mode: unknown = 'SAME_WINDOW'): Promise<void> {
+    if (mode !== 'SAME_WINDOW' && mode !== 'NEW_WINDOW') {
+      throw new Error(`navigateTo: the target must be 'SAME_WINDOW' or 'NEW_WINDOW', not ${displayString(mode)}`);
+    }
+    if (typeof target !== 'string') throw new Error(INVALID_TARGET);
+    const qs = queryString(params);
+    const page = this.app.pages.find((p) => p.name === target);
+    if (page) {
+      const path = pagePath(this.app.slug, page.slug) + qs;
+      if (mode === 'NEW_WINDOW') {
+        this.host.openAppUrl(path);
+        return;
+      }
+      this.host.pushUrl(path);
+      // Not awaited: the caller goes on (and usually ends) while the next page loads.
+      void this.enterPage(page);
+      return;
+    }
+    const url = externalUrl(target);
+    if (url === null) throw new Error(INVALID_TARGET);
+    this.host.openExternal(withQuery(url, qs), mode as NavigationTarget);
+  }
+
+  private resetWidget(name: unknown, resetChildren: unknown = true): void {
+    const widget = typeof name === 'string' ? this.widgetsSignal.peek().get(name) : undefined;
+    if (!widget) throw new Error(`resetWidget: there is no widget named ${displayString(name)} on this page`);
+    const reset = (w: WidgetModel): void => {
+      w.reset();
+      if (resetChildren !== false) for (const c of w.children) reset(c);
+    };
+    batch(() => reset(widget));
+  }
+
+  private globalFunctions(): ScopeEntry[] {
+    const fns: Record<(typeof GLOBAL_NAMES)[number], (...args: never[]) => Promise<void>> = {
+      storeValue: (key: string, value: unknown, persist?: boolean) => {
+        // Synchronous on purpose: code after the call sees the value, and a refused value
+        // throws right where it was stored.
+        this.store.set(key, value, persist !== false);
+        return Promise.resolve();
+      },
+      removeValue: (key: string) => {
+        this.store.remove(key);
+        return Promise.resolve();
+      },
+      clearStore: () => {
+        this.store.clear();
+        return Promise.resolve();
+      },
+      navigateTo: (target: unknown, params?: unknown, mode?: unknown) => this.navigateTo(target, params, mode),
+      showAlert: (message: unknown, type?: unknown) => {
+        this.alert(message, type);
+        return Promise.resolve();
+      },
+      resetWidget: (name: unknown, resetChildren?: unknown) => {
+        this.resetWidget(name, resetChildren);
+        return Promise.resolve();
+      },
+    };
+    return GLOBAL_NAMES.map((name) => ({ name, value: fns[name] }));
+  }
+
+  private appsmithFacade(): object {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const rt = this;
+    return Object.freeze({
+      get store() {
+        return rt.store.values.value;
+      },
+      get URL() {
+        return rt.urlSignal.value;
+      },
+      mode: 'VIEW',
+      // The app's own signed-in user comes with the server's session feature (a later issue).
+      user: undefined,
+    });
+  }
+
+  /**
+   * A widget as bindings reach it by name: reads go to the widget of that name on the current
+   * page (undefined elsewhere). Writes are refused: widget state changes through user input
+   * and `resetWidget`.
+   */
+  private widgetFacade(name: string): object {
+    return new Proxy(Object.create(null) as object, {
+      get: (_t, key) => {
+        if (typeof key !== 'string') return undefined;
+        return this.widgetsSignal.value.get(name)?.read(key);
+      },
+      set: () => false,
+    });
+  }
+}
+
+function queryFacade(model: QueryModel): object {
+  const key = `query:${model.def.name}`;
+  return Object.freeze({
+    run: (params?: unknown) => model.run(params),
+    get data() {
+      noteRead(key);
+      return model.data.value;
+    },
+    get isLoading() {
+      noteRead(key);
+      return model.isLoading.value;
+    },
+    get responseMeta() {
+      noteRead(key);
+      return model.responseMeta.value;
+    },
+    get error() {
+      noteRead(key);
+      return model.error.value;
+    },
+  });
+}

@@ -1,0 +1,209 @@
+/**
+ * The viewer's screens: loading the app, the error screens (unknown app, network error,
+ * invalid definition, unknown page), and the app itself (page navigation, the page with its
+ * loading state, toasts).
+ */
+
+import { useEffect, useState } from 'preact/hooks';
+import { AppRuntime, parseAppDef, parseAppPath, storageKey, type PageDef, type Toast } from '../runtime/index.ts';
+import { createPageWidgets, Grid } from '../widgets/index.ts';
+import { fetchApp } from './api.ts';
+import { browserHost } from './browserHost.ts';
+
+type Boot =
+  | { state: 'loading' }
+  | { state: 'error'; title: string; detail: string; retry: boolean }
+  | { state: 'ready'; runtime: AppRuntime };
+
+export function Viewer() {
+  const [boot, setBoot] = useState<Boot>({ state: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    let cancelled = false;
+    setBoot({ state: 'loading' });
+    void load().then((b) => {
+      if (!cancelled) setBoot(b);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [attempt]);
+
+  if (boot.state === 'loading') return <Loading label="Loading app…" />;
+  if (boot.state === 'error') {
+    return <ErrorScreen title={boot.title} detail={boot.detail} onRetry={boot.retry ? () => setAttempt((n) => n + 1) : undefined} />;
+  }
+  return <AppView runtime={boot.runtime} />;
+}
+
+async function load(): Promise<Boot> {
+  const where = parseAppPath(window.location.pathname);
+  if (!where) {
+    return { state: 'error', title: 'Not an app address', detail: 'App addresses look like /app/<app>/<page>.', retry: false };
+  }
+  const result = await fetchApp(where.appSlug);
+  switch (result.kind) {
+    case 'not_found':
+      return {
+        state: 'error',
+        title: 'App not found',
+        detail: `There is no published app "${where.appSlug}" on this server.`,
+        retry: false,
+      };
+    case 'network_error':
+      return {
+        state: 'error',
+        title: 'Could not reach the server',
+        detail: 'Check your connection and try again.',
+        retry: true,
+      };
+    case 'http_error':
+      return {
+        state: 'error',
+        title: 'The app could not be loaded',
+        detail: `The server answered ${result.status}: ${result.message}`,
+        retry: true,
+      };
+    case 'ok':
+      break;
+  }
+  const parsed = parseAppDef(result.json);
+  if (!parsed.ok) {
+    return { state: 'error', title: 'The app definition is invalid', detail: parsed.problems.slice(0, 5).join('; '), retry: false };
+  }
+  try {
+    const runtime = new AppRuntime(parsed.app, browserHost(), createPageWidgets);
+    return { state: 'ready', runtime };
+  } catch (e) {
+    return { state: 'error', title: 'The app could not start', detail: e instanceof Error ? e.message : String(e), retry: false };
+  }
+}
+
+function AppView({ runtime }: { runtime: AppRuntime }) {
+  useEffect(() => {
+    const onPop = (): void => void runtime.followLocation();
+    const onStorage = (e: StorageEvent): void => {
+      if (e.key === null || e.key === storageKey(runtime.app.slug)) runtime.store.reload();
+    };
+    window.addEventListener('popstate', onPop);
+    window.addEventListener('storage', onStorage);
+    void runtime.start();
+    return () => {
+      window.removeEventListener('popstate', onPop);
+      window.removeEventListener('storage', onStorage);
+    };
+  }, [runtime]);
+
+  const view = runtime.view.value;
+  const page = view.status === 'loading' || view.status === 'ready' ? view.page : undefined;
+
+  useEffect(() => {
+    document.title = page ? `${page.name} · ${runtime.app.name}` : runtime.app.name;
+  }, [page, runtime]);
+
+  return (
+    <div class="lk-app">
+      <header class="lk-header">
+        <span class="lk-app-name">{runtime.app.name}</span>
+        <PageNav runtime={runtime} current={page} />
+      </header>
+      <main class="lk-main">
+        {view.status === 'starting' && <Loading label="Loading page…" />}
+        {view.status === 'loading' && <Loading label="Loading page…" />}
+        {view.status === 'not_found' && (
+          <ErrorScreen
+            title="Page not found"
+            detail={`The app "${runtime.app.name}" has no page "${view.pageSlug}".`}
+            link={{ href: `/app/${encodeURIComponent(runtime.app.slug)}`, label: 'Open the home page' }}
+          />
+        )}
+        {view.status === 'ready' && (
+          <div class="lk-page" data-page={view.page.name}>
+            <Grid widgets={view.widgets.roots} />
+          </div>
+        )}
+      </main>
+      <Toasts runtime={runtime} />
+    </div>
+  );
+}
+
+function PageNav({ runtime, current }: { runtime: AppRuntime; current: PageDef | undefined }) {
+  const pages = runtime.navPages(current);
+  return (
+    <nav class="lk-nav" aria-label="Pages">
+      {pages.map((p) => (
+        <a
+          key={p.name}
+          href={runtime.pageHref(p)}
+          aria-current={p === current ? 'page' : undefined}
+          onClick={(e) => {
+            if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+            e.preventDefault();
+            runtime.goToPage(p);
+          }}
+        >
+          {p.name}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+const TOAST_MS = 6000;
+
+function Toasts({ runtime }: { runtime: AppRuntime }) {
+  const toasts = runtime.toasts.value;
+  return (
+    <div class="lk-toasts">
+      {toasts.map((t) => (
+        <ToastView key={t.id} toast={t} onClose={() => runtime.dismissToast(t.id)} />
+      ))}
+    </div>
+  );
+}
+
+function ToastView({ toast, onClose }: { toast: Toast; onClose: () => void }) {
+  useEffect(() => {
+    const timer = window.setTimeout(onClose, TOAST_MS);
+    return () => window.clearTimeout(timer);
+  }, [toast.id]);
+  return (
+    <div class={`lk-toast lk-toast-${toast.type}`} role="alert" data-alert-type={toast.type}>
+      <span class="lk-toast-message">{toast.message}</span>
+      <button type="button" class="lk-toast-close" aria-label="Dismiss" onClick={onClose}>
+        ×
+      </button>
+    </div>
+  );
+}
+
+function Loading({ label }: { label: string }) {
+  return (
+    <div class="lk-loading" role="status" aria-live="polite">
+      <span class="lk-spinner" aria-hidden="true" />
+      <span>{label}</span>
+    </div>
+  );
+}
+
+function ErrorScreen(props: {
+  title: string;
+  detail: string;
+  onRetry?: (() => void) | undefined;
+  link?: { href: string; label: string };
+}) {
+  return (
+    <div class="lk-error-screen" role="alert" data-error-screen="">
+      <h1>{props.title}</h1>
+      <p>{props.detail}</p>
+      {props.onRetry && (
+        <button type="button" class="lk-button lk-inline-button" onClick={props.onRetry}>
+          Try again
+        </button>
+      )}
+      {props.link && <a href={props.link.href}>{props.link.label}</a>}
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+import type { Host, LocationSnapshot, StorageLike } from '../runtime/index.ts';
+import { transport } from './api.ts';
+
+/** The runtime's `Host` in a browser tab. */
+export function browserHost(): Host {
+  return {
+    storage: localStorageOrNull(),
+    transport,
+    location(): LocationSnapshot {
+      const l = window.location;
+      return {
+        href: l.href,
+        protocol: l.protocol,
+        host: l.host,
+        hostname: l.hostname,
+        port: l.port,
+        pathname: l.pathname,
+        search: l.search,
+        hash: l.hash,
+      };
+    },
+    pushUrl(pathAndQuery) {
+      window.history.pushState(null, '', pathAndQuery);
+    },
+    openAppUrl(pathAndQuery) {
+      window.open(pathAndQuery, '_blank', 'noopener');
+    },
+    openExternal(url, target) {
+      if (target === 'NEW_WINDOW') window.open(url, '_blank', 'noopener');
+      else window.location.assign(url);
+    },
+  };
+}
+
+function localStorageOrNull(): StorageLike | null {
+  try {
+    // Reading the property itself throws where storage is disabled.
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
