@@ -1,0 +1,326 @@
+//! The app model: what an app folder holds once read and validated.
+//!
+//! These types are also the canonical storage form (`App::to_json` / `App::from_json`): the
+//! database keeps an app version as this JSON, which mirrors the folder's YAML field for field.
+//! Maps whose order an author chose (props, params, headers) keep that order.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The folder format version this crate reads and writes. Older versions are migrated on load.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Default query timeout.
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// Upper bound of a query timeout.
+pub const MAX_TIMEOUT_MS: u32 = 60_000;
+/// Columns of a grid (the page's, or a container's own).
+pub const GRID_COLUMNS: u32 = 64;
+
+/// A map that keeps its entries in the order they were written, without duplicate keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderedMap<V>(pub Vec<(String, V)>);
+
+impl<V> Default for OrderedMap<V> {
+    fn default() -> Self {
+        OrderedMap(Vec::new())
+    }
+}
+
+impl<V> OrderedMap<V> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+    /// Adds an entry; returns false (and changes nothing) when the key is already present.
+    pub fn insert(&mut self, key: String, value: V) -> bool {
+        if self.get(&key).is_some() {
+            return false;
+        }
+        self.0.push((key, value));
+        true
+    }
+}
+
+impl<V: Serialize> Serialize for OrderedMap<V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
+            type Value = OrderedMap<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut map = OrderedMap::new();
+                while let Some((k, v)) = access.next_entry::<String, V>()? {
+                    if !map.insert(k.clone(), v) {
+                        return Err(de::Error::custom(format!("duplicate key `{k}`")));
+                    }
+                }
+                Ok(map)
+            }
+        }
+        deserializer.deserialize_map(MapVisitor(PhantomData))
+    }
+}
+
+/// An app: `app.yaml` plus its pages, queries and JS objects (each list sorted by name).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct App {
+    /// Always [`FORMAT_VERSION`] once loaded (older folders are migrated).
+    pub version: u32,
+    pub name: String,
+    pub slug: String,
+    pub home_page: String,
+    #[serde(default)]
+    pub datasources: Vec<Datasource>,
+    /// Reserved for later use; kept as written.
+    #[serde(default)]
+    pub settings: serde_json::Map<String, Value>,
+    #[serde(default)]
+    pub pages: Vec<Page>,
+    #[serde(default)]
+    pub queries: Vec<Query>,
+    #[serde(default)]
+    pub js_objects: Vec<JsObject>,
+}
+
+/// Where queries send requests: an absolute http(s) URL, or a path of this lowkey server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Datasource {
+    pub name: String,
+    pub url: String,
+    /// Sent with every query of this datasource; values may hold `{{secrets.NAME}}`.
+    #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
+    pub headers: OrderedMap<String>,
+}
+
+impl Datasource {
+    /// True when the datasource is this lowkey server itself (its URL is a path).
+    pub fn is_local(&self) -> bool {
+        self.url.starts_with('/')
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Page {
+    pub name: String,
+    /// As written; [`Page::slug`] gives the effective one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub hidden: bool,
+    /// Steps run in order when the page loads: `"query"` or `"JsObject.function"`.
+    #[serde(default)]
+    pub on_load: Vec<String>,
+    #[serde(default)]
+    pub widgets: Vec<Widget>,
+}
+
+impl Page {
+    /// The page's URL segment: its `slug`, or its name in kebab case.
+    pub fn slug(&self) -> String {
+        self.slug
+            .clone()
+            .unwrap_or_else(|| crate::names::kebab_case(&self.name))
+    }
+
+    /// Every widget of the page, depth first.
+    pub fn all_widgets(&self) -> Vec<&Widget> {
+        fn walk<'a>(widgets: &'a [Widget], out: &mut Vec<&'a Widget>) {
+            for w in widgets {
+                out.push(w);
+                walk(&w.children, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.widgets, &mut out);
+        out
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Widget {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub widget_type: WidgetType,
+    pub position: Position,
+    #[serde(default)]
+    pub props: OrderedMap<Value>,
+    #[serde(default)]
+    pub children: Vec<Widget>,
+}
+
+/// A place on the parent's 64-column grid; rows are 10 px.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    pub col: u32,
+    pub row: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum WidgetType {
+    Form,
+    Container,
+    Input,
+    Button,
+    Text,
+    Table,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Query {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datasource: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub method: Method,
+    #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
+    pub params: OrderedMap<String>,
+    #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
+    pub headers: OrderedMap<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Body>,
+    #[serde(default = "default_timeout")]
+    pub timeout_ms: u32,
+}
+
+fn default_timeout() -> u32 {
+    DEFAULT_TIMEOUT_MS
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    #[default]
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub const ALL: [Method; 5] = [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A query's request body: a template string (`json`, `text`) or fields of templates (`form`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "content", rename_all = "lowercase")]
+pub enum Body {
+    Json(String),
+    Text(String),
+    Form(OrderedMap<String>),
+}
+
+/// A JS object: its file's source, `export default { … }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JsObject {
+    pub name: String,
+    pub source: String,
+}
+
+/// Reading stored JSON failed (it was not written by [`App::to_json`] of a known version).
+#[derive(Debug, thiserror::Error)]
+#[error("stored app is not valid: {0}")]
+pub struct StoredAppError(#[from] serde_json::Error);
+
+impl App {
+    /// The canonical storage form: compact JSON with fields in a fixed order.
+    ///
+    /// It does not fail for these types (string keys only; `serde_json::Value` holds no
+    /// non-finite float); the `Result` only forwards serde_json's signature.
+    pub fn to_json(&self) -> Result<String, StoredAppError> {
+        Ok(serde_json::to_string(self)?)
+    }
+
+    /// Reads the storage form back.
+    pub fn from_json(json: &str) -> Result<App, StoredAppError> {
+        Ok(serde_json::from_str(json)?)
+    }
+
+    pub fn page(&self, name: &str) -> Option<&Page> {
+        self.pages.iter().find(|p| p.name == name)
+    }
+
+    pub fn page_by_slug(&self, slug: &str) -> Option<&Page> {
+        self.pages.iter().find(|p| p.slug() == slug)
+    }
+
+    pub fn query(&self, name: &str) -> Option<&Query> {
+        self.queries.iter().find(|q| q.name == name)
+    }
+
+    pub fn datasource(&self, name: &str) -> Option<&Datasource> {
+        self.datasources.iter().find(|d| d.name == name)
+    }
+
+    pub fn js_object(&self, name: &str) -> Option<&JsObject> {
+        self.js_objects.iter().find(|j| j.name == name)
+    }
+}

@@ -1,0 +1,421 @@
+//! Substitution: a stored query + the browser's binding values → the request to send.
+//!
+//! This is the server's hot path and a security boundary, so it is a pure function with no
+//! I/O: values arrive keyed by binding text and are inserted according to where the binding
+//! sits — as typed JSON in a JSON body (a string can never close its quotes, see the tests),
+//! percent-encoded in the URL, as text in headers and text/form bodies (with line breaks in
+//! header values refused). `{{secrets.NAME}}` is looked up on the server; no error message
+//! carries a value, so a secret cannot leak through one.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::model::{Body, Datasource, Method, Query, MAX_TIMEOUT_MS};
+use crate::template::{self, Segment};
+
+/// A query ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedRequest {
+    pub method: Method,
+    pub target: Target,
+    /// Headers in order (datasource headers first, overridden by the query's own). The body's
+    /// content type is in [`RenderedBody::content_type`], not here.
+    pub headers: Vec<(String, String)>,
+    pub body: Option<RenderedBody>,
+    pub timeout: Duration,
+}
+
+/// Where the request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An http(s) URL elsewhere.
+    Absolute(url::Url),
+    /// A path and query string of this lowkey server (datasource URL starting with `/`),
+    /// served in-process.
+    Local(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedBody {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Why a query could not be rendered. Messages name bindings, secrets and headers but never
+/// contain a substituted value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubstitutionError {
+    /// The browser sent no value for a binding of the query (HTTP: `missing_param`).
+    #[error("no value was sent for the binding `{{{{{binding}}}}}`")]
+    MissingValue { binding: String },
+    /// `{{secrets.NAME}}` has no value on this server (a server configuration problem).
+    #[error("secret `{name}` is not configured on the server")]
+    UnknownSecret { name: String },
+    /// The query names a datasource the app does not have.
+    #[error("the query's datasource `{name}` does not exist")]
+    UnknownDatasource { name: String },
+    /// The query has neither datasource and path nor url.
+    #[error("the query has no datasource and path, nor a url")]
+    NoTarget,
+    /// A `{{` without `}}` (a stored query that skipped validation).
+    #[error("the query's template is invalid: {0}")]
+    InvalidTemplate(String),
+    /// The JSON body does not parse after substitution (HTTP: `invalid_query`).
+    #[error("the JSON body is not valid JSON after substitution: {message}")]
+    InvalidJsonBody { message: String },
+    /// The URL is not valid after substitution (HTTP: `invalid_query`).
+    #[error("the URL is not valid after substitution: {reason}")]
+    InvalidUrl { reason: String },
+    /// A header value would hold a line break or another control character.
+    #[error("the value of header `{name}` would contain a line break or control character")]
+    InvalidHeaderValue { name: String },
+}
+
+type SecretLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Renders `query` with the browser's `values` (keyed by trimmed binding text) and server
+/// secrets. `datasources` are the app's.
+pub fn render(
+    query: &Query,
+    datasources: &[Datasource],
+    values: &Map<String, Value>,
+    secret: SecretLookup<'_>,
+) -> Result<RenderedRequest, SubstitutionError> {
+    let ctx = Ctx { values, secret };
+    let datasource = match &query.datasource {
+        Some(name) => Some(
+            datasources
+                .iter()
+                .find(|d| &d.name == name)
+                .ok_or_else(|| SubstitutionError::UnknownDatasource { name: name.clone() })?,
+        ),
+        None => None,
+    };
+
+    let mut target = match (datasource, &query.path, &query.url) {
+        (Some(ds), Some(path), _) => {
+            let base = ds.url.trim_end_matches('/');
+            format!("{base}{}", ctx.render_url(path)?)
+        }
+        (None, _, Some(url)) => ctx.render_url(url)?,
+        _ => return Err(SubstitutionError::NoTarget),
+    };
+    if !query.params.is_empty() {
+        let mut encoded = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in query.params.iter() {
+            encoded.append_pair(key, &ctx.render_text(value)?);
+        }
+        target.push(if target.contains('?') { '&' } else { '?' });
+        target.push_str(&encoded.finish());
+    }
+    let target = finish_target(target, datasource)?;
+
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let datasource_headers = datasource.map(|d| d.headers.iter()).into_iter().flatten();
+    for (name, template) in datasource_headers.chain(query.headers.iter()) {
+        let value = ctx.render_text(template)?;
+        if value.chars().any(|c| c.is_control() && c != '\t') {
+            return Err(SubstitutionError::InvalidHeaderValue {
+                name: name.to_owned(),
+            });
+        }
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        headers.push((name.to_owned(), value));
+    }
+
+    let body = match &query.body {
+        None => None,
+        Some(body) => {
+            let explicit_type = headers
+                .iter()
+                .position(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .map(|i| headers.remove(i).1);
+            let (default_type, bytes) = match body {
+                Body::Json(template) => ("application/json", ctx.render_json(template)?),
+                Body::Text(template) => (
+                    "text/plain; charset=utf-8",
+                    ctx.render_text(template)?.into_bytes(),
+                ),
+                Body::Form(fields) => {
+                    let mut encoded = url::form_urlencoded::Serializer::new(String::new());
+                    for (key, value) in fields.iter() {
+                        encoded.append_pair(key, &ctx.render_text(value)?);
+                    }
+                    (
+                        "application/x-www-form-urlencoded",
+                        encoded.finish().into_bytes(),
+                    )
+                }
+            };
+            Some(RenderedBody {
+                content_type: explicit_type.unwrap_or_else(|| default_type.to_owned()),
+                bytes,
+            })
+        }
+    };
+
+    Ok(RenderedRequest {
+        method: query.method,
+        target,
+        headers,
+        body,
+        timeout: Duration::from_millis(u64::from(query.timeout_ms.clamp(1, MAX_TIMEOUT_MS))),
+    })
+}
+
+/// Checks the rendered target: an http(s) URL, or a path under the local datasource's path.
+fn finish_target(
+    target: String,
+    datasource: Option<&Datasource>,
+) -> Result<Target, SubstitutionError> {
+    let invalid = |reason: &str| SubstitutionError::InvalidUrl {
+        reason: reason.to_owned(),
+    };
+    let path_end = target.find('?').unwrap_or(target.len());
+    let path = &target[..path_end];
+    let after_scheme = path.split_once("://").map_or(path, |(_, rest)| rest);
+    // Dot segments would be resolved away by URL normalisation and let a value climb out of
+    // the query's path (`/files/{{name}}` with `..`); bindings cannot add `/`, but refuse them.
+    let dot_segment = after_scheme.split('/').any(|segment| {
+        let decoded = segment.replace("%2e", ".").replace("%2E", ".");
+        decoded == "." || decoded == ".."
+    });
+    if dot_segment {
+        return Err(invalid("a path segment is `.` or `..`"));
+    }
+    if let Some(ds) = datasource.filter(|d| d.is_local()) {
+        if !target.starts_with('/') || target.starts_with("//") || target.contains('#') {
+            return Err(invalid("a local path must start with a single `/`"));
+        }
+        let base = ds.url.trim_end_matches('/');
+        let rest = &target[base.len().min(target.len())..];
+        if !target.starts_with(base) || !(rest.is_empty() || rest.starts_with(['/', '?'])) {
+            return Err(invalid("the path leaves the datasource's path"));
+        }
+        return Ok(Target::Local(target));
+    }
+    let url = url::Url::parse(&target).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(invalid(
+            "only http and https URLs with a host can be queried",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("credentials in a URL are not allowed: use headers"));
+    }
+    Ok(Target::Absolute(url))
+}
+
+struct Ctx<'a> {
+    values: &'a Map<String, Value>,
+    secret: SecretLookup<'a>,
+}
+
+/// A binding's value: the browser's JSON value, or a secret (always a string).
+enum Resolved<'v> {
+    Value(&'v Value),
+    Secret(String),
+}
+
+impl Ctx<'_> {
+    fn resolve(&self, key: &str) -> Result<Resolved<'_>, SubstitutionError> {
+        if let Some(name) = template::secret_name(key) {
+            return (self.secret)(name).map(Resolved::Secret).ok_or_else(|| {
+                SubstitutionError::UnknownSecret {
+                    name: name.to_owned(),
+                }
+            });
+        }
+        self.values
+            .get(key)
+            .map(Resolved::Value)
+            .ok_or_else(|| SubstitutionError::MissingValue {
+                binding: key.to_owned(),
+            })
+    }
+
+    /// The value as text: a string as itself, anything else as its JSON text.
+    fn text_of(&self, key: &str) -> Result<String, SubstitutionError> {
+        Ok(match self.resolve(key)? {
+            Resolved::Secret(s) => s,
+            Resolved::Value(Value::String(s)) => s.clone(),
+            Resolved::Value(v) => v.to_string(),
+        })
+    }
+
+    fn render_text(&self, template: &str) -> Result<String, SubstitutionError> {
+        let mut out = String::with_capacity(template.len());
+        for segment in split(template)? {
+            match segment {
+                Segment::Text(t) => out.push_str(t),
+                Segment::Binding { code, .. } => out.push_str(&self.text_of(code.trim())?),
+            }
+        }
+        Ok(out)
+    }
+
+    /// A URL template: bindings percent-encoded (every byte but `A-Z a-z 0-9 - . _ ~`), so a
+    /// value cannot add a path segment, a query parameter or a fragment.
+    fn render_url(&self, template: &str) -> Result<String, SubstitutionError> {
+        let mut out = String::with_capacity(template.len());
+        for segment in split(template)? {
+            match segment {
+                Segment::Text(t) => out.push_str(t),
+                Segment::Binding { code, .. } => {
+                    percent_encode(&self.text_of(code.trim())?, &mut out);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A JSON template: outside string literals a binding becomes its JSON value (strings
+    /// quoted and escaped); inside a string literal it becomes escaped string content.
+    fn render_json(&self, template: &str) -> Result<Vec<u8>, SubstitutionError> {
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut scanner = JsonStringState::default();
+        for segment in split(template)? {
+            match segment {
+                Segment::Text(t) => {
+                    scanner.feed(t);
+                    out.push_str(t);
+                }
+                Segment::Binding { code, .. } => {
+                    let key = code.trim();
+                    if scanner.in_string {
+                        push_json_string_content(&self.text_of(key)?, &mut out);
+                    } else {
+                        match self.resolve(key)? {
+                            Resolved::Secret(s) => push_json_string(&s, &mut out),
+                            Resolved::Value(Value::String(s)) => push_json_string(s, &mut out),
+                            Resolved::Value(v) => out.push_str(&v.to_string()),
+                        }
+                    }
+                }
+            }
+        }
+        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&out) {
+            return Err(SubstitutionError::InvalidJsonBody {
+                message: json_error_message(&e),
+            });
+        }
+        Ok(out.into_bytes())
+    }
+}
+
+/// serde_json's message (which never quotes the input) with its position.
+fn json_error_message(e: &serde_json::Error) -> String {
+    e.to_string()
+}
+
+fn split(template: &str) -> Result<Vec<Segment<'_>>, SubstitutionError> {
+    template::split(template).map_err(|e| SubstitutionError::InvalidTemplate(e.to_string()))
+}
+
+/// Tracks whether the literal text of a JSON template so far ends inside a string literal.
+#[derive(Default)]
+struct JsonStringState {
+    in_string: bool,
+    escaped: bool,
+}
+
+impl JsonStringState {
+    fn feed(&mut self, text: &str) {
+        for c in text.chars() {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if c == '\\' {
+                    self.escaped = true;
+                } else if c == '"' {
+                    self.in_string = false;
+                }
+            } else if c == '"' {
+                self.in_string = true;
+            }
+        }
+    }
+}
+
+/// A JSON string literal (RFC 8259 §7 escaping, by serde_json).
+fn push_json_string(s: &str, out: &mut String) {
+    out.push_str(&Value::String(s.to_owned()).to_string());
+}
+
+/// The escaped content of a JSON string literal, without its quotes.
+fn push_json_string_content(s: &str, out: &mut String) {
+    let quoted = Value::String(s.to_owned()).to_string();
+    out.push_str(&quoted[1..quoted.len() - 1]);
+}
+
+fn percent_encode(s: &str, out: &mut String) {
+    use std::fmt::Write;
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+}
+
+/// Checks at load time that a JSON body template is valid JSON once its bindings are filled
+/// (each with an empty string, the most common kind of value).
+pub(crate) fn check_json_template(template: &str) -> Result<(), String> {
+    let Ok(segments) = template::split(template) else {
+        return Ok(()); // the binding check reports it
+    };
+    let keys: Map<String, Value> = segments
+        .iter()
+        .filter_map(Segment::key)
+        .map(|k| (k.to_owned(), Value::String(String::new())))
+        .collect();
+    let secret = |_: &str| Some(String::new());
+    let ctx = Ctx {
+        values: &keys,
+        secret: &secret,
+    };
+    match ctx.render_json(template) {
+        Ok(_) => Ok(()),
+        Err(SubstitutionError::InvalidJsonBody { message }) => Err(format!(
+            "the JSON body is not valid JSON even with its bindings filled in: {message}"
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The bindings of a query, as the browser must send them: trimmed texts in order of first
+/// appearance (url or path, params, datasource headers, query headers, body), without
+/// duplicates, without `secrets.*` (resolved on the server).
+pub fn query_bindings(query: &Query, datasources: &[Datasource]) -> Vec<String> {
+    let mut templates: Vec<&str> = Vec::new();
+    templates.extend(query.url.as_deref());
+    templates.extend(query.path.as_deref());
+    templates.extend(query.params.iter().map(|(_, v)| v.as_str()));
+    if let Some(ds) = query
+        .datasource
+        .as_ref()
+        .and_then(|name| datasources.iter().find(|d| &d.name == name))
+    {
+        templates.extend(ds.headers.iter().map(|(_, v)| v.as_str()));
+    }
+    templates.extend(query.headers.iter().map(|(_, v)| v.as_str()));
+    match &query.body {
+        Some(Body::Json(t) | Body::Text(t)) => templates.push(t),
+        Some(Body::Form(fields)) => templates.extend(fields.iter().map(|(_, v)| v.as_str())),
+        None => {}
+    }
+    let mut out: Vec<String> = Vec::new();
+    for t in templates {
+        let Ok(segments) = template::split(t) else {
+            continue;
+        };
+        for key in segments.iter().filter_map(Segment::key) {
+            if !template::mentions_secrets(key) && !out.iter().any(|k| k == key) {
+                out.push(key.to_owned());
+            }
+        }
+    }
+    out
+}
