@@ -218,6 +218,9 @@ struct Loader {
     js_members: HashMap<String, Vec<js::Member>>,
     /// Page slug → (page file, position) for uniqueness.
     page_slugs: Vec<(String, String, Pos)>,
+    /// Names of every page file, readable or not: a page whose file has errors still exists
+    /// for references, so one mistake is reported once rather than again at each use.
+    page_names: Vec<String>,
 }
 
 /// The raw trees of a folder, before migration and conversion.
@@ -259,6 +262,16 @@ impl Loader {
                 }
             };
             let Some(kind) = yaml_kind else { continue };
+            match kind {
+                1 => self.page_names.push(stem(file).to_owned()),
+                2 => self.entities.push(Decl {
+                    kind: "a query",
+                    name: stem(file).to_owned(),
+                    file: file.clone(),
+                    pos: Pos::FILE,
+                }),
+                _ => {}
+            }
             let node = match yaml::parse(text) {
                 Ok(node) => node,
                 Err(e) => {
@@ -924,12 +937,6 @@ impl Loader {
                 format!("the file name is not a valid query name: {problem}"),
             );
         }
-        self.entities.push(Decl {
-            kind: "a query",
-            name: stem.to_owned(),
-            file: file.to_owned(),
-            pos: Pos::FILE,
-        });
 
         match (&datasource, &path, &url) {
             (Some(ds), Some(p), None) => {
@@ -1136,7 +1143,10 @@ impl Loader {
 
     fn cross_check(&mut self, app: &App) {
         let mut first: HashMap<&str, &Decl> = HashMap::new();
-        let entities = std::mem::take(&mut self.entities);
+        let mut entities = std::mem::take(&mut self.entities);
+        // Queries and JS objects own their names (their files are named so); a widget that
+        // takes one is the one reported.
+        entities.sort_by_key(|d| u8::from(d.kind == "a widget"));
         for decl in &entities {
             if let Some(earlier) = first.get(decl.name.as_str()) {
                 let message = format!(
@@ -1170,7 +1180,7 @@ impl Loader {
         for r in &refs {
             match r {
                 Ref::HomePage { name, pos } => {
-                    if app.page(name).is_none() {
+                    if !self.page_names.iter().any(|p| p == name) {
                         self.err(
                             "app.yaml",
                             *pos,
@@ -1188,7 +1198,7 @@ impl Loader {
                     }
                 }
                 Ref::Page { name, file, pos } => {
-                    if app.page(name).is_none() {
+                    if !self.page_names.iter().any(|p| p == name) {
                         self.err(
                             file,
                             *pos,
@@ -1552,5 +1562,204 @@ fn query_url_problem(url: &str) -> Option<String> {
     match url::Url::parse(&masked) {
         Ok(u) if u.host().is_some() => None,
         _ => Some(format!("`{}` is not a valid URL", shorten(url))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const APP: &str = "version: 1\nname: Test\nslug: test-app\nhomePage: Home\ndatasources:\n  - name: api\n    url: https://api.example.com\n";
+    const HOME: &str = "name: Home\nwidgets:\n  - name: txt\n    type: Text\n    position: { col: 0, row: 0, width: 10, height: 2 }\n    props:\n      text: Hi {{q.data}}\n";
+    const QUERY: &str = "datasource: api\npath: /items\n";
+    const JS: &str = "export default {\n  run() { return q.run(); },\n  value: 1,\n};\n";
+
+    fn files(overrides: &[(&str, &str)]) -> SourceFiles {
+        let mut f = SourceFiles::new();
+        f.insert("app.yaml".into(), APP.into());
+        f.insert("pages/Home.yaml".into(), HOME.into());
+        f.insert("queries/q.yaml".into(), QUERY.into());
+        f.insert("js/Obj.js".into(), JS.into());
+        for (path, text) in overrides {
+            if text.is_empty() {
+                f.remove(*path);
+            } else {
+                f.insert((*path).into(), (*text).into());
+            }
+        }
+        f
+    }
+
+    /// The diagnostics as `file:line:column: message`.
+    fn check(overrides: &[(&str, &str)]) -> Vec<String> {
+        let (app, diagnostics) = App::from_files(&files(overrides));
+        assert_eq!(app.is_some(), diagnostics.is_empty());
+        diagnostics.iter().map(ToString::to_string).collect()
+    }
+
+    fn assert_has(diagnostics: &[String], expected: &str) {
+        assert!(
+            diagnostics.iter().any(|d| d.contains(expected)),
+            "no diagnostic contains {expected:?}: {diagnostics:#?}"
+        );
+    }
+
+    #[test]
+    fn the_base_app_is_valid() {
+        assert_eq!(check(&[]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn yaml_syntax_errors_are_located() {
+        let d = check(&[("pages/Home.yaml", "name: Home\nwidgets: [\n")]);
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert!(d[0].starts_with("pages/Home.yaml:"), "{d:#?}");
+        assert!(d[0].contains("invalid YAML"));
+    }
+
+    #[test]
+    fn every_problem_of_a_file_is_reported() {
+        let page = "name: Home\ncolour: red\nwidgets:\n  - name: 1bad\n    type: Slider\n    position: { col: 60, row: 0, width: 10, height: 0 }\n  - name: btn\n    type: Button\n    position: { col: 0, row: 0, width: 64, height: 1 }\n    props:\n      onClick: \"{{ Obj.run( }}\"\n      colour: red\n      isDisabled: maybe\n";
+        let d = check(&[("pages/Home.yaml", page)]);
+        assert_has(&d, "pages/Home.yaml:2:1: unknown field `colour` in a page");
+        assert_has(&d, "pages/Home.yaml:4:11: `1bad` is not an identifier");
+        assert_has(&d, "pages/Home.yaml:5:11: unknown widget type `Slider`");
+        assert_has(&d, "pages/Home.yaml:6:53: `height` must be at least 1");
+        assert_has(&d, "pages/Home.yaml:6:41: the widget overflows the grid");
+        assert_has(&d, "pages/Home.yaml:11:16: event code `{{Obj.run(}}` is not valid JavaScript");
+        assert_has(&d, "pages/Home.yaml:12:7: unknown property `colour` for a Button widget");
+        assert_has(&d, "pages/Home.yaml:13:19: `isDisabled` must be true or false");
+        assert_eq!(d.len(), 7, "{d:#?}");
+    }
+
+    #[test]
+    fn version_is_required_and_known() {
+        assert_has(&check(&[("app.yaml", "name: T\nslug: t\nhomePage: Home\n")]), "missing `version`");
+        assert_has(&check(&[("app.yaml", "version: 2\nname: T\nslug: t\nhomePage: Home\n")]), "unknown format version 2");
+        assert_has(&check(&[("app.yaml", "version: one\nname: T\nslug: t\nhomePage: Home\n")]), "app.yaml:1:10: `version` must be");
+        assert_has(&check(&[("app.yaml", "")]), "missing app.yaml");
+    }
+
+    #[test]
+    fn app_yaml_fields_are_checked() {
+        let app = "version: 1\nname: T\nslug: Bad_Slug\nhomePage: Nowhere\nextra: 1\ndatasources:\n  - name: api\n    url: ftp://x\n  - name: api\n    url: /local?x\n  - { name: other, url: 'https://a.b/{{x}}' }\n";
+        let d = check(&[("app.yaml", app), ("queries/q.yaml", "url: https://a.b/c\n")]);
+        assert_has(&d, "app.yaml:3:7: `Bad_Slug` is not a valid slug");
+        assert_has(&d, "app.yaml:4:11: `homePage`: there is no page `Nowhere`");
+        assert_has(&d, "app.yaml:5:1: unknown field `extra`");
+        assert_has(&d, "app.yaml:8:10: `ftp://x` is neither");
+        assert_has(&d, "app.yaml:9:5: datasource `api` is already defined at line 7");
+        assert_has(&d, "app.yaml:10:10: a local datasource `url` is a path");
+        assert_has(&d, "cannot hold bindings");
+    }
+
+    #[test]
+    fn names_share_one_namespace_and_follow_the_rules() {
+        let page = "name: Home\nwidgets:\n  - name: q\n    type: Text\n    position: { col: 0, row: 0, width: 1, height: 1 }\n  - name: Obj\n    type: Container\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    children:\n      - name: q\n        type: Text\n        position: { col: 0, row: 0, width: 1, height: 1 }\n";
+        let d = check(&[("pages/Home.yaml", page), ("queries/class.yaml", QUERY), ("pages/Other.yaml", "name: Another\n")]);
+        assert_has(&d, "pages/Home.yaml:6:11: `Obj` is already the name of a JS object (js/Obj.js)");
+        assert_has(&d, "pages/Home.yaml:3:11: `q` is already the name of a query (queries/q.yaml)");
+        assert_has(&d, "pages/Home.yaml:10:15: `q` is already the name of a query");
+        assert_has(&d, "queries/class.yaml: the file name is not a valid query name: `class` is a reserved word");
+        assert_has(&d, "pages/Other.yaml:1:7: the page name `Another` must equal the file name `Other`");
+    }
+
+    #[test]
+    fn page_slugs_are_valid_and_unique() {
+        let d = check(&[
+            ("pages/Other.yaml", "name: Other\nslug: home\n"),
+            ("pages/Third.yaml", "name: Third\nslug: -x\n"),
+        ]);
+        assert_has(&d, "page slug `home` is also the slug of pages/Home.yaml");
+        assert_has(&d, "pages/Third.yaml:2:7: `-x` is not a valid slug");
+    }
+
+    #[test]
+    fn on_load_steps_must_exist() {
+        let page = "name: Home\nonLoad:\n  - q\n  - Obj.run\n  - Obj.value\n  - Obj.nope\n  - Nope.run\n  - nope\n  - Obj\n  - 3\n";
+        let d = check(&[("pages/Home.yaml", page)]);
+        assert_has(&d, "pages/Home.yaml:5:5: `onLoad`: `Obj.value` is not a function");
+        assert_has(&d, "pages/Home.yaml:6:5: `onLoad`: JS object `Obj` has no function `nope`");
+        assert_has(&d, "pages/Home.yaml:7:5: `onLoad`: there is no JS object `Nope`");
+        assert_has(&d, "pages/Home.yaml:8:5: `onLoad`: there is no query `nope`");
+        assert_has(&d, "pages/Home.yaml:9:5: `onLoad`: `Obj` is a JS object");
+        assert_has(&d, "pages/Home.yaml:10:5: an `onLoad` step");
+        assert_eq!(d.len(), 6, "{d:#?}");
+    }
+
+    #[test]
+    fn bindings_must_parse_as_javascript() {
+        let page = "name: Home\nwidgets:\n  - name: t\n    type: Text\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    props:\n      text: \"a {{ 1 + }} b\"\n  - name: t2\n    type: Text\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    props:\n      text: \"{{ x \"\n  - name: t3\n    type: Text\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    props:\n      text: \"{{secrets.KEY}}\"\n  - name: i\n    type: Input\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    props:\n      onSubmit: Obj.run()\n      inputType: DATE\n";
+        let d = check(&[("pages/Home.yaml", page)]);
+        assert_has(&d, "pages/Home.yaml:7:13: binding `{{1 +}}` is not a valid JavaScript expression");
+        assert_has(&d, "pages/Home.yaml:12:13: `{{` at byte 0 is not closed");
+        assert_has(&d, "pages/Home.yaml:17:13: secrets are resolved on the server");
+        assert_has(&d, "pages/Home.yaml:22:17: an event property holds only code");
+        assert_has(&d, "pages/Home.yaml:23:18: `inputType` must be one of TEXT, EMAIL, PASSWORD, NUMBER");
+    }
+
+    #[test]
+    fn navigate_to_literals_must_name_pages() {
+        let js = "export default {\n  go() { navigateTo('Home'); navigateTo('Nowhere'); navigateTo('https://x.y'); },\n};\n";
+        let d = check(&[("js/Obj.js", js)]);
+        assert_eq!(d, vec!["js/Obj.js:2:42: `navigateTo('Nowhere')`: there is no page `Nowhere`"]);
+    }
+
+    #[test]
+    fn js_objects_must_parse_and_export_an_object() {
+        let d = check(&[("js/Obj.js", "export default {\n  run() { return q.run( },\n};\n")]);
+        assert!(d.iter().all(|x| x.starts_with("js/Obj.js:2:")), "{d:#?}");
+        assert_has(&check(&[("js/Obj.js", "export default [1]\n")]), "js/Obj.js:1:16: the default export must be an object literal");
+        assert_has(&check(&[("js/Obj.js", "const a = 1;\n")]), "js/Obj.js:1:1: a JS object file holds only");
+        assert_has(&check(&[("js/my-obj.js", "export default {}\n")]), "js/my-obj.js: the file name is not a valid JS object name");
+    }
+
+    #[test]
+    fn queries_are_checked() {
+        let q = "datasource: nope\npath: items\nmethod: get\ntimeoutMs: 60001\nparams:\n  a: [1]\nheaders:\n  Bad Header: x\n  X-A: '{{ secrets[0] }}'\n  x-a: y\nbody:\n  type: json\n  content: '{\"a\": {{a}} \"b\"}'\nretries: 3\n";
+        let d = check(&[("queries/q.yaml", q)]);
+        assert_has(&d, "queries/q.yaml:1:13: there is no datasource `nope`");
+        assert_has(&d, "queries/q.yaml:2:7: `path` must start with `/`");
+        assert_has(&d, "queries/q.yaml:3:9: unknown method `get`");
+        assert_has(&d, "queries/q.yaml:4:12: `timeoutMs` must be between 1 and 60000");
+        assert_has(&d, "queries/q.yaml:6:6: values of `params` are text");
+        assert_has(&d, "queries/q.yaml:8:3: `Bad Header` is not a valid HTTP header name");
+        assert_has(&d, "queries/q.yaml:9:8: `{{secrets[0]}}`: a secret is written exactly");
+        assert_has(&d, "queries/q.yaml:10:3: header `x-a` is given twice");
+        assert_has(&d, "queries/q.yaml:13:12: the JSON body is not valid JSON even with its bindings filled in");
+        assert_has(&d, "queries/q.yaml:14:1: unknown field `retries` in a query");
+
+        assert_has(&check(&[("queries/q.yaml", "method: GET\n")]), "queries/q.yaml:1:1: a query needs a `datasource` and a `path`, or an absolute `url`");
+        assert_has(&check(&[("queries/q.yaml", "datasource: api\n")]), "needs a `path`");
+        assert_has(&check(&[("queries/q.yaml", "url: /relative\n")]), "absolute http:// or https:// URL");
+        assert_has(&check(&[("queries/q.yaml", "url: 'https://{{host}}/x'\n")]), "not in its host");
+        assert_has(&check(&[("queries/q.yaml", "url: https://a.b/x\npath: /y\n")]), "not both");
+        assert_has(&check(&[("queries/q.yaml", "datasource: api\npath: /x\nbody:\n  type: xml\n  content: x\n")]), "unknown body type `xml`");
+    }
+
+    #[test]
+    fn unexpected_files_are_reported() {
+        let d = check(&[("pages/Other.yml", "name: Other\n")]);
+        assert_has(&d, "pages/Other.yml: unexpected file");
+    }
+
+    #[test]
+    fn children_only_in_containers() {
+        let page = "name: Home\nwidgets:\n  - name: t\n    type: Text\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    children: []\n";
+        assert_has(&check(&[("pages/Home.yaml", page)]), "pages/Home.yaml:6:15: only Form and Container widgets have children");
+    }
+
+    #[test]
+    fn booleans_are_strict_in_props() {
+        let page = "name: Home\nhidden: yes\n";
+        assert_has(&check(&[("pages/Home.yaml", page)]), "pages/Home.yaml:2:9: `hidden` must be true or false, found a string");
+    }
+
+    #[test]
+    fn offsets_become_lines_and_columns() {
+        assert_eq!(offset_to_pos("ab\ncdé\nf", 0), Pos::new(1, 1));
+        assert_eq!(offset_to_pos("ab\ncdé\nf", 3), Pos::new(2, 1));
+        assert_eq!(offset_to_pos("ab\ncdé\nf", 8), Pos::new(3, 1));
+        assert_eq!(offset_to_pos("ab", 99), Pos::new(1, 3));
     }
 }

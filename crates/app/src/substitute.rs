@@ -419,3 +419,281 @@ pub fn query_bindings(query: &Query, datasources: &[Datasource]) -> Vec<String> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{OrderedMap, DEFAULT_TIMEOUT_MS};
+    use serde_json::json;
+
+    fn local_ds() -> Datasource {
+        Datasource {
+            name: "provider".into(),
+            url: "/auth/v1".into(),
+            headers: OrderedMap(vec![("apikey".into(), "{{secrets.PROVIDER_KEY}}".into())]),
+        }
+    }
+
+    fn remote_ds() -> Datasource {
+        Datasource {
+            name: "api".into(),
+            url: "https://api.example.com/v1/".into(),
+            headers: OrderedMap::new(),
+        }
+    }
+
+    fn query(path: &str) -> Query {
+        Query {
+            name: "q".into(),
+            datasource: Some("provider".into()),
+            path: Some(path.into()),
+            url: None,
+            method: Method::Post,
+            params: OrderedMap::new(),
+            headers: OrderedMap::new(),
+            body: None,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+        }
+    }
+
+    fn json_query(template: &str) -> Query {
+        Query {
+            body: Some(Body::Json(template.into())),
+            ..query("/token")
+        }
+    }
+
+    fn values(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    fn secrets(name: &str) -> Option<String> {
+        (name == "PROVIDER_KEY").then(|| "s3cr3t\"value".to_owned())
+    }
+
+    fn run(q: &Query, v: Value) -> Result<RenderedRequest, SubstitutionError> {
+        render(q, &[local_ds(), remote_ds()], &values(v), &secrets)
+    }
+
+    fn body_json(r: &RenderedRequest) -> Value {
+        let bytes = &r.body.as_ref().map(|b| b.bytes.clone()).unwrap_or_default();
+        serde_json::from_slice(bytes).unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn the_guide_sign_in_body_becomes_typed_json() {
+        let q = json_query("{\"email\": {{inp_username.text}}, \"password\": {{ inp_password.text }}}");
+        let r = run(&q, json!({"inp_username.text": "ann@example.com", "inp_password.text": "pw"})).unwrap();
+        assert_eq!(body_json(&r), json!({"email": "ann@example.com", "password": "pw"}));
+        let body = r.body.unwrap();
+        assert_eq!(body.content_type, "application/json");
+        assert_eq!(r.target, Target::Local("/auth/v1/token".into()));
+        assert_eq!(r.method, Method::Post);
+        assert_eq!(r.timeout, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_password_cannot_inject_json_fields() {
+        let q = json_query("{\"email\": {{e}}, \"password\": {{p}}, \"role\": \"user\"}");
+        let evil = "x\", \"role\": \"admin";
+        let r = run(&q, json!({"e": "a@b.c", "p": evil})).unwrap();
+        let body = body_json(&r);
+        assert_eq!(body["password"], json!(evil));
+        assert_eq!(body["role"], json!("user"));
+        assert_eq!(body.as_object().map(Map::len), Some(3));
+    }
+
+    #[test]
+    fn a_value_inside_a_json_string_stays_inside_it() {
+        let q = json_query("{\"auth\": \"Bearer {{token}}\", \"n\": \"a\\\"{{x}}\"}");
+        let evil = "t\", \"admin\": true, \"z\": \"\\";
+        let r = run(&q, json!({"token": evil, "x": 5})).unwrap();
+        let body = body_json(&r);
+        assert_eq!(body["auth"], json!(format!("Bearer {evil}")));
+        assert_eq!(body["n"], json!("a\"5"));
+        assert_eq!(body.as_object().map(Map::len), Some(2));
+    }
+
+    #[test]
+    fn values_of_every_type_are_written_as_json() {
+        let q = json_query("[{{s}}, {{n}}, {{f}}, {{b}}, {{o}}, {{a}}, {{z}}, {{u}}]");
+        let r = run(
+            &q,
+            json!({"s": "line\nbreak \u{1} \\ \"q\"", "n": 42, "f": 1.5, "b": true,
+                   "o": {"k": [1, "v"]}, "a": [], "z": null, "u": "ünï</script>"}),
+        )
+        .unwrap();
+        assert_eq!(
+            body_json(&r),
+            json!(["line\nbreak \u{1} \\ \"q\"", 42, 1.5, true, {"k": [1, "v"]}, [], null, "ünï</script>"])
+        );
+    }
+
+    #[test]
+    fn a_missing_value_is_named() {
+        let q = json_query("{\"a\": {{ inp.text }}}");
+        assert_eq!(
+            run(&q, json!({})).unwrap_err(),
+            SubstitutionError::MissingValue {
+                binding: "inp.text".into()
+            }
+        );
+    }
+
+    #[test]
+    fn invalid_json_after_substitution_is_an_error_without_the_value() {
+        let q = json_query("{\"a\": {{x}} {{y}}}");
+        let err = run(&q, json!({"x": "hunter2", "y": 1})).unwrap_err();
+        assert!(matches!(err, SubstitutionError::InvalidJsonBody { .. }), "{err:?}");
+        assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn secrets_are_resolved_on_the_server_and_never_in_errors() {
+        let mut q = json_query("{\"key\": {{secrets.PROVIDER_KEY}}, \"in\": \"k={{secrets.PROVIDER_KEY}}\"}");
+        q.headers = OrderedMap(vec![("X-Key".into(), "{{secrets.PROVIDER_KEY}}".into())]);
+        let r = run(&q, json!({})).unwrap();
+        assert_eq!(body_json(&r), json!({"key": "s3cr3t\"value", "in": "k=s3cr3t\"value"}));
+        assert_eq!(
+            r.headers,
+            vec![
+                ("apikey".to_owned(), "s3cr3t\"value".to_owned()),
+                ("X-Key".to_owned(), "s3cr3t\"value".to_owned())
+            ]
+        );
+        let q = json_query("{\"key\": {{secrets.OTHER}}}");
+        let err = run(&q, json!({"secrets.OTHER": "from the browser"})).unwrap_err();
+        assert_eq!(err, SubstitutionError::UnknownSecret { name: "OTHER".into() });
+    }
+
+    #[test]
+    fn url_values_are_percent_encoded() {
+        let mut q = query("/users/{{id}}/files");
+        q.params = OrderedMap(vec![
+            ("q".into(), "{{term}}".into()),
+            ("grant_type".into(), "password".into()),
+            ("n".into(), "{{n}}".into()),
+        ]);
+        let r = run(&q, json!({"id": "a/b?c#d e", "term": "x&admin=1 +", "n": 3})).unwrap();
+        assert_eq!(
+            r.target,
+            Target::Local("/auth/v1/users/a%2Fb%3Fc%23d%20e/files?q=x%26admin%3D1+%2B&grant_type=password&n=3".into())
+        );
+    }
+
+    #[test]
+    fn a_value_cannot_climb_out_of_the_path() {
+        let q = query("/files/{{name}}");
+        for evil in ["..", ".", "%2e%2e"] {
+            let r = run(&q, json!({ "name": evil }));
+            match r {
+                Err(SubstitutionError::InvalidUrl { .. }) => {}
+                Ok(r) => assert_eq!(r.target, Target::Local("/auth/v1/files/%252e%252e".into()), "{evil}"),
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn absolute_urls_are_checked() {
+        let mut q = query("/items/{{id}}");
+        q.datasource = Some("api".into());
+        q.params = OrderedMap(vec![("a".into(), "1".into())]);
+        let r = run(&q, json!({"id": 7})).unwrap();
+        let Target::Absolute(url) = &r.target else {
+            panic!("not absolute")
+        };
+        assert_eq!(url.as_str(), "https://api.example.com/v1/items/7?a=1");
+
+        let mut q = query("");
+        q.datasource = None;
+        q.path = None;
+        q.url = Some("https://example.com/search?x=1&q={{term}}".into());
+        q.params = OrderedMap(vec![("b".into(), "2".into())]);
+        let r = run(&q, json!({"term": "a b&c"})).unwrap();
+        let Target::Absolute(url) = &r.target else {
+            panic!("not absolute")
+        };
+        assert_eq!(url.as_str(), "https://example.com/search?x=1&q=a%20b%26c&b=2");
+
+        q.url = Some("ftp://example.com/x".into());
+        assert!(matches!(run(&q, json!({})), Err(SubstitutionError::InvalidUrl { .. })));
+        q.url = Some("https://user:pw@example.com/x".into());
+        assert!(matches!(run(&q, json!({})), Err(SubstitutionError::InvalidUrl { .. })));
+    }
+
+    #[test]
+    fn headers_are_text_and_refuse_line_breaks() {
+        let mut q = query("/user");
+        q.method = Method::Get;
+        q.headers = OrderedMap(vec![
+            ("Authorization".into(), "Bearer {{appsmith.store.accesstoken}}".into()),
+            ("APIKEY".into(), "override {{n}}".into()),
+        ]);
+        let r = run(&q, json!({"appsmith.store.accesstoken": "tok", "n": 1})).unwrap();
+        assert_eq!(
+            r.headers,
+            vec![
+                ("Authorization".to_owned(), "Bearer tok".to_owned()),
+                ("APIKEY".to_owned(), "override 1".to_owned())
+            ]
+        );
+        assert_eq!(r.body, None);
+        let err = run(&q, json!({"appsmith.store.accesstoken": "tok\r\nX-Admin: 1", "n": 1})).unwrap_err();
+        assert_eq!(err, SubstitutionError::InvalidHeaderValue { name: "Authorization".into() });
+        assert!(!err.to_string().contains("X-Admin"));
+    }
+
+    #[test]
+    fn text_and_form_bodies() {
+        let mut q = query("/t");
+        q.body = Some(Body::Text("Hello {{name}}, {{n}}".into()));
+        let r = run(&q, json!({"name": "\"Ann\"", "n": {"a": 1}})).unwrap();
+        let body = r.body.unwrap();
+        assert_eq!(body.bytes, b"Hello \"Ann\", {\"a\":1}".to_vec());
+        assert_eq!(body.content_type, "text/plain; charset=utf-8");
+
+        q.body = Some(Body::Form(OrderedMap(vec![
+            ("grant_type".into(), "password".into()),
+            ("username".into(), "{{u}}".into()),
+        ])));
+        q.headers = OrderedMap(vec![("content-type".into(), "application/x-www-form-urlencoded; charset=utf-8".into())]);
+        let r = run(&q, json!({"u": "a&b=c d"})).unwrap();
+        let body = r.body.unwrap();
+        assert_eq!(body.bytes, b"grant_type=password&username=a%26b%3Dc+d".to_vec());
+        assert_eq!(body.content_type, "application/x-www-form-urlencoded; charset=utf-8");
+        assert!(r.headers.iter().all(|(n, _)| !n.eq_ignore_ascii_case("content-type")));
+    }
+
+    #[test]
+    fn unknown_datasource_and_no_target() {
+        let mut q = query("/x");
+        q.datasource = Some("nope".into());
+        assert_eq!(
+            run(&q, json!({})).unwrap_err(),
+            SubstitutionError::UnknownDatasource { name: "nope".into() }
+        );
+        q.datasource = None;
+        assert_eq!(run(&q, json!({})).unwrap_err(), SubstitutionError::NoTarget);
+    }
+
+    #[test]
+    fn bindings_are_listed_in_order_without_duplicates_or_secrets() {
+        let mut q = json_query("{\"a\": {{ b }}, \"c\": {{a}}, \"k\": {{secrets.PROVIDER_KEY}}}");
+        q.path = Some("/x/{{a}}".into());
+        q.params = OrderedMap(vec![("p".into(), "{{p}}".into())]);
+        q.headers = OrderedMap(vec![("H".into(), "{{h}} {{a}}".into())]);
+        assert_eq!(query_bindings(&q, &[local_ds()]), vec!["a", "p", "h", "b"]);
+    }
+
+    #[test]
+    fn json_templates_are_checked_at_load() {
+        assert!(check_json_template("{\"email\": {{a}}, \"p\": \"x {{b}}\"}").is_ok());
+        assert!(check_json_template("{ {{k}}: 1 }").is_ok());
+        assert!(check_json_template("{\"a\": {{a}} \"b\": 1}").is_err());
+        assert!(check_json_template("{\"a\": ").is_err());
+    }
+}

@@ -12,8 +12,9 @@ impl Email {
     /// an address is a message that reaches it, not a regular expression.
     pub fn parse(raw: &str) -> Result<Self, AuthError> {
         let s = raw.trim().to_lowercase();
-        let invalid =
-            || AuthError::Validation(format!("Unable to validate email address: invalid format"));
+        let invalid = || {
+            AuthError::Validation("Unable to validate email address: invalid format".to_string())
+        };
         if s.is_empty() || s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid());
         }

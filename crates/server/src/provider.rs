@@ -26,7 +26,9 @@ pub struct Tokens {
     pub user: User,
 }
 
-/// Who a verified bearer token belongs to.
+/// Who a verified bearer token belongs to. Lives for one request: the size difference
+/// between variants is irrelevant, a box would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Caller {
     User {
         claims: AccessClaims,
@@ -277,7 +279,7 @@ impl Provider {
                         .map_err(store_err)?;
                     return Err(AuthError::UserBanned);
                 }
-                self.tokens(user, &session, new_token, now)
+                self.tokens(*user, &session, new_token, now)
             }
             RefreshOutcome::NotFound => Err(AuthError::RefreshTokenNotFound),
             RefreshOutcome::AlreadyUsed => {

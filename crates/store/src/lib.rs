@@ -41,7 +41,7 @@ pub enum RefreshOutcome {
     /// A new token was issued (its digest was the `new_digest` argument).
     Rotated {
         session: Session,
-        user: User,
+        user: Box<User>,
     },
     NotFound,
     /// Reuse outside the rules: the session has been revoked.

@@ -418,7 +418,10 @@ impl Store for SqliteStore {
             .map_err(backend)?;
         let user = user_from_row(&user_row)?;
         tx.commit().await.map_err(backend)?;
-        Ok(RefreshOutcome::Rotated { session, user })
+        Ok(RefreshOutcome::Rotated {
+            session,
+            user: Box::new(user),
+        })
     }
 
     async fn end_sessions(

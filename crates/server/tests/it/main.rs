@@ -1,0 +1,6 @@
+//! The one integration-test binary of lowkey-server: the real server on a random port with a
+//! fresh database per test, driven over real HTTP.
+
+mod cli;
+mod helpers;
+mod provider;
