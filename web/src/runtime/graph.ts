@@ -89,12 +89,27 @@ function evaluateShape(shape: Shape, evaluator: Evaluator): unknown {
 export function bindValue(raw: unknown, evaluator: Evaluator): ReadonlySignal<BoundValue> {
   const shape = shapeOf(raw);
   if (shape.kind === 'const') return signal({ ...ok(shape.value), reads: NO_READS });
+  // The previous result is returned when nothing observable changed, so nodes reading this
+  // one are not re-evaluated for an equal value (the result object itself is always new).
+  let last: BoundValue | undefined;
   return computed(() => {
     const reads = new Set<string>();
+    let next: BoundValue;
     try {
-      return { ...ok(withReadLog(reads, () => evaluateShape(shape, evaluator))), reads };
+      next = { ...ok(withReadLog(reads, () => evaluateShape(shape, evaluator))), reads };
     } catch (e) {
-      return { ...failed(e), reads };
+      next = { ...failed(e), reads };
     }
+    if (last !== undefined && sameResult(last, next)) return last;
+    last = next;
+    return next;
   });
+}
+
+function sameResult(a: BoundValue, b: BoundValue): boolean {
+  if (a.reads.size !== b.reads.size) return false;
+  for (const r of a.reads) if (!b.reads.has(r)) return false;
+  if (a.ok && b.ok) return Object.is(a.value, b.value);
+  if (!a.ok && !b.ok) return a.error.constructor === b.error.constructor && a.error.message === b.error.message;
+  return false;
 }

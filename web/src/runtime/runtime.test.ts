@@ -1,0 +1,284 @@
+import { describe, expect, it } from 'vitest';
+import { FakeHost, FakeTransport, settle, upstream } from '../../test/fakes.ts';
+import type { AppDef, PageDef, WidgetDef } from './app.ts';
+import { bindValue, type ReadonlySignal, type BoundValue } from './graph.ts';
+import { AppRuntime, INVALID_TARGET, type PageWidgets, type WidgetModel } from './runtime.ts';
+
+/** A minimal widget: exposes its evaluated props, and counts resets. */
+class StubWidget implements WidgetModel {
+  readonly name: string;
+  readonly type: string;
+  resets = 0;
+  private readonly props: Record<string, ReadonlySignal<BoundValue>> = {};
+  constructor(
+    readonly def: WidgetDef,
+    runtime: AppRuntime,
+    readonly children: WidgetModel[],
+  ) {
+    this.name = def.name;
+    this.type = def.type;
+    for (const [k, v] of Object.entries(def.props)) this.props[k] = bindValue(v, runtime.evaluator);
+  }
+  read(key: string): unknown {
+    const v = this.props[key]?.value;
+    return v?.ok ? v.value : undefined;
+  }
+  reset(): void {
+    this.resets++;
+  }
+}
+
+function stubFactory(page: PageDef, runtime: AppRuntime): PageWidgets {
+  const byName = new Map<string, WidgetModel>();
+  const build = (d: WidgetDef): WidgetModel => {
+    const m = new StubWidget(d, runtime, d.children.map(build));
+    byName.set(d.name, m);
+    return m;
+  };
+  return { roots: page.widgets.map(build), byName };
+}
+
+function widget(name: string, props: Record<string, unknown> = {}, children: WidgetDef[] = []): WidgetDef {
+  return { name, type: 'Text', position: { col: 0, row: 0, width: 10, height: 4 }, props, children };
+}
+
+function page(name: string, extra: Partial<PageDef> = {}): PageDef {
+  const slug = name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+  return { name, slug, hidden: false, onLoad: [], widgets: [], ...extra };
+}
+
+function makeApp(over: Partial<AppDef> = {}): AppDef {
+  return {
+    name: 'Demo',
+    slug: 'demo',
+    homePage: 'Home',
+    pages: [page('Home', { widgets: [widget('txt_home', { text: 'home' })] }), page('Secret', { hidden: true }), page('Other')],
+    queries: [],
+    jsObjects: [],
+    ...over,
+  };
+}
+
+function start(app: AppDef, path = '/app/demo', transport = new FakeTransport()) {
+  const host = new FakeHost(transport, path);
+  const runtime = new AppRuntime(app, host, stubFactory);
+  return { host, runtime, transport };
+}
+
+const run = (rt: AppRuntime, code: string) => rt.runEvent(`{{ ${code} }}`);
+const viewName = (rt: AppRuntime) => {
+  const v = rt.view.value;
+  return v.status === 'ready' || v.status === 'loading' ? `${v.status}:${v.page.name}` : v.status;
+};
+
+describe('pages and navigateTo', () => {
+  it('opens the home page at /app/<slug> and a page by slug at /app/<slug>/<page>', async () => {
+    const a = start(makeApp());
+    await a.runtime.start();
+    expect(viewName(a.runtime)).toBe('ready:Home');
+    const b = start(makeApp(), '/app/demo/secret');
+    await b.runtime.start();
+    expect(viewName(b.runtime)).toBe('ready:Secret');
+    const c = start(makeApp(), '/app/demo/nope');
+    await c.runtime.start();
+    expect(c.runtime.view.value).toEqual({ status: 'not_found', pageSlug: 'nope' });
+  });
+
+  it('navigates to a page by name (hidden pages included) with params as the query string', async () => {
+    const { runtime, host } = start(makeApp());
+    await runtime.start();
+    await run(runtime, "navigateTo('Secret', { id: 7, q: 'a b' })");
+    expect(host.pushed).toEqual(['/app/demo/secret?id=7&q=a%20b']);
+    await settle();
+    expect(viewName(runtime)).toBe('ready:Secret');
+    expect(runtime.evaluator.evaluate('appsmith.URL.queryParams')).toEqual({ id: '7', q: 'a b' });
+    expect(runtime.evaluator.evaluate('appsmith.URL.pathname')).toBe('/app/demo/secret');
+  });
+
+  it('lists only visible pages in the navigation, or only the current page when it is hidden', () => {
+    const { runtime } = start(makeApp());
+    const [home, secret] = runtime.app.pages;
+    expect(runtime.navPages(home).map((p) => p.name)).toEqual(['Home', 'Other']);
+    expect(runtime.navPages(secret).map((p) => p.name)).toEqual(['Secret']);
+  });
+
+  it('treats a target that is not a page as a URL (a bare host gets https://)', async () => {
+    const { runtime, host } = start(makeApp());
+    await run(runtime, "navigateTo('example.com/docs', { a: 1 })");
+    await run(runtime, "navigateTo('https://example.org/x?y=1', { a: 'b' }, 'NEW_WINDOW')");
+    await run(runtime, "navigateTo('Other', {}, 'NEW_WINDOW')");
+    expect(host.opened).toEqual([
+      { url: 'https://example.com/docs?a=1', target: 'SAME_WINDOW' },
+      { url: 'https://example.org/x?y=1&a=b', target: 'NEW_WINDOW' },
+      { url: '/app/demo/other', target: 'APP_NEW_WINDOW' },
+    ]);
+  });
+
+  it('rejects a target that is neither a page nor a URL', async () => {
+    const { runtime, host } = start(makeApp());
+    for (const target of ["'Dashbord'", "'javascript:alert(1)'", "''", '42']) {
+      await run(runtime, `navigateTo(${target})`);
+    }
+    expect(runtime.toasts.value.map((t) => [t.message, t.type])).toEqual(
+      Array(4).fill([INVALID_TARGET, 'error']),
+    );
+    expect(host.pushed).toEqual([]);
+    expect(host.opened).toEqual([]);
+  });
+
+  it('follows the URL on back/forward', async () => {
+    const { runtime, host } = start(makeApp());
+    await runtime.start();
+    await run(runtime, "navigateTo('Other')");
+    await settle();
+    host.setPath('/app/demo');
+    await runtime.followLocation();
+    expect(viewName(runtime)).toBe('ready:Home');
+  });
+});
+
+describe('run on page load', () => {
+  function deferredApp(log: string[], gates: Record<string, Promise<void>>) {
+    const app = makeApp({
+      pages: [
+        page('Home', { onLoad: ['Load.first', 'q_data', 'Load.last'] }),
+        page('Other', { onLoad: ['Load.other'] }),
+        page('Guarded', { onLoad: ['Load.guard', 'Load.after'] }),
+      ],
+      queries: [{ name: 'q_data', bindings: [] }],
+      jsObjects: [
+        {
+          name: 'Load',
+          source: `export default {
+            async first() { log('first:start'); await gates.first; log('first:end'); },
+            async last() { log('last'); },
+            async other() { log('other'); },
+            async guard() { log('guard'); await navigateTo('Other'); },
+            async after() { log('after'); },
+          }`,
+        },
+      ],
+    });
+    return app;
+  }
+
+  it('runs queries and JS functions in the declared order, each awaited, then shows the page', async () => {
+    const log: string[] = [];
+    let open!: () => void;
+    const gates = { first: new Promise<void>((r) => (open = r)) };
+    const transport = new FakeTransport({ q_data: () => (log.push('q_data'), upstream(200, [])) });
+    const host = new FakeHost(transport, '/app/demo');
+    const app = deferredApp(log, gates);
+    const runtime = new AppRuntime(app, host, (p, rt) => {
+      log.push(`widgets:${p.name}`);
+      return stubFactory(p, rt);
+    });
+    // Inject the test's log and gates as globals the JS object can see.
+    Object.assign(globalThis, { log: (s: string) => log.push(s), gates });
+    try {
+      const started = runtime.start();
+      await settle();
+      expect(log).toEqual(['widgets:Home', 'first:start']);
+      expect(viewName(runtime)).toBe('loading:Home');
+      open();
+      await started;
+      expect(log).toEqual(['widgets:Home', 'first:start', 'first:end', 'q_data', 'last']);
+      expect(viewName(runtime)).toBe('ready:Home');
+    } finally {
+      delete (globalThis as Record<string, unknown>).log;
+      delete (globalThis as Record<string, unknown>).gates;
+    }
+  });
+
+  it('stops a page\'s remaining steps once a step navigated away, and never shows that page', async () => {
+    const log: string[] = [];
+    Object.assign(globalThis, { log: (s: string) => log.push(s), gates: {} });
+    try {
+      const { runtime, host } = start(deferredApp(log, {}), '/app/demo/guarded');
+      const seen: string[] = [];
+      const stop = (await import('./graph.ts')).effect(() => {
+        seen.push(viewName(runtime));
+      });
+      await runtime.start();
+      await settle();
+      stop();
+      expect(log).toEqual(['guard', 'other']);
+      expect(host.pushed).toEqual(['/app/demo/other']);
+      expect(seen).not.toContain('ready:Guarded');
+      expect(viewName(runtime)).toBe('ready:Other');
+    } finally {
+      delete (globalThis as Record<string, unknown>).log;
+      delete (globalThis as Record<string, unknown>).gates;
+    }
+  });
+
+  it('shows an error alert for a failing step and goes on with the next', async () => {
+    const transport = new FakeTransport({ q_fail: () => upstream(500, { message: 'db down' }) });
+    const app = makeApp({
+      pages: [page('Home', { onLoad: ['q_fail', 'Missing.fn', 'q_ok'] })],
+      queries: [
+        { name: 'q_fail', bindings: [] },
+        { name: 'q_ok', bindings: [] },
+      ],
+    });
+    transport.on('q_ok', () => upstream(200, 'fine'));
+    const { runtime } = start(app, '/app/demo', transport);
+    await runtime.start();
+    expect(runtime.toasts.value.map((t) => t.message)).toEqual([
+      'q_fail failed on page load: db down',
+      'Missing.fn failed on page load: Missing has no function fn',
+    ]);
+    expect(runtime.queries.get('q_ok')?.data.value).toBe('fine');
+    expect(viewName(runtime)).toBe('ready:Home');
+  });
+});
+
+describe('globals', () => {
+  it('storeValue updates appsmith.store at once, visible to code later in the same run', async () => {
+    const { runtime, host } = start(makeApp());
+    await run(runtime, "storeValue('a', 1); showAlert('a is ' + appsmith.store.a, 'success')");
+    expect(runtime.toasts.value.map((t) => [t.message, t.type])).toEqual([['a is 1', 'success']]);
+    expect(host.storage.getItem('lowkey:store:demo')).toBe('{"a":1}');
+  });
+
+  it('storeValue of a value JSON cannot hold is an error the app sees', async () => {
+    const { runtime } = start(makeApp());
+    await run(runtime, "storeValue('f', () => 1)");
+    expect(runtime.toasts.value[0]?.message).toMatch(/storeValue\('f'\): the value is a function/);
+    expect(runtime.store.values.value).toEqual({});
+  });
+
+  it('showAlert falls back to info for an unknown type and shows objects as JSON', async () => {
+    const { runtime } = start(makeApp());
+    await run(runtime, "showAlert({ a: 1 }, 'loud')");
+    expect(runtime.toasts.value[0]).toMatchObject({ message: '{"a":1}', type: 'info' });
+  });
+
+  it('resetWidget resets a widget and (by default) its children, and refuses unknown names', async () => {
+    const app = makeApp({
+      pages: [page('Home', { widgets: [widget('box', {}, [widget('inner')])] })],
+    });
+    const { runtime } = start(app);
+    await runtime.start();
+    const byName = runtime.view.value.status === 'ready' ? runtime.view.value.widgets.byName : new Map();
+    await run(runtime, "resetWidget('box')");
+    await run(runtime, "resetWidget('box', false)");
+    expect([(byName.get('box') as StubWidget).resets, (byName.get('inner') as StubWidget).resets]).toEqual([2, 1]);
+    await run(runtime, "resetWidget('nope')");
+    expect(runtime.toasts.value[0]?.message).toMatch(/no widget named nope/);
+  });
+
+  it('exposes appsmith.mode and the current page\'s widgets by name', async () => {
+    const { runtime } = start(makeApp());
+    await runtime.start();
+    expect(runtime.evaluator.evaluate('appsmith.mode')).toBe('VIEW');
+    expect(runtime.evaluator.evaluate('txt_home.text')).toBe('home');
+  });
+
+  it('reports an event without {{ }} and a syntax error as alerts, never throwing', async () => {
+    const { runtime } = start(makeApp());
+    expect(await runtime.runEvent('Auth.signin()')).toBe(false);
+    expect(await runtime.runEvent('{{ 1 + }}')).toBe(false);
+    expect(runtime.toasts.value).toHaveLength(2);
+  });
+});

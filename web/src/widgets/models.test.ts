@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { FakeHost, FakeTransport, upstream } from '../../test/fakes.ts';
+import { AppRuntime, type AppDef, type WidgetDef } from '../runtime/index.ts';
+import { ButtonModel, createPageWidgets, FormModel, InputModel, TableModel, UnknownModel } from './models.ts';
+
+function w(name: string, type: string, props: Record<string, unknown> = {}, children: WidgetDef[] = []): WidgetDef {
+  return { name, type, position: { col: 0, row: 0, width: 64, height: 5 }, props, children };
+}
+
+async function page(widgets: WidgetDef[], transport = new FakeTransport(), queries: string[] = []) {
+  const app: AppDef = {
+    name: 'T',
+    slug: 't',
+    homePage: 'Home',
+    pages: [{ name: 'Home', slug: 'home', hidden: false, onLoad: [], widgets }],
+    queries: queries.map((name) => ({ name, bindings: [] })),
+    jsObjects: [],
+  };
+  const runtime = new AppRuntime(app, new FakeHost(transport, '/app/t'), createPageWidgets);
+  await runtime.start();
+  const v = runtime.view.value;
+  if (v.status !== 'ready') throw new Error('not ready');
+  return { runtime, get: <T>(n: string) => v.widgets.byName.get(n) as T };
+}
+
+describe('Input', () => {
+  it('starts from defaultText, follows typing, and resets back', async () => {
+    const { get, runtime } = await page([w('inp', 'Input', { defaultText: 'hello' })]);
+    const inp = get<InputModel>('inp');
+    expect([inp.read('text'), inp.read('isDirty')]).toEqual(['hello', false]);
+    inp.setText('bye');
+    expect([inp.read('text'), inp.read('isDirty')]).toEqual(['bye', true]);
+    await runtime.runEvent("{{ resetWidget('inp') }}");
+    expect([inp.read('text'), inp.read('isDirty')]).toEqual(['hello', false]);
+  });
+
+  it('validates required, email, number, maxChars, regex and the validation binding', async () => {
+    const { get } = await page([
+      w('req', 'Input', { isRequired: true }),
+      w('mail', 'Input', { inputType: 'EMAIL' }),
+      w('num', 'Input', { inputType: 'NUMBER' }),
+      w('max', 'Input', { maxChars: 3 }),
+      w('re', 'Input', { regex: '[a-z]+', errorMessage: 'lowercase only' }),
+      w('val', 'Input', { validation: '{{ val.text !== "no" }}' }),
+    ]);
+    const check = (name: string, text: string) => {
+      const i = get<InputModel>(name);
+      i.setText(text);
+      return [i.read('isValid'), i.validity.value.message];
+    };
+    expect(check('req', '')).toEqual([false, 'This field is required']);
+    expect(check('req', 'x')).toEqual([true, '']);
+    expect(check('mail', 'a@b')).toEqual([false, 'Enter a valid email address']);
+    expect(check('mail', 'a@b.co')).toEqual([true, '']);
+    expect(check('num', '1e')).toEqual([false, 'Enter a number']);
+    expect(check('num', '12.5')).toEqual([true, '']);
+    expect(get<InputModel>('num').read('value')).toBe(12.5);
+    expect(check('max', 'abcd')).toEqual([false, 'At most 3 characters']);
+    // The pattern must match the whole text.
+    expect(check('re', 'abc1')).toEqual([false, 'lowercase only']);
+    expect(check('re', 'abc')).toEqual([true, '']);
+    expect(check('val', 'no')).toEqual([false, 'Invalid value']);
+    expect(check('val', 'yes')).toEqual([true, '']);
+  });
+});
+
+describe('Form and Button', () => {
+  const login = () => [
+    w('frm', 'Form', { title: 'Sign in' }, [
+      w('user', 'Input', { isRequired: true }),
+      w('box', 'Container', {}, [w('age', 'Input', { inputType: 'NUMBER' })]),
+      w('go', 'Button', { text: 'Go', disabledWhenInvalid: true, resetFormOnClick: true, onClick: '{{ q.run() }}' }),
+    ]),
+  ];
+
+  it('collects its inputs\' values in data (numbers as numbers) and knows whether all are valid', async () => {
+    const { get } = await page(login(), new FakeTransport(), ['q']);
+    const form = get<FormModel>('frm');
+    expect(form.read('data')).toEqual({ user: '', age: undefined });
+    expect(form.read('isValid')).toBe(false);
+    get<InputModel>('user').setText('ada');
+    get<InputModel>('age').setText('36');
+    expect(form.read('data')).toEqual({ user: 'ada', age: 36 });
+    expect(form.read('isValid')).toBe(true);
+  });
+
+  it('disables a disabledWhenInvalid button while the form is invalid', async () => {
+    const { get } = await page(login(), new FakeTransport(), ['q']);
+    const go = get<ButtonModel>('go');
+    expect(go.read('isDisabled')).toBe(true);
+    get<InputModel>('user').setText('ada');
+    expect(go.read('isDisabled')).toBe(false);
+  });
+
+  it('is busy while its action chain runs, ignores clicks meanwhile, and resets the form on success', async () => {
+    let release!: () => void;
+    const transport = new FakeTransport({
+      q: (run) => new Promise((resolve) => (release = () => resolve(upstream(200, run.params)))),
+    });
+    const { get } = await page(login(), transport, ['q']);
+    const go = get<ButtonModel>('go');
+    get<InputModel>('user').setText('ada');
+    const click = go.click();
+    await Promise.resolve();
+    expect(go.isRunning.value).toBe(true);
+    await go.click(); // ignored: the first chain still runs
+    await new Promise((r) => setTimeout(r, 0));
+    expect(transport.runs).toHaveLength(1);
+    release();
+    await click;
+    expect(go.isRunning.value).toBe(false);
+    expect(get<InputModel>('user').read('text')).toBe('');
+  });
+});
+
+describe('Table', () => {
+  it('uses declared columns or the first row\'s keys, and flags tableData that is not a list', async () => {
+    const { get } = await page([
+      w('t1', 'Table', { tableData: [{ a: 1, b: 2 }] }),
+      w('t2', 'Table', { tableData: [{ a: 1 }], columns: [{ key: 'a', label: 'A' }] }),
+      w('t3', 'Table', { tableData: '{{ "nope" }}' }),
+    ]);
+    expect(get<TableModel>('t1').columns.value).toEqual([
+      { key: 'a', label: 'a' },
+      { key: 'b', label: 'b' },
+    ]);
+    expect(get<TableModel>('t2').columns.value).toEqual([{ key: 'a', label: 'A' }]);
+    expect(get<TableModel>('t3').rows.value.error).toMatch(/list of objects/);
+  });
+
+  it('is loading while a query its tableData reads is running', async () => {
+    let release!: () => void;
+    const transport = new FakeTransport({
+      q: () => new Promise((resolve) => (release = () => resolve(upstream(200, [{ id: 1 }])))),
+    });
+    const { get, runtime } = await page([w('t', 'Table', { tableData: '{{ q.data }}' })], transport, ['q']);
+    const table = get<TableModel>('t');
+    expect(table.isLoading.value).toBe(false);
+    const done = runtime.queries.get('q')!.run();
+    expect(table.isLoading.value).toBe(true);
+    await Promise.resolve();
+    release();
+    await done;
+    expect(table.isLoading.value).toBe(false);
+    expect(table.read('tableData')).toEqual([{ id: 1 }]);
+    table.select(0);
+    expect(table.read('selectedRow')).toEqual({ id: 1 });
+  });
+});
+
+it('turns an unknown widget type into an inline error', async () => {
+  const { get } = await page([w('x', 'Chart')]);
+  expect(get<UnknownModel>('x').errors()).toEqual([{ prop: 'type', message: 'Unknown widget type "Chart"' }]);
+});
