@@ -32,6 +32,9 @@ impl App {
     /// diagnostics; the diagnostics list every problem found, in file order.
     pub fn load(dir: &Path) -> (Option<App>, Vec<Diagnostic>) {
         let (files, mut diagnostics) = read_folder(dir);
+        if !dir.is_dir() {
+            return (None, diagnostics);
+        }
         let (app, more) = App::from_files(&files);
         diagnostics.extend(more);
         if diagnostics.is_empty() {
@@ -1626,29 +1629,56 @@ mod tests {
         assert_has(&d, "pages/Home.yaml:5:11: unknown widget type `Slider`");
         assert_has(&d, "pages/Home.yaml:6:53: `height` must be at least 1");
         assert_has(&d, "pages/Home.yaml:6:41: the widget overflows the grid");
-        assert_has(&d, "pages/Home.yaml:11:16: event code `{{Obj.run(}}` is not valid JavaScript");
-        assert_has(&d, "pages/Home.yaml:12:7: unknown property `colour` for a Button widget");
-        assert_has(&d, "pages/Home.yaml:13:19: `isDisabled` must be true or false");
-        assert_eq!(d.len(), 7, "{d:#?}");
+        assert_has(
+            &d,
+            "pages/Home.yaml:11:16: event code `{{Obj.run(}}` is not valid JavaScript",
+        );
+        assert_has(
+            &d,
+            "pages/Home.yaml:12:7: unknown property `colour` for a Button widget",
+        );
+        assert_has(
+            &d,
+            "pages/Home.yaml:13:19: `isDisabled` must be true or false",
+        );
+        assert_eq!(d.len(), 8, "{d:#?}");
     }
 
     #[test]
     fn version_is_required_and_known() {
-        assert_has(&check(&[("app.yaml", "name: T\nslug: t\nhomePage: Home\n")]), "missing `version`");
-        assert_has(&check(&[("app.yaml", "version: 2\nname: T\nslug: t\nhomePage: Home\n")]), "unknown format version 2");
-        assert_has(&check(&[("app.yaml", "version: one\nname: T\nslug: t\nhomePage: Home\n")]), "app.yaml:1:10: `version` must be");
+        assert_has(
+            &check(&[("app.yaml", "name: T\nslug: t\nhomePage: Home\n")]),
+            "missing `version`",
+        );
+        assert_has(
+            &check(&[("app.yaml", "version: 2\nname: T\nslug: t\nhomePage: Home\n")]),
+            "unknown format version 2",
+        );
+        assert_has(
+            &check(&[(
+                "app.yaml",
+                "version: one\nname: T\nslug: t\nhomePage: Home\n",
+            )]),
+            "app.yaml:1:10: `version` must be",
+        );
         assert_has(&check(&[("app.yaml", "")]), "missing app.yaml");
     }
 
     #[test]
     fn app_yaml_fields_are_checked() {
         let app = "version: 1\nname: T\nslug: Bad_Slug\nhomePage: Nowhere\nextra: 1\ndatasources:\n  - name: api\n    url: ftp://x\n  - name: api\n    url: /local?x\n  - { name: other, url: 'https://a.b/{{x}}' }\n";
-        let d = check(&[("app.yaml", app), ("queries/q.yaml", "url: https://a.b/c\n")]);
+        let d = check(&[
+            ("app.yaml", app),
+            ("queries/q.yaml", "url: https://a.b/c\n"),
+        ]);
         assert_has(&d, "app.yaml:3:7: `Bad_Slug` is not a valid slug");
         assert_has(&d, "app.yaml:4:11: `homePage`: there is no page `Nowhere`");
         assert_has(&d, "app.yaml:5:1: unknown field `extra`");
         assert_has(&d, "app.yaml:8:10: `ftp://x` is neither");
-        assert_has(&d, "app.yaml:9:5: datasource `api` is already defined at line 7");
+        assert_has(
+            &d,
+            "app.yaml:9:5: datasource `api` is already defined at line 7",
+        );
         assert_has(&d, "app.yaml:10:10: a local datasource `url` is a path");
         assert_has(&d, "cannot hold bindings");
     }
@@ -1656,12 +1686,28 @@ mod tests {
     #[test]
     fn names_share_one_namespace_and_follow_the_rules() {
         let page = "name: Home\nwidgets:\n  - name: q\n    type: Text\n    position: { col: 0, row: 0, width: 1, height: 1 }\n  - name: Obj\n    type: Container\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    children:\n      - name: q\n        type: Text\n        position: { col: 0, row: 0, width: 1, height: 1 }\n";
-        let d = check(&[("pages/Home.yaml", page), ("queries/class.yaml", QUERY), ("pages/Other.yaml", "name: Another\n")]);
-        assert_has(&d, "pages/Home.yaml:6:11: `Obj` is already the name of a JS object (js/Obj.js)");
-        assert_has(&d, "pages/Home.yaml:3:11: `q` is already the name of a query (queries/q.yaml)");
-        assert_has(&d, "pages/Home.yaml:10:15: `q` is already the name of a query");
+        let d = check(&[
+            ("pages/Home.yaml", page),
+            ("queries/class.yaml", QUERY),
+            ("pages/Other.yaml", "name: Another\n"),
+        ]);
+        assert_has(
+            &d,
+            "pages/Home.yaml:6:11: `Obj` is already the name of a JS object (js/Obj.js)",
+        );
+        assert_has(
+            &d,
+            "pages/Home.yaml:3:11: `q` is already the name of a query (queries/q.yaml)",
+        );
+        assert_has(
+            &d,
+            "pages/Home.yaml:10:15: `q` is already the name of a query",
+        );
         assert_has(&d, "queries/class.yaml: the file name is not a valid query name: `class` is a reserved word");
-        assert_has(&d, "pages/Other.yaml:1:7: the page name `Another` must equal the file name `Other`");
+        assert_has(
+            &d,
+            "pages/Other.yaml:1:7: the page name `Another` must equal the file name `Other`",
+        );
     }
 
     #[test]
@@ -1678,10 +1724,22 @@ mod tests {
     fn on_load_steps_must_exist() {
         let page = "name: Home\nonLoad:\n  - q\n  - Obj.run\n  - Obj.value\n  - Obj.nope\n  - Nope.run\n  - nope\n  - Obj\n  - 3\n";
         let d = check(&[("pages/Home.yaml", page)]);
-        assert_has(&d, "pages/Home.yaml:5:5: `onLoad`: `Obj.value` is not a function");
-        assert_has(&d, "pages/Home.yaml:6:5: `onLoad`: JS object `Obj` has no function `nope`");
-        assert_has(&d, "pages/Home.yaml:7:5: `onLoad`: there is no JS object `Nope`");
-        assert_has(&d, "pages/Home.yaml:8:5: `onLoad`: there is no query `nope`");
+        assert_has(
+            &d,
+            "pages/Home.yaml:5:5: `onLoad`: `Obj.value` is not a function",
+        );
+        assert_has(
+            &d,
+            "pages/Home.yaml:6:5: `onLoad`: JS object `Obj` has no function `nope`",
+        );
+        assert_has(
+            &d,
+            "pages/Home.yaml:7:5: `onLoad`: there is no JS object `Nope`",
+        );
+        assert_has(
+            &d,
+            "pages/Home.yaml:8:5: `onLoad`: there is no query `nope`",
+        );
         assert_has(&d, "pages/Home.yaml:9:5: `onLoad`: `Obj` is a JS object");
         assert_has(&d, "pages/Home.yaml:10:5: an `onLoad` step");
         assert_eq!(d.len(), 6, "{d:#?}");
@@ -1691,27 +1749,54 @@ mod tests {
     fn bindings_must_parse_as_javascript() {
         let page = "name: Home\nwidgets:\n  - name: t\n    type: Text\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    props:\n      text: \"a {{ 1 + }} b\"\n  - name: t2\n    type: Text\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    props:\n      text: \"{{ x \"\n  - name: t3\n    type: Text\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    props:\n      text: \"{{secrets.KEY}}\"\n  - name: i\n    type: Input\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    props:\n      onSubmit: Obj.run()\n      inputType: DATE\n";
         let d = check(&[("pages/Home.yaml", page)]);
-        assert_has(&d, "pages/Home.yaml:7:13: binding `{{1 +}}` is not a valid JavaScript expression");
+        assert_has(
+            &d,
+            "pages/Home.yaml:7:13: binding `{{1 +}}` is not a valid JavaScript expression",
+        );
         assert_has(&d, "pages/Home.yaml:12:13: `{{` at byte 0 is not closed");
-        assert_has(&d, "pages/Home.yaml:17:13: secrets are resolved on the server");
-        assert_has(&d, "pages/Home.yaml:22:17: an event property holds only code");
-        assert_has(&d, "pages/Home.yaml:23:18: `inputType` must be one of TEXT, EMAIL, PASSWORD, NUMBER");
+        assert_has(
+            &d,
+            "pages/Home.yaml:17:13: secrets are resolved on the server",
+        );
+        assert_has(
+            &d,
+            "pages/Home.yaml:22:17: an event property holds only code",
+        );
+        assert_has(
+            &d,
+            "pages/Home.yaml:23:18: `inputType` must be one of TEXT, EMAIL, PASSWORD, NUMBER",
+        );
     }
 
     #[test]
     fn navigate_to_literals_must_name_pages() {
         let js = "export default {\n  go() { navigateTo('Home'); navigateTo('Nowhere'); navigateTo('https://x.y'); },\n};\n";
         let d = check(&[("js/Obj.js", js)]);
-        assert_eq!(d, vec!["js/Obj.js:2:42: `navigateTo('Nowhere')`: there is no page `Nowhere`"]);
+        assert_eq!(
+            d,
+            vec!["js/Obj.js:2:42: `navigateTo('Nowhere')`: there is no page `Nowhere`"]
+        );
     }
 
     #[test]
     fn js_objects_must_parse_and_export_an_object() {
-        let d = check(&[("js/Obj.js", "export default {\n  run() { return q.run( },\n};\n")]);
+        let d = check(&[(
+            "js/Obj.js",
+            "export default {\n  run() { return q.run( },\n};\n",
+        )]);
         assert!(d.iter().all(|x| x.starts_with("js/Obj.js:2:")), "{d:#?}");
-        assert_has(&check(&[("js/Obj.js", "export default [1]\n")]), "js/Obj.js:1:16: the default export must be an object literal");
-        assert_has(&check(&[("js/Obj.js", "const a = 1;\n")]), "js/Obj.js:1:1: a JS object file holds only");
-        assert_has(&check(&[("js/my-obj.js", "export default {}\n")]), "js/my-obj.js: the file name is not a valid JS object name");
+        assert_has(
+            &check(&[("js/Obj.js", "export default [1]\n")]),
+            "js/Obj.js:1:16: the default export must be an object literal",
+        );
+        assert_has(
+            &check(&[("js/Obj.js", "const a = 1;\n")]),
+            "js/Obj.js:1:1: a JS object file holds only",
+        );
+        assert_has(
+            &check(&[("js/my-obj.js", "export default {}\n")]),
+            "js/my-obj.js: the file name is not a valid JS object name",
+        );
     }
 
     #[test]
@@ -1721,20 +1806,53 @@ mod tests {
         assert_has(&d, "queries/q.yaml:1:13: there is no datasource `nope`");
         assert_has(&d, "queries/q.yaml:2:7: `path` must start with `/`");
         assert_has(&d, "queries/q.yaml:3:9: unknown method `get`");
-        assert_has(&d, "queries/q.yaml:4:12: `timeoutMs` must be between 1 and 60000");
+        assert_has(
+            &d,
+            "queries/q.yaml:4:12: `timeoutMs` must be between 1 and 60000",
+        );
         assert_has(&d, "queries/q.yaml:6:6: values of `params` are text");
-        assert_has(&d, "queries/q.yaml:8:3: `Bad Header` is not a valid HTTP header name");
-        assert_has(&d, "queries/q.yaml:9:8: `{{secrets[0]}}`: a secret is written exactly");
+        assert_has(
+            &d,
+            "queries/q.yaml:8:3: `Bad Header` is not a valid HTTP header name",
+        );
+        assert_has(
+            &d,
+            "queries/q.yaml:9:8: `{{secrets[0]}}`: a secret is written exactly",
+        );
         assert_has(&d, "queries/q.yaml:10:3: header `x-a` is given twice");
         assert_has(&d, "queries/q.yaml:13:12: the JSON body is not valid JSON even with its bindings filled in");
-        assert_has(&d, "queries/q.yaml:14:1: unknown field `retries` in a query");
+        assert_has(
+            &d,
+            "queries/q.yaml:14:1: unknown field `retries` in a query",
+        );
 
-        assert_has(&check(&[("queries/q.yaml", "method: GET\n")]), "queries/q.yaml:1:1: a query needs a `datasource` and a `path`, or an absolute `url`");
-        assert_has(&check(&[("queries/q.yaml", "datasource: api\n")]), "needs a `path`");
-        assert_has(&check(&[("queries/q.yaml", "url: /relative\n")]), "absolute http:// or https:// URL");
-        assert_has(&check(&[("queries/q.yaml", "url: 'https://{{host}}/x'\n")]), "not in its host");
-        assert_has(&check(&[("queries/q.yaml", "url: https://a.b/x\npath: /y\n")]), "not both");
-        assert_has(&check(&[("queries/q.yaml", "datasource: api\npath: /x\nbody:\n  type: xml\n  content: x\n")]), "unknown body type `xml`");
+        assert_has(
+            &check(&[("queries/q.yaml", "method: GET\n")]),
+            "queries/q.yaml:1:1: a query needs a `datasource` and a `path`, or an absolute `url`",
+        );
+        assert_has(
+            &check(&[("queries/q.yaml", "datasource: api\n")]),
+            "needs a `path`",
+        );
+        assert_has(
+            &check(&[("queries/q.yaml", "url: /relative\n")]),
+            "absolute http:// or https:// URL",
+        );
+        assert_has(
+            &check(&[("queries/q.yaml", "url: 'https://{{host}}/x'\n")]),
+            "not in its host",
+        );
+        assert_has(
+            &check(&[("queries/q.yaml", "url: https://a.b/x\npath: /y\n")]),
+            "not both",
+        );
+        assert_has(
+            &check(&[(
+                "queries/q.yaml",
+                "datasource: api\npath: /x\nbody:\n  type: xml\n  content: x\n",
+            )]),
+            "unknown body type `xml`",
+        );
     }
 
     #[test]
@@ -1746,13 +1864,19 @@ mod tests {
     #[test]
     fn children_only_in_containers() {
         let page = "name: Home\nwidgets:\n  - name: t\n    type: Text\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    children: []\n";
-        assert_has(&check(&[("pages/Home.yaml", page)]), "pages/Home.yaml:6:15: only Form and Container widgets have children");
+        assert_has(
+            &check(&[("pages/Home.yaml", page)]),
+            "pages/Home.yaml:6:15: only Form and Container widgets have children",
+        );
     }
 
     #[test]
     fn booleans_are_strict_in_props() {
         let page = "name: Home\nhidden: yes\n";
-        assert_has(&check(&[("pages/Home.yaml", page)]), "pages/Home.yaml:2:9: `hidden` must be true or false, found a string");
+        assert_has(
+            &check(&[("pages/Home.yaml", page)]),
+            "pages/Home.yaml:2:9: `hidden` must be true or false, found a string",
+        );
     }
 
     #[test]

@@ -485,9 +485,17 @@ mod tests {
 
     #[test]
     fn the_guide_sign_in_body_becomes_typed_json() {
-        let q = json_query("{\"email\": {{inp_username.text}}, \"password\": {{ inp_password.text }}}");
-        let r = run(&q, json!({"inp_username.text": "ann@example.com", "inp_password.text": "pw"})).unwrap();
-        assert_eq!(body_json(&r), json!({"email": "ann@example.com", "password": "pw"}));
+        let q =
+            json_query("{\"email\": {{inp_username.text}}, \"password\": {{ inp_password.text }}}");
+        let r = run(
+            &q,
+            json!({"inp_username.text": "ann@example.com", "inp_password.text": "pw"}),
+        )
+        .unwrap();
+        assert_eq!(
+            body_json(&r),
+            json!({"email": "ann@example.com", "password": "pw"})
+        );
         let body = r.body.unwrap();
         assert_eq!(body.content_type, "application/json");
         assert_eq!(r.target, Target::Local("/auth/v1/token".into()));
@@ -547,16 +555,24 @@ mod tests {
     fn invalid_json_after_substitution_is_an_error_without_the_value() {
         let q = json_query("{\"a\": {{x}} {{y}}}");
         let err = run(&q, json!({"x": "hunter2", "y": 1})).unwrap_err();
-        assert!(matches!(err, SubstitutionError::InvalidJsonBody { .. }), "{err:?}");
+        assert!(
+            matches!(err, SubstitutionError::InvalidJsonBody { .. }),
+            "{err:?}"
+        );
         assert!(!err.to_string().contains("hunter2"));
     }
 
     #[test]
     fn secrets_are_resolved_on_the_server_and_never_in_errors() {
-        let mut q = json_query("{\"key\": {{secrets.PROVIDER_KEY}}, \"in\": \"k={{secrets.PROVIDER_KEY}}\"}");
+        let mut q = json_query(
+            "{\"key\": {{secrets.PROVIDER_KEY}}, \"in\": \"k={{secrets.PROVIDER_KEY}}\"}",
+        );
         q.headers = OrderedMap(vec![("X-Key".into(), "{{secrets.PROVIDER_KEY}}".into())]);
         let r = run(&q, json!({})).unwrap();
-        assert_eq!(body_json(&r), json!({"key": "s3cr3t\"value", "in": "k=s3cr3t\"value"}));
+        assert_eq!(
+            body_json(&r),
+            json!({"key": "s3cr3t\"value", "in": "k=s3cr3t\"value"})
+        );
         assert_eq!(
             r.headers,
             vec![
@@ -566,7 +582,12 @@ mod tests {
         );
         let q = json_query("{\"key\": {{secrets.OTHER}}}");
         let err = run(&q, json!({"secrets.OTHER": "from the browser"})).unwrap_err();
-        assert_eq!(err, SubstitutionError::UnknownSecret { name: "OTHER".into() });
+        assert_eq!(
+            err,
+            SubstitutionError::UnknownSecret {
+                name: "OTHER".into()
+            }
+        );
     }
 
     #[test]
@@ -577,7 +598,11 @@ mod tests {
             ("grant_type".into(), "password".into()),
             ("n".into(), "{{n}}".into()),
         ]);
-        let r = run(&q, json!({"id": "a/b?c#d e", "term": "x&admin=1 +", "n": 3})).unwrap();
+        let r = run(
+            &q,
+            json!({"id": "a/b?c#d e", "term": "x&admin=1 +", "n": 3}),
+        )
+        .unwrap();
         assert_eq!(
             r.target,
             Target::Local("/auth/v1/users/a%2Fb%3Fc%23d%20e/files?q=x%26admin%3D1+%2B&grant_type=password&n=3".into())
@@ -591,7 +616,11 @@ mod tests {
             let r = run(&q, json!({ "name": evil }));
             match r {
                 Err(SubstitutionError::InvalidUrl { .. }) => {}
-                Ok(r) => assert_eq!(r.target, Target::Local("/auth/v1/files/%252e%252e".into()), "{evil}"),
+                Ok(r) => assert_eq!(
+                    r.target,
+                    Target::Local("/auth/v1/files/%252e%252e".into()),
+                    "{evil}"
+                ),
                 Err(e) => panic!("{e}"),
             }
         }
@@ -617,12 +646,21 @@ mod tests {
         let Target::Absolute(url) = &r.target else {
             panic!("not absolute")
         };
-        assert_eq!(url.as_str(), "https://example.com/search?x=1&q=a%20b%26c&b=2");
+        assert_eq!(
+            url.as_str(),
+            "https://example.com/search?x=1&q=a%20b%26c&b=2"
+        );
 
         q.url = Some("ftp://example.com/x".into());
-        assert!(matches!(run(&q, json!({})), Err(SubstitutionError::InvalidUrl { .. })));
+        assert!(matches!(
+            run(&q, json!({})),
+            Err(SubstitutionError::InvalidUrl { .. })
+        ));
         q.url = Some("https://user:pw@example.com/x".into());
-        assert!(matches!(run(&q, json!({})), Err(SubstitutionError::InvalidUrl { .. })));
+        assert!(matches!(
+            run(&q, json!({})),
+            Err(SubstitutionError::InvalidUrl { .. })
+        ));
     }
 
     #[test]
@@ -630,7 +668,10 @@ mod tests {
         let mut q = query("/user");
         q.method = Method::Get;
         q.headers = OrderedMap(vec![
-            ("Authorization".into(), "Bearer {{appsmith.store.accesstoken}}".into()),
+            (
+                "Authorization".into(),
+                "Bearer {{appsmith.store.accesstoken}}".into(),
+            ),
             ("APIKEY".into(), "override {{n}}".into()),
         ]);
         let r = run(&q, json!({"appsmith.store.accesstoken": "tok", "n": 1})).unwrap();
@@ -642,8 +683,17 @@ mod tests {
             ]
         );
         assert_eq!(r.body, None);
-        let err = run(&q, json!({"appsmith.store.accesstoken": "tok\r\nX-Admin: 1", "n": 1})).unwrap_err();
-        assert_eq!(err, SubstitutionError::InvalidHeaderValue { name: "Authorization".into() });
+        let err = run(
+            &q,
+            json!({"appsmith.store.accesstoken": "tok\r\nX-Admin: 1", "n": 1}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            SubstitutionError::InvalidHeaderValue {
+                name: "Authorization".into()
+            }
+        );
         assert!(!err.to_string().contains("X-Admin"));
     }
 
@@ -660,12 +710,24 @@ mod tests {
             ("grant_type".into(), "password".into()),
             ("username".into(), "{{u}}".into()),
         ])));
-        q.headers = OrderedMap(vec![("content-type".into(), "application/x-www-form-urlencoded; charset=utf-8".into())]);
+        q.headers = OrderedMap(vec![(
+            "content-type".into(),
+            "application/x-www-form-urlencoded; charset=utf-8".into(),
+        )]);
         let r = run(&q, json!({"u": "a&b=c d"})).unwrap();
         let body = r.body.unwrap();
-        assert_eq!(body.bytes, b"grant_type=password&username=a%26b%3Dc+d".to_vec());
-        assert_eq!(body.content_type, "application/x-www-form-urlencoded; charset=utf-8");
-        assert!(r.headers.iter().all(|(n, _)| !n.eq_ignore_ascii_case("content-type")));
+        assert_eq!(
+            body.bytes,
+            b"grant_type=password&username=a%26b%3Dc+d".to_vec()
+        );
+        assert_eq!(
+            body.content_type,
+            "application/x-www-form-urlencoded; charset=utf-8"
+        );
+        assert!(r
+            .headers
+            .iter()
+            .all(|(n, _)| !n.eq_ignore_ascii_case("content-type")));
     }
 
     #[test]
@@ -674,7 +736,9 @@ mod tests {
         q.datasource = Some("nope".into());
         assert_eq!(
             run(&q, json!({})).unwrap_err(),
-            SubstitutionError::UnknownDatasource { name: "nope".into() }
+            SubstitutionError::UnknownDatasource {
+                name: "nope".into()
+            }
         );
         q.datasource = None;
         assert_eq!(run(&q, json!({})).unwrap_err(), SubstitutionError::NoTarget);

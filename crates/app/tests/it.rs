@@ -1,22 +1,230 @@
-//! Whole-folder tests: the example app, round trips, the viewer JSON.
+//! Whole-folder tests: the example app, round trips (folder ↔ model ↔ storage JSON), the
+//! viewer JSON.
 
 use std::path::{Path, PathBuf};
 
-use lowkey_app::App;
+use lowkey_app::{viewer_json, App, SourceFiles};
+use serde_json::json;
 
-fn example() -> PathBuf {
+fn example_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/custom-auth")
+}
+
+fn load_example() -> App {
+    let (app, diagnostics) = App::load(&example_dir());
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    app.expect("no diagnostics, so an app")
+}
+
+/// A folder of its own under the system's temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("lowkey-app-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// import → export → import gives an equal app, through files, a folder on disk and JSON.
+fn assert_round_trips(app: &App, name: &str) {
+    let files = app.to_files().unwrap();
+    let (again, diagnostics) = App::from_files(&files);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}\n{files:#?}");
+    assert_eq!(again.as_ref(), Some(app));
+
+    let dir = TempDir::new(name);
+    app.write_folder(&dir.0).unwrap();
+    let (from_disk, diagnostics) = App::load(&dir.0);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    assert_eq!(from_disk.as_ref(), Some(app));
+    // Writing again over the folder is stable.
+    app.write_folder(&dir.0).unwrap();
+    assert_eq!(App::load(&dir.0).0.as_ref(), Some(app));
+
+    let stored = app.to_json().unwrap();
+    assert_eq!(&App::from_json(&stored).unwrap(), app);
+    assert_eq!(App::from_json(&stored).unwrap().to_json().unwrap(), stored);
 }
 
 #[test]
 fn the_example_app_validates_cleanly() {
-    let (app, diagnostics) = App::load(&example());
-    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
-    let app = app.unwrap();
+    let app = load_example();
     assert_eq!(app.slug, "custom-auth");
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&lowkey_app::viewer_json(&app)).unwrap()
+    assert_eq!(app.home_page, "LoginPage");
+    let names: Vec<&str> = app.queries.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(names, ["get_user", "refreshAPI", "revokeAPI", "sign_in"]);
+}
+
+#[test]
+fn the_example_app_round_trips() {
+    assert_round_trips(&load_example(), "example");
+}
+
+#[test]
+fn a_fixture_with_every_field_round_trips() {
+    let app = fixture();
+    assert_round_trips(&app, "fixture");
+}
+
+#[test]
+fn the_viewer_json_of_the_example_has_the_documented_shape() {
+    let app = load_example();
+    let v = viewer_json(&app);
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 6);
+    assert_eq!(v["name"], "Custom auth");
+    assert_eq!(v["slug"], "custom-auth");
+    assert_eq!(v["homePage"], "LoginPage");
+    let login = v["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "LoginPage")
+        .unwrap();
+    assert_eq!(login["slug"], "login-page");
+    assert_eq!(login["hidden"], false);
+    assert_eq!(login["onLoad"], json!(["Auth.redirectIfSignedIn"]));
+    let form = &login["widgets"][0];
+    assert_eq!(form["name"], "frm_login");
+    assert_eq!(form["type"], "Form");
+    assert_eq!(
+        form["position"],
+        json!({"col": 20, "row": 6, "width": 24, "height": 40})
     );
-    println!("{:#?}", app.to_files().unwrap());
+    assert_eq!(form["props"], json!({"title": "Sign in"}));
+    assert_eq!(form["children"][1]["props"]["inputType"], "EMAIL");
+    assert_eq!(form["children"][0]["children"], json!([]));
+    let sign_in = v["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "sign_in")
+        .unwrap();
+    assert_eq!(
+        sign_in,
+        &json!({"name": "sign_in", "bindings": ["inp_username.text", "inp_password.text"]})
+    );
+    assert_eq!(v["jsObjects"][0]["name"], "Auth");
+    assert!(v["jsObjects"][0]["source"]
+        .as_str()
+        .unwrap()
+        .contains("export default"));
+}
+
+#[test]
+fn the_viewer_json_never_holds_datasource_urls_headers_or_secrets() {
+    let app = fixture();
+    let text = viewer_json(&app).to_string();
+    for hidden in [
+        "api.example.com",
+        "X-Api-Key",
+        "secrets.",
+        "/auth/v1",
+        "timeoutMs",
+        "datasource",
+    ] {
+        assert!(!text.contains(hidden), "{hidden} leaked: {text}");
+    }
+    let v = viewer_json(&app);
+    let search = v["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "search")
+        .unwrap();
+    assert_eq!(
+        search["bindings"],
+        json!(["inp_term.text", "this.params.page", "appsmith.store.token"])
+    );
+}
+
+#[test]
+fn a_folder_that_does_not_exist_is_a_diagnostic() {
+    let (app, diagnostics) = App::load(Path::new("this/folder/does/not/exist"));
+    assert!(app.is_none());
+    assert_eq!(diagnostics.len(), 1);
+}
+
+#[test]
+fn write_folder_removes_stale_files_only_in_its_sub_folders() {
+    let app = load_example();
+    let dir = TempDir::new("stale");
+    std::fs::create_dir_all(dir.0.join("queries")).unwrap();
+    std::fs::write(dir.0.join("queries/old_query.yaml"), "url: https://x.y\n").unwrap();
+    std::fs::write(dir.0.join("README.md"), "notes").unwrap();
+    app.write_folder(&dir.0).unwrap();
+    assert!(!dir.0.join("queries/old_query.yaml").exists());
+    assert!(dir.0.join("README.md").exists());
+    assert_eq!(App::load(&dir.0).0.as_ref(), Some(&app));
+}
+
+/// An app that uses every field of the format, with strings chosen to trip a YAML writer.
+fn fixture() -> App {
+    let tricky = [
+        "true", "false", "null", "~", "", " ", "1", "1.5", "0x1F", "1e3", "yes", "no", "on", "off",
+        "- item", "# not a comment", "a: b", "key: {{x}}", "'single'", "\"double\"", "{flow}", "[list]",
+        "  leading and trailing  ", "tab\there", "line one\nline two", "ends with newline\n",
+        "multi\n\n  indented\ntrailing spaces   \n", "ünïcödé ✓ 日本", "@at", "`tick`", "%percent", "!bang", "&amp", "*star",
+        "a long line that goes on and on past eighty characters so that a folding writer might be tempted to fold it somewhere",
+        "\u{7f}control",
+    ];
+    let mut files = SourceFiles::new();
+    files.insert(
+        "app.yaml".into(),
+        "version: 1\nname: 'Every: field'\nslug: every-field\nhomePage: Main\ndatasources:\n  - name: api\n    url: https://api.example.com/v1\n    headers:\n      X-Api-Key: '{{secrets.API_KEY}}'\n      X-Client: lowkey\n  - name: local\n    url: /auth/v1\nsettings:\n  theme: { dark: true, accent: '#123456' }\n  list: [1, 2.5, null, 'x']\n".into(),
+    );
+    let mut text_widgets = String::new();
+    for (i, t) in tricky.iter().enumerate() {
+        // YAML's double-quoted style is JSON's plus escapes such as `\x7F` for DEL.
+        let quoted = serde_json::to_string(t).unwrap().replace('\u{7f}', "\\x7F");
+        text_widgets.push_str(&format!(
+            "      - name: txt_{i}\n        type: Text\n        position: {{ col: 0, row: {i}, width: 64, height: 1 }}\n        props:\n          text: {quoted}\n"
+        ));
+    }
+    files.insert(
+        "pages/Main.yaml".into(),
+        format!(
+            "name: Main\nhidden: false\nonLoad:\n  - load_data\n  - Helpers.init\nwidgets:\n  - name: frm\n    type: Form\n    position: {{ col: 0, row: 0, width: 64, height: 60 }}\n    props: {{ title: 'Form {{{{appsmith.user.email}}}}', isVisible: true }}\n    children:\n      - name: inp_term\n        type: Input\n        position: {{ col: 0, row: 0, width: 32, height: 7 }}\n        props:\n          inputType: NUMBER\n          label: Term\n          placeholderText: '…'\n          defaultText: '{{{{appsmith.URL.queryParams.q}}}}'\n          isRequired: false\n          maxChars: 20\n          regex: '^[0-9]+$'\n          validation: '{{{{inp_term.text.length > 0}}}}'\n          errorMessage: Digits only\n          isDisabled: '{{{{search.isLoading}}}}'\n          isVisible: true\n          onTextChanged: '{{{{ search.run({{ page: 1 }}) }}}}'\n          onSubmit: \"{{{{ await search.run(); showAlert('done', 'success'); }}}}\"\n      - name: btn\n        type: Button\n        position: {{ col: 32, row: 0, width: 32, height: 7 }}\n        props:\n          text: Go\n          onClick: '{{{{Helpers.go()}}}}'\n          isDisabled: false\n          isVisible: true\n          disabledWhenInvalid: true\n          resetFormOnClick: false\n{text_widgets}  - name: ctr\n    type: Container\n    position: {{ col: 10, row: 61, width: 54, height: 30 }}\n    props:\n      isVisible: '{{{{ !!search.data }}}}'\n    children:\n      - name: tbl\n        type: Table\n        position: {{ col: 0, row: 0, width: 64, height: 30 }}\n        props:\n          tableData: '{{{{ search.data.items }}}}'\n          columns:\n            - {{ key: id, label: Id }}\n            - {{ key: name }}\n          isVisible: true\n"
+        ),
+    );
+    files.insert(
+        "pages/Secret_Area.yaml".into(),
+        "name: Secret_Area\nslug: area-51\nhidden: true\nwidgets:\n  - name: txt_static\n    type: Text\n    position: { col: 0, row: 0, width: 1, height: 1 }\n    props:\n      text: 12\n  - name: tbl_static\n    type: Table\n    position: { col: 0, row: 1, width: 64, height: 10 }\n    props:\n      tableData:\n        - { id: 1, name: 'A', nested: { deep: [true, null, 1.25, -3] } }\n        - { id: 2, name: 'B: c' }\n".into(),
+    );
+    files.insert(
+        "queries/search.yaml".into(),
+        "datasource: api\npath: /search/{{inp_term.text}}\nmethod: PUT\nparams:\n  page: '{{this.params.page}}'\n  limit: 10\n  flag: true\nheaders:\n  Authorization: 'Bearer {{appsmith.store.token}}'\n  Accept: application/json\nbody:\n  type: text\n  content: |\n    term={{inp_term.text}}\n      indented line\n    last\ntimeoutMs: 60000\n".into(),
+    );
+    files.insert(
+        "queries/load_data.yaml".into(),
+        "url: https://data.example.org/items?fixed=1&q={{inp_term.text}}\nmethod: PATCH\nbody:\n  type: form\n  content:\n    grant_type: password\n    user: '{{inp_term.text}}'\n    n: 3\n".into(),
+    );
+    files.insert(
+        "queries/remove.yaml".into(),
+        "datasource: local\npath: /logout\nmethod: DELETE\nbody:\n  type: json\n  content: '{\"a\": [{{inp_term.text}}, \"x {{secrets.OTHER}}\"], \"b\": {\"c\": null}}'\ntimeoutMs: 1\n".into(),
+    );
+    files.insert(
+        "queries/plain.yaml".into(),
+        "datasource: local\npath: /user\n".into(),
+    );
+    files.insert(
+        "js/Helpers.js".into(),
+        "export default {\n  count: 0,\n  async init() { this.count = 1; },\n  go: () => navigateTo('Secret_Area', { a: 1 }),\n  later: function () { return remove.run(); },\n};\n".into(),
+    );
+    let (app, diagnostics) = App::from_files(&files);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let app = app.expect("no diagnostics, so an app");
+    // The fixture really has what it claims.
+    assert_eq!(app.pages.len(), 2);
+    assert_eq!(app.queries.len(), 4);
+    assert_eq!(app.pages[0].all_widgets().len(), 5 + tricky.len());
+    app
 }
