@@ -108,7 +108,8 @@ fn init_tracing() {
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     if std::env::var("LOWKEY_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
