@@ -226,6 +226,15 @@ struct Loader {
     page_names: Vec<String>,
 }
 
+/// What app.yaml says besides its version; `None` where a required field is missing or bad.
+struct AppHeader {
+    name: Option<String>,
+    slug: Option<String>,
+    home_page: Option<String>,
+    datasources: Vec<Datasource>,
+    settings: serde_json::Map<String, Json>,
+}
+
 /// The raw trees of a folder, before migration and conversion.
 struct RawFolder<'a> {
     app: Option<Node>,
@@ -315,14 +324,14 @@ impl Loader {
             .filter_map(|(file, text)| self.js_file(file, text))
             .collect();
 
-        let (name, slug, home_page, datasources, settings) = app_parts?;
+        let header = app_parts?;
         let app = App {
             version: FORMAT_VERSION,
-            name: name?,
-            slug: slug?,
-            home_page: home_page?,
-            datasources,
-            settings,
+            name: header.name?,
+            slug: header.slug?,
+            home_page: header.home_page?,
+            datasources: header.datasources,
+            settings: header.settings,
             pages,
             queries,
             js_objects,
@@ -360,17 +369,7 @@ impl Loader {
 
     // ---- app.yaml -------------------------------------------------------------------------
 
-    #[allow(clippy::type_complexity)]
-    fn app_file(
-        &mut self,
-        node: &Node,
-    ) -> (
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Vec<Datasource>,
-        serde_json::Map<String, Json>,
-    ) {
+    fn app_file(&mut self, node: &Node) -> AppHeader {
         const FILE: &str = "app.yaml";
         let mut f = Fields::new(
             self,
@@ -448,7 +447,13 @@ impl Loader {
                 ),
             }
         }
-        (name, slug, home_page, datasources, settings)
+        AppHeader {
+            name,
+            slug,
+            home_page,
+            datasources,
+            settings,
+        }
     }
 
     fn datasource(&mut self, node: &Node) -> Option<Datasource> {
@@ -1440,25 +1445,16 @@ impl<'l, 'n> Fields<'l, 'n> {
 
 /// Brings the raw trees of a folder written in format `from` up to [`FORMAT_VERSION`].
 ///
-/// Version 1 is the current format, so there is nothing to do yet. A version 2 adds an arm
-/// `1 => { rewrite the v1 trees into v2 trees }` and the loop walks every step in order, so a
-/// folder of any known version is read by the current code.
-fn migrate(raw: &mut RawFolder<'_>, from: u32) -> Result<(), String> {
-    let _ = &raw;
-    if from == 0 || from > FORMAT_VERSION {
-        return Err(format!(
-            "unknown format version {from}: this lowkey reads versions 1 to {FORMAT_VERSION}"
-        ));
+/// Version 1 is the current format, so there is nothing to do yet. Version 2 will add an arm
+/// `1 => { rewrite the v1 trees of `raw` as v2; migrate(raw, 2) }`, so a folder of any known
+/// version is read by the current code, one step at a time.
+fn migrate(_raw: &mut RawFolder<'_>, from: u32) -> Result<(), String> {
+    match from {
+        FORMAT_VERSION => Ok(()),
+        _ => Err(format!(
+            "unknown format version {from}: this lowkey reads version {FORMAT_VERSION}"
+        )),
     }
-    let mut version = from;
-    while version < FORMAT_VERSION {
-        #[allow(clippy::match_single_binding)]
-        match version {
-            _ => {}
-        }
-        version += 1;
-    }
-    Ok(())
 }
 
 fn scalar_text(value: &Value) -> Option<String> {

@@ -285,10 +285,14 @@ pub struct JsObject {
     pub source: String,
 }
 
-/// Reading stored JSON failed (it was not written by [`App::to_json`] of a known version).
+/// Stored JSON could not be read back as an app.
 #[derive(Debug, thiserror::Error)]
-#[error("stored app is not valid: {0}")]
-pub struct StoredAppError(#[from] serde_json::Error);
+pub enum StoredAppError {
+    #[error("stored app is not valid JSON of the app model: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("stored app has format version {0}; this lowkey reads version {FORMAT_VERSION}")]
+    Version(u32),
+}
 
 impl App {
     /// The canonical storage form: compact JSON with fields in a fixed order.
@@ -301,7 +305,27 @@ impl App {
 
     /// Reads the storage form back.
     pub fn from_json(json: &str) -> Result<App, StoredAppError> {
-        Ok(serde_json::from_str(json)?)
+        let app: App = serde_json::from_str(json)?;
+        // A later format version migrates stored apps here, as the loader does for folders.
+        if app.version != FORMAT_VERSION {
+            return Err(StoredAppError::Version(app.version));
+        }
+        Ok(app)
+    }
+
+    /// Validates an app that did not come from a folder (stored JSON, an editor's save): it is
+    /// written as files and read back, so exactly the folder's rules apply. Positions refer to
+    /// the files of [`App::to_files`]. Empty when the app is valid.
+    pub fn validate(&self) -> Vec<crate::Diagnostic> {
+        match self.to_files() {
+            Ok(files) => App::from_files(&files).1,
+            Err(e) => vec![crate::Diagnostic {
+                file: ".".to_owned(),
+                line: 0,
+                column: 0,
+                message: e.to_string(),
+            }],
+        }
     }
 
     pub fn page(&self, name: &str) -> Option<&Page> {

@@ -147,6 +147,22 @@ fn the_viewer_json_never_holds_datasource_urls_headers_or_secrets() {
 }
 
 #[test]
+fn an_app_from_storage_can_be_validated() {
+    let mut app = load_example();
+    assert_eq!(app.validate(), vec![]);
+    app.home_page = "Missing".into();
+    app.queries[0].timeout_ms = 70_000;
+    let messages: Vec<String> = app.validate().iter().map(|d| d.message.clone()).collect();
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    let mut json: serde_json::Value = serde_json::from_str(&app.to_json().unwrap()).unwrap();
+    json["version"] = json!(2);
+    assert!(App::from_json(&json.to_string()).is_err());
+    json["version"] = json!(1);
+    json["unknown"] = json!(1);
+    assert!(App::from_json(&json.to_string()).is_err());
+}
+
+#[test]
 fn a_folder_that_does_not_exist_is_a_diagnostic() {
     let (app, diagnostics) = App::load(Path::new("this/folder/does/not/exist"));
     assert!(app.is_none());
