@@ -189,8 +189,10 @@ fn finish_target(
             return Err(invalid("a local path must start with a single `/`"));
         }
         let base = ds.url.trim_end_matches('/');
-        let rest = &target[base.len().min(target.len())..];
-        if !target.starts_with(base) || !(rest.is_empty() || rest.starts_with(['/', '?'])) {
+        let under_base = target
+            .strip_prefix(base)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']));
+        if !under_base {
             return Err(invalid("the path leaves the datasource's path"));
         }
         return Ok(Target::Local(target));
@@ -346,7 +348,8 @@ fn push_json_string(s: &str, out: &mut String) {
 /// The escaped content of a JSON string literal, without its quotes.
 fn push_json_string_content(s: &str, out: &mut String) {
     let quoted = Value::String(s.to_owned()).to_string();
-    out.push_str(&quoted[1..quoted.len() - 1]);
+    let content = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"'));
+    out.push_str(content.unwrap_or_default());
 }
 
 fn percent_encode(s: &str, out: &mut String) {
@@ -587,6 +590,21 @@ mod tests {
             SubstitutionError::UnknownSecret {
                 name: "OTHER".into()
             }
+        );
+    }
+
+    #[test]
+    fn a_value_that_looks_like_a_binding_is_never_substituted_again() {
+        let mut q = json_query("{\"a\": {{x}}, \"b\": \"{{x}}\"}");
+        q.headers = OrderedMap(vec![("X".into(), "{{x}}".into())]);
+        let r = run(&q, json!({"x": "{{secrets.PROVIDER_KEY}}"})).unwrap();
+        assert_eq!(
+            body_json(&r),
+            json!({"a": "{{secrets.PROVIDER_KEY}}", "b": "{{secrets.PROVIDER_KEY}}"})
+        );
+        assert_eq!(
+            r.headers[1],
+            ("X".to_owned(), "{{secrets.PROVIDER_KEY}}".to_owned())
         );
     }
 
