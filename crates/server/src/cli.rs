@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use lowkey_core::{now_millis, AuthError, Email};
 use tracing_subscriber::EnvFilter;
 
+use crate::apps;
 use crate::config::Config;
 use crate::provider::{self, AdminUser, Provider};
 use crate::startup::{self, Application};
@@ -47,6 +48,26 @@ enum Command {
     /// Manage the access-token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Work with apps defined as folders (see docs/app-format.md).
+    #[command(subcommand)]
+    App(AppCommand),
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    /// Check an app folder; every problem is reported with file, line and column.
+    Validate { dir: PathBuf },
+    /// Store an app folder as the draft of its app (creating the app).
+    Import {
+        dir: PathBuf,
+        /// Publish the imported draft at once.
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Write an app's draft as a folder.
+    Export { slug: String, dir: PathBuf },
+    /// Make the draft the published version that viewers see.
+    Publish { slug: String },
 }
 
 #[derive(Subcommand)]
@@ -124,6 +145,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Demo => demo(config).await,
         Command::User(cmd) => user(config, cmd).await,
         Command::Keys(cmd) => keys(config, cmd).await,
+        Command::App(cmd) => app(config, cmd).await,
     }
 }
 
@@ -141,6 +163,13 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     let state = app.state().clone();
     ensure_demo_user(&state.provider).await?;
+    let example = apps::import_files(
+        state.store.as_ref(),
+        "examples/custom-auth",
+        &apps::example_files(),
+    )
+    .await?;
+    state.store.publish_app(&example.slug, now_millis()).await?;
     let url = format!("http://{}", app.local_addr());
     let mut out = std::io::stdout().lock();
     writeln!(out, "Lowkey demo is running.")?;
@@ -320,6 +349,62 @@ async fn keys(config: Config, cmd: KeysCommand) -> anyhow::Result<()> {
             }
             let provider = operator_provider(&config).await?;
             println!("{}", provider.service_token(ttl).map_err(explain)?);
+        }
+    }
+    Ok(())
+}
+
+async fn app(config: Config, cmd: AppCommand) -> anyhow::Result<()> {
+    match cmd {
+        AppCommand::Validate { dir } => {
+            let (app, diagnostics) = lowkey_app::App::load(&dir);
+            match app {
+                Some(app) => println!(
+                    "ok: {} ({}): {} page(s), {} query(ies), {} JS object(s)",
+                    app.name,
+                    app.slug,
+                    app.pages.len(),
+                    app.queries.len(),
+                    app.js_objects.len()
+                ),
+                None => bail!(
+                    "{} problem(s):\n{}",
+                    diagnostics.len(),
+                    apps::format_diagnostics(&dir.display().to_string(), &diagnostics)
+                ),
+            }
+        }
+        AppCommand::Import { dir, publish } => {
+            let store = startup::open_store(&config).await?;
+            let app = apps::import_dir(store.as_ref(), &dir).await?;
+            println!("imported {} as the draft of {}", dir.display(), app.slug);
+            if publish {
+                let v = store
+                    .publish_app(&app.slug, now_millis())
+                    .await?
+                    .context("the app vanished")?;
+                println!("published {} (version {v})", app.slug);
+            }
+        }
+        AppCommand::Export { slug, dir } => {
+            let store = startup::open_store(&config).await?;
+            let stored = store
+                .app(&slug)
+                .await?
+                .with_context(|| format!("no app with slug {slug:?}"))?;
+            let app = lowkey_app::App::from_json(&stored.draft)
+                .context("Failed to read the stored app")?;
+            app.write_folder(&dir)
+                .with_context(|| format!("Failed to write {}", dir.display()))?;
+            println!("exported the draft of {slug} to {}", dir.display());
+        }
+        AppCommand::Publish { slug } => {
+            let store = startup::open_store(&config).await?;
+            let v = store
+                .publish_app(&slug, now_millis())
+                .await?
+                .with_context(|| format!("no app with slug {slug:?}"))?;
+            println!("published {slug} (version {v})");
         }
     }
     Ok(())

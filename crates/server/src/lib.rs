@@ -3,10 +3,12 @@
 //! `main.rs` only calls [`cli::run`]. The integration tests drive [`startup::Application`]
 //! on port 0 with a fresh data directory, exactly as `lowkey serve` runs it.
 
+pub mod apps;
 pub mod cli;
 pub mod config;
 pub mod http;
 pub mod provider;
+pub mod query;
 pub mod ratelimit;
 pub mod startup;
 pub mod state;

@@ -8,8 +8,10 @@ use anyhow::Context as _;
 use lowkey_store::{SqliteStore, Store};
 use tokio::net::TcpListener;
 
+use crate::apps::PublishedApps;
 use crate::config::Config;
 use crate::provider::Provider;
+use crate::query::QueryRunner;
 use crate::ratelimit::RateLimiter;
 use crate::state::AppState;
 
@@ -55,11 +57,14 @@ impl Application {
             config.provider.rate_limit_token_burst,
             config.provider.rate_limit_token_refill,
         );
+        let queries = QueryRunner::new(config.queries.clone())?;
         let state = AppState {
             config: Arc::new(config),
             store,
             provider: Arc::new(provider),
             limiter: Arc::new(limiter),
+            apps: Arc::new(PublishedApps::default()),
+            queries: Arc::new(queries),
             local_addr,
         };
         Ok(Self { listener, state })
@@ -79,6 +84,8 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let router = crate::http::router(self.state.clone());
+        // Queries to this server's own paths (the built-in provider) are served in-process.
+        self.state.queries.set_local_router(router.clone());
         axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use lowkey_store::Store;
 
+use crate::apps::PublishedApps;
 use crate::config::Config;
 use crate::provider::Provider;
+use crate::query::QueryRunner;
 use crate::ratelimit::RateLimiter;
 
 #[derive(Clone)]
@@ -14,6 +16,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub provider: Arc<Provider>,
     pub limiter: Arc<RateLimiter>,
+    pub apps: Arc<PublishedApps>,
+    pub queries: Arc<QueryRunner>,
     /// The address this server actually listens on (port 0 resolved).
     pub local_addr: std::net::SocketAddr,
 }

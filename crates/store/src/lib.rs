@@ -124,5 +124,8 @@ pub trait Store: Send + Sync + 'static {
     /// Copies the draft to the published version; `None` if the app does not exist.
     async fn publish_app(&self, slug: &str, now: Millis) -> Result<Option<i64>>;
     async fn app(&self, slug: &str) -> Result<Option<StoredApp>>;
+    /// The published version number alone (0: never published): a cheap freshness check
+    /// for caches of the published definition.
+    async fn published_version(&self, slug: &str) -> Result<Option<i64>>;
     async fn list_apps(&self) -> Result<Vec<StoredApp>>;
 }

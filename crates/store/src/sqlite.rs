@@ -531,6 +531,14 @@ impl Store for SqliteStore {
         row.as_ref().map(app_from_row).transpose()
     }
 
+    async fn published_version(&self, slug: &str) -> Result<Option<i64>> {
+        sqlx::query_scalar("select published_version from app where slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
     async fn list_apps(&self) -> Result<Vec<StoredApp>> {
         let rows = sqlx::query("select * from app order by slug")
             .fetch_all(&self.pool)

@@ -1,5 +1,6 @@
 //! The HTTP layer: each resource module owns its router; this one merges them.
 
+pub mod app;
 pub mod auth;
 pub mod error;
 pub mod web;
@@ -18,6 +19,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .nest("/auth/v1", auth::router())
+        .nest("/api/v1", app::router())
         .merge(web::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // Logs method, path and status; never headers or bodies (they carry tokens).
