@@ -27,15 +27,15 @@ export function customAuthApp(): AppDef {
             position: { col: 20, row: 6, width: 24, height: 40 },
             props: { title: 'Sign in' },
             children: [
-              w('txt_intro', 'Text', { text: 'Use your account to open the dashboard.' }),
-              w('inp_username', 'Input', { inputType: 'EMAIL', label: 'Email', isRequired: true }),
-              w('inp_password', 'Input', {
+              w('txt_intro', 'Text', [2, 5, 60, 4], { text: 'Use your account to open the dashboard.' }),
+              w('inp_username', 'Input', [2, 10, 60, 8], { inputType: 'EMAIL', label: 'Email', isRequired: true }),
+              w('inp_password', 'Input', [2, 19, 60, 8], {
                 inputType: 'PASSWORD',
                 label: 'Password',
                 isRequired: true,
                 onSubmit: '{{Auth.signin()}}',
               }),
-              w('btn_login', 'Button', { text: 'Log in', disabledWhenInvalid: true, onClick: '{{Auth.signin()}}' }),
+              w('btn_login', 'Button', [2, 30, 60, 5], { text: 'Log in', disabledWhenInvalid: true, onClick: '{{Auth.signin()}}' }),
             ],
           },
         ],
@@ -52,9 +52,9 @@ export function customAuthApp(): AppDef {
             position: { col: 12, row: 4, width: 40, height: 44 },
             props: {},
             children: [
-              w('btn_logout', 'Button', { text: 'Log out', onClick: '{{Auth.logout()}}' }),
-              w('txt_user', 'Text', { text: "Signed in as {{get_user.data ? get_user.data.email : '…'}}" }),
-              w('tbl_user', 'Table', {
+              w('btn_logout', 'Button', [48, 1, 14, 5], { text: 'Log out', onClick: '{{Auth.logout()}}' }),
+              w('txt_user', 'Text', [2, 8, 60, 4], { text: "Signed in as {{get_user.data ? get_user.data.email : '…'}}" }),
+              w('tbl_user', 'Table', [2, 14, 60, 28], {
                 columns: [
                   { key: 'field', label: 'Field' },
                   { key: 'value', label: 'Value' },
@@ -77,6 +77,6 @@ export function customAuthApp(): AppDef {
   };
 }
 
-function w(name: string, type: string, props: Record<string, unknown>) {
-  return { name, type, position: { col: 2, row: 1, width: 60, height: 5 }, props, children: [] };
+function w(name: string, type: string, [col, row, width, height]: number[], props: Record<string, unknown>) {
+  return { name, type, position: { col: col!, row: row!, width: width!, height: height! }, props, children: [] };
 }
