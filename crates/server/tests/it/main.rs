@@ -1,6 +1,7 @@
 //! The one integration-test binary of lowkey-server: the real server on a random port with a
 //! fresh database per test, driven over real HTTP.
 
+mod apps;
 mod cli;
 mod helpers;
 mod provider;
