@@ -126,6 +126,17 @@ describe('pages and navigateTo', () => {
     expect(host.opened).toEqual([]);
   });
 
+  it('keeps the page (no second on-load run) when only the #fragment changes', async () => {
+    const transport = new FakeTransport({ q: () => upstream(200, 1) });
+    const app = makeApp({ pages: [page('Home', { onLoad: ['q'] })], queries: [{ name: 'q', bindings: [] }] });
+    const { runtime, host } = start(app, '/app/demo', transport);
+    await runtime.start();
+    host.setPath('/app/demo#section');
+    await runtime.followLocation();
+    expect(transport.runs).toHaveLength(1);
+    expect(runtime.evaluator.evaluate('appsmith.URL.hash')).toBe('#section');
+  });
+
   it('follows the URL on back/forward', async () => {
     const { runtime, host } = start(makeApp());
     await runtime.start();

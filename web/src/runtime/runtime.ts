@@ -82,6 +82,8 @@ export class AppRuntime {
   private readonly toastsSignal = signal<readonly Toast[]>([]);
   private nextToastId = 1;
   private generation = 0;
+  /** Path and query string of the last page entry, to tell a #fragment change from a page change. */
+  private enteredAt = '';
   /** Problems found while loading JS objects, shown as alerts when the app starts. */
   readonly loadProblems: string[] = [];
 
@@ -160,6 +162,12 @@ export class AppRuntime {
 
   async followLocation(): Promise<void> {
     const loc = this.host.location();
+    const view = this.viewSignal.peek();
+    if (view.status === 'ready' && `${loc.pathname}${loc.search}` === this.enteredAt) {
+      // Only the #fragment changed: the same page stays, its on-load chain does not run again.
+      this.urlSignal.value = appUrl(loc);
+      return;
+    }
     const parsed = parseAppPath(loc.pathname);
     const pageSlug = parsed?.pageSlug;
     const page =
@@ -188,8 +196,10 @@ export class AppRuntime {
   async enterPage(page: PageDef): Promise<void> {
     const gen = ++this.generation;
     const widgets = this.widgetFactory(page, this);
+    const loc = this.host.location();
+    this.enteredAt = `${loc.pathname}${loc.search}`;
     batch(() => {
-      this.urlSignal.value = appUrl(this.host.location());
+      this.urlSignal.value = appUrl(loc);
       this.widgetsSignal.value = widgets.byName;
       this.viewSignal.value = { status: 'loading', page };
     });
