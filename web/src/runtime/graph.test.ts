@@ -164,6 +164,12 @@ describe('the reactive graph', () => {
     expect(failure?.message).toMatch(/cycle/i);
   });
 
+  it('refuses a binding that evaluates to a Promise, with an explanation', () => {
+    const { evaluator } = harness({});
+    const v = bindValue('{{ Promise.resolve(1) }}', evaluator).value;
+    expect(v.ok ? '' : v.error.message).toMatch(/returned a Promise/);
+  });
+
   it('evaluates bindings nested in lists and maps', () => {
     const g = harness({ a: 2 });
     const cols = bindValue([{ key: 'id', label: '{{ "Id " + src.a }}' }, 'plain'], g.evaluator);

@@ -69,9 +69,17 @@ function evaluateShape(shape: Shape, evaluator: Evaluator): unknown {
   switch (shape.kind) {
     case 'const':
       return shape.value;
-    case 'template':
+    case 'template': {
       if (shape.problem) throw new SyntaxError(shape.problem);
-      return evaluator.evaluateTemplate(shape.template);
+      const value = evaluator.evaluateTemplate(shape.template);
+      if (isThenable(value)) {
+        // A property cannot wait; showing "[object Promise]" would hide the mistake.
+        throw new TypeError(
+          'This binding returned a Promise (the result of an async function or run()): bind to a query\'s .data or a JS object\'s variable instead',
+        );
+      }
+      return value;
+    }
     case 'array':
       return shape.items.map((s) => evaluateShape(s, evaluator));
     case 'object': {
@@ -104,6 +112,10 @@ export function bindValue(raw: unknown, evaluator: Evaluator): ReadonlySignal<Bo
     last = next;
     return next;
   });
+}
+
+function isThenable(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 }
 
 function sameResult(a: BoundValue, b: BoundValue): boolean {

@@ -34,6 +34,17 @@ describe('Input', () => {
     expect([inp.read('text'), inp.read('isDirty')]).toEqual(['hello', false]);
   });
 
+  it('drops the user\'s edit when the default text changes', async () => {
+    const { get, runtime } = await page([w('inp', 'Input', { defaultText: '{{ appsmith.store.name }}' })]);
+    const inp = get<InputModel>('inp');
+    await runtime.runEvent("{{ storeValue('name', 'Ada', false) }}");
+    expect(inp.read('text')).toBe('Ada');
+    inp.setText('Ada L.');
+    expect(inp.read('text')).toBe('Ada L.');
+    await runtime.runEvent("{{ storeValue('name', 'Grace', false) }}");
+    expect([inp.read('text'), inp.read('isDirty')]).toEqual(['Grace', false]);
+  });
+
   it('validates required, email, number, maxChars, regex and the validation binding', async () => {
     const { get } = await page([
       w('req', 'Input', { isRequired: true }),

@@ -118,8 +118,12 @@ export interface Validity {
 }
 
 export class InputModel extends BaseWidget {
-  /** What the user typed since the last reset; null: showing the default text. */
-  private readonly userText = signal<string | null>(null);
+  /**
+   * What the user typed since the last reset, with the default text it replaced; null: showing
+   * the default. A new default text drops the edit, as in Appsmith (a form prefilled from a
+   * query shows the new record when the query runs again).
+   */
+  private readonly edit = signal<{ text: string; basis: string } | null>(null);
   /** Whether to show the validation message: after the user typed or left the field. */
   readonly touched = signal(false);
 
@@ -128,6 +132,10 @@ export class InputModel extends BaseWidget {
     return INPUT_TYPES.includes(t as InputType) ? (t as InputType) : 'TEXT';
   });
   readonly defaultText = computed(() => this.text('defaultText'));
+  private readonly userText = computed(() => {
+    const e = this.edit.value;
+    return e !== null && e.basis === this.defaultText.value ? e.text : null;
+  });
   readonly currentText = computed(() => this.userText.value ?? this.defaultText.value);
   readonly numberValue = computed(() => {
     const t = this.currentText.value.trim();
@@ -170,7 +178,7 @@ export class InputModel extends BaseWidget {
 
   setText(text: string): void {
     batch(() => {
-      this.userText.value = text;
+      this.edit.value = { text, basis: this.defaultText.peek() };
       this.touched.value = true;
     });
   }
@@ -199,7 +207,7 @@ export class InputModel extends BaseWidget {
 
   override reset(): void {
     batch(() => {
-      this.userText.value = null;
+      this.edit.value = null;
       this.touched.value = false;
     });
   }
