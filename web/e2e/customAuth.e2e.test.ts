@@ -125,9 +125,16 @@ describe('the custom-auth app in Chromium', () => {
 
       // Back to the dashboard's URL: the page follows the URL, its guard finds no session and
       // returns to the login page.
+      const visited: string[] = [];
+      page.on('framenavigated', (f) => {
+        if (f === page.mainFrame()) visited.push(new URL(f.url()).pathname);
+      });
       await page.goBack();
-      await page.waitForURL('**/app/custom-auth/login-page');
+      await expect
+        .poll(() => visited)
+        .toEqual(['/app/custom-auth/dashboard', '/app/custom-auth/login-page']);
       await page.locator('[data-widget="inp_username"] input').waitFor();
+      expect(await page.locator('[data-widget="txt_user"]').count()).toBe(0);
     } finally {
       await context.close();
     }
