@@ -200,6 +200,13 @@ impl Provider {
         if user.email_confirmed_at.is_none() {
             return Err(AuthError::EmailNotConfirmed);
         }
+        let tokens = self.start_session(user, now).await?;
+        info!(user_id = %tokens.user.id, outcome = "success", "password sign-in");
+        Ok(tokens)
+    }
+
+    /// Opens a session for a user whose password was just verified (or who just signed up).
+    async fn start_session(&self, user: User, now: Millis) -> Result<Tokens, AuthError> {
         let (refresh_token, digest) = refresh::generate()?;
         let session = self
             .store
@@ -210,7 +217,6 @@ impl Provider {
             last_sign_in_at: Some(now),
             ..user
         };
-        info!(user_id = %user.id, session_id = %session.id, outcome = "success", "password sign-in");
         self.tokens(user, &session, refresh_token, now)
     }
 
@@ -409,22 +415,7 @@ impl Provider {
         };
         match self.store.create_user(new, now).await {
             Ok(user) if self.cfg.mailer_autoconfirm => {
-                let (refresh_token, digest) = refresh::generate()?;
-                let session = self
-                    .store
-                    .create_session(user.id, &digest, now)
-                    .await
-                    .map_err(store_err)?;
-                let user = User {
-                    last_sign_in_at: Some(now),
-                    ..user
-                };
-                Ok(SignUp::Session(self.tokens(
-                    user,
-                    &session,
-                    refresh_token,
-                    now,
-                )?))
+                Ok(SignUp::Session(self.start_session(user, now).await?))
             }
             Ok(user) => Ok(SignUp::Unconfirmed(user)),
             Err(StoreError::Conflict(_)) if self.cfg.mailer_autoconfirm => {

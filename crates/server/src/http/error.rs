@@ -177,6 +177,23 @@ pub async fn api_version_layer(request: Request, next: Next) -> Response {
     rewritten
 }
 
+/// Reads a request body within the router's limit: `Err(None)` when it is over the limit,
+/// `Err(Some(reason))` when it cannot be read.
+async fn read_body<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<axum::body::Bytes, Option<String>> {
+    axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|e: BytesRejection| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                None
+            } else {
+                Some(e.body_text())
+            }
+        })
+}
+
 /// A JSON body with GoTrue's errors: `bad_json` (400) and `request_entity_too_large` (413).
 /// An empty body reads as `{}`; unknown fields are ignored, as GoTrue does.
 pub struct GoJson<T>(pub T);
@@ -185,16 +202,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for GoJson<T> {
     type Rejection = AuthApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes =
-            axum::body::Bytes::from_request(req, state)
-                .await
-                .map_err(|e: BytesRejection| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        AuthApiError::TooLarge
-                    } else {
-                        AuthApiError::BadJson(e.body_text())
-                    }
-                })?;
+        let bytes = read_body(req, state)
+            .await
+            .map_err(|e| e.map_or(AuthApiError::TooLarge, AuthApiError::BadJson))?;
         let bytes: &[u8] = if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             b"{}"
         } else {
@@ -249,20 +259,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes =
-            axum::body::Bytes::from_request(req, state)
-                .await
-                .map_err(|e: BytesRejection| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        ApiError::new(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            "request_entity_too_large",
-                            "Request body too large (at most 1 MiB)",
-                        )
-                    } else {
-                        ApiError::new(StatusCode::BAD_REQUEST, "bad_json", e.body_text())
-                    }
-                })?;
+        let bytes = read_body(req, state).await.map_err(|e| match e {
+            None => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request_entity_too_large",
+                "Request body too large (at most 1 MiB)",
+            ),
+            Some(reason) => ApiError::new(StatusCode::BAD_REQUEST, "bad_json", reason),
+        })?;
         serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
