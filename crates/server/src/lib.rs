@@ -7,6 +7,7 @@ pub mod apps;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod metrics;
 pub mod provider;
 pub mod query;
 pub mod ratelimit;

@@ -65,6 +65,7 @@ impl Application {
             limiter: Arc::new(limiter),
             apps: Arc::new(PublishedApps::default()),
             queries: Arc::new(queries),
+            metrics: Arc::default(),
             local_addr,
         };
         Ok(Self { listener, state })

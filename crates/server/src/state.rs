@@ -6,6 +6,7 @@ use lowkey_store::Store;
 
 use crate::apps::PublishedApps;
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::provider::Provider;
 use crate::query::QueryRunner;
 use crate::ratelimit::RateLimiter;
@@ -18,6 +19,7 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     pub apps: Arc<PublishedApps>,
     pub queries: Arc<QueryRunner>,
+    pub metrics: Arc<Metrics>,
     /// The address this server actually listens on (port 0 resolved).
     pub local_addr: std::net::SocketAddr,
 }

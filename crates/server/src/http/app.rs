@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::error::{ApiError, ApiJson};
+use crate::metrics::Metrics;
 use crate::query::RunError;
 use crate::state::AppState;
 
@@ -80,11 +81,14 @@ async fn run_query(
             format!("App {slug:?} has no query {name:?}"),
         )
     })?;
-    let result = state
-        .queries
-        .run(&app, query, &body.params, peer)
-        .await
-        .map_err(|e| run_error(&name, e))?;
+    let result = state.queries.run(&app, query, &body.params, peer).await;
+    let m = &state.metrics;
+    Metrics::count(if result.is_ok() {
+        &m.query_success
+    } else {
+        &m.query_failure
+    });
+    let result = result.map_err(|e| run_error(&name, e))?;
     tracing::info!(app = %slug, query = %name, status = result.status, duration_ms = result.duration_ms, "query run");
     Ok(Json(json!({
         "status": result.status,

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::error::{AuthApiError, GoJson};
+use crate::metrics::Metrics;
 use crate::provider::{app_metadata, AdminUser, Caller, SignUp, Tokens};
 use crate::state::AppState;
 
@@ -207,12 +208,26 @@ async fn post_token(
                 }
                 (Some(e), None, Some(p)) => (e, p),
             };
-            let tokens = state.provider.sign_in_password(&email, &password).await?;
+            let result = state.provider.sign_in_password(&email, &password).await;
+            let m = &state.metrics;
+            Metrics::count(if result.is_ok() {
+                &m.sign_in_success
+            } else {
+                &m.sign_in_failure
+            });
+            let tokens = result?;
             Ok(tokens_response(tokens, audience))
         }
         Some("refresh_token") => {
             let token = body.refresh_token.unwrap_or_default();
-            let tokens = state.provider.refresh(&token).await?;
+            let result = state.provider.refresh(&token).await;
+            let m = &state.metrics;
+            Metrics::count(if result.is_ok() {
+                &m.refresh_success
+            } else {
+                &m.refresh_failure
+            });
+            let tokens = result?;
             Ok(tokens_response(tokens, audience))
         }
         Some(other) => Err(AuthError::Validation(format!(

@@ -15,9 +15,22 @@ use crate::state::AppState;
 /// Request bodies above this are refused with 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+async fn get_metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        state.metrics.render(),
+    )
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .route("/metrics", get(get_metrics))
         .nest("/auth/v1", auth::router())
         .nest("/api/v1", app::router())
         .merge(web::router())

@@ -962,3 +962,36 @@ async fn the_platform_health_endpoint_answers() {
         .unwrap();
     assert_eq!(r["status"], "ok");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_sign_ins_and_refreshes_without_user_data() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com").await;
+    let s = app.session("ada@example.com").await;
+    app.sign_in("ada@example.com", "wrong password").await;
+    app.refresh(s["refresh_token"].as_str().unwrap()).await;
+    let r = app
+        .client
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("lowkey_sign_ins_total{outcome=\"success\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lowkey_sign_ins_total{outcome=\"failure\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lowkey_refreshes_total{outcome=\"success\"} 1"),
+        "{text}"
+    );
+    assert!(!text.contains("ada@example.com"));
+}
