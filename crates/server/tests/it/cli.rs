@@ -120,3 +120,168 @@ async fn keys_rotate_from_the_cli_is_picked_up_by_a_running_server() {
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(jwks().await["keys"].as_array().unwrap().len(), 2);
 }
+
+fn lowkey_plain(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lowkey"))
+        .args(args)
+        .output()
+        .expect("run lowkey");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn example_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/custom-auth")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_validate_reports_each_problem_with_file_line_and_column() {
+    let dir = fresh_dir();
+    let example = example_dir();
+    let (ok, out, err) = lowkey_plain(&["app", "validate", example.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("ok: Custom auth (custom-auth): 2 page(s), 4 query(ies), 1 JS object(s)"),
+        "{out}"
+    );
+
+    // A broken copy: an unknown widget type, a binding that does not parse, a JS syntax error.
+    let broken = dir.join("broken");
+    copy_dir(&example, &broken);
+    let login = broken.join("pages/LoginPage.yaml");
+    let text = std::fs::read_to_string(&login)
+        .unwrap()
+        .replace("type: Text", "type: Txet");
+    std::fs::write(&login, text).unwrap();
+    let q = broken.join("queries/get_user.yaml");
+    let text = std::fs::read_to_string(&q)
+        .unwrap()
+        .replace("{{appsmith.store.accesstoken}}", "{{appsmith.store.}}");
+    std::fs::write(&q, text).unwrap();
+    let js = broken.join("js/Auth.js");
+    let text =
+        std::fs::read_to_string(&js)
+            .unwrap()
+            .replacen("async signin() {", "async signin() {{", 1);
+    std::fs::write(&js, text).unwrap();
+    let (ok, _, err) = lowkey_plain(&["app", "validate", broken.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("3 problem(s)"), "{err}");
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains(".yaml:") || l.contains(".js:"))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("pages/LoginPage.yaml:") && l.contains("Txet")),
+        "{err}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("queries/get_user.yaml:")),
+        "{err}"
+    );
+    assert!(lines.iter().any(|l| l.contains("js/Auth.js:")), "{err}");
+    // file:line:column: message
+    for l in &lines {
+        let rest = l
+            .split(".yaml:")
+            .nth(1)
+            .or_else(|| l.split(".js:").nth(1))
+            .unwrap();
+        let mut parts = rest.splitn(3, ':');
+        assert!(
+            parts.next().unwrap().parse::<u32>().is_ok()
+                && parts.next().unwrap().parse::<u32>().is_ok(),
+            "{l}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_import_publish_export_round_trips_through_the_database() {
+    let dir = fresh_dir();
+    let example = example_dir();
+    let (ok, out, err) = lowkey(&dir, &["app", "import", example.to_str().unwrap()], None);
+    assert!(ok && out.contains("draft of custom-auth"), "{out}{err}");
+    let app = spawn_in(dir.clone(), |_| {}).await;
+    let r = app
+        .client
+        .get(format!("{}/api/v1/apps/custom-auth", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "not published yet");
+    let (ok, out, _) = lowkey(&dir, &["app", "publish", "custom-auth"], None);
+    assert!(ok && out.contains("version 1"), "{out}");
+    let r = app
+        .client
+        .get(format!("{}/api/v1/apps/custom-auth", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "a publish by the CLI is seen by the running server"
+    );
+    let exported = dir.join("exported");
+    let (ok, _, err) = lowkey(
+        &dir,
+        &["app", "export", "custom-auth", exported.to_str().unwrap()],
+        None,
+    );
+    assert!(ok, "{err}");
+    let again = lowkey_app::App::load(&exported)
+        .0
+        .expect("exported folder validates");
+    let original = lowkey_app::App::load(&example).0.unwrap();
+    assert_eq!(again, original);
+    let (ok, _, err) = lowkey(&dir, &["app", "publish", "no-such-app"], None);
+    assert!(!ok && err.contains("no app"), "{err}");
+}
+
+#[test]
+fn serve_stops_gracefully_on_sigterm() {
+    let dir = fresh_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lowkey"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("lowkey listening") {
+        line.clear();
+        assert!(
+            std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0,
+            "server exited early"
+        );
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit status after SIGTERM: {exit:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
