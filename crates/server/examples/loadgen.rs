@@ -72,6 +72,10 @@ struct HttpArgs {
     /// Sign-in requests per round.
     #[arg(long, default_value_t = 200)]
     signin_requests: usize,
+    /// Before each sign-in round, hash this many times per thread in this process (the server
+    /// idle) so every sign-in round has a raw-rate round next to it; 0 turns it off.
+    #[arg(long, default_value_t = 20)]
+    paired_hash_per_thread: usize,
     /// Concurrent virtual clients for refresh and GET /user (each signs in once first).
     #[arg(long, default_value_t = 16)]
     clients: usize,
@@ -176,28 +180,8 @@ fn hash_bench(threads: Option<usize>, rounds: usize, per_thread: usize) -> Resul
         } else {
             per_thread
         };
-        let start_line = Arc::new(Barrier::new(threads + 1));
-        let workers: Vec<_> = (0..threads)
-            .map(|i| {
-                let start_line = start_line.clone();
-                std::thread::spawn(move || -> Result<(), String> {
-                    let password = Secret::new(format!("benchmark-password-{i}"));
-                    start_line.wait();
-                    for _ in 0..n {
-                        hash_blocking(params, &password).map_err(|e| e.to_string())?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        start_line.wait();
-        let t0 = Instant::now();
-        for w in workers {
-            w.join().map_err(|_| "a hashing thread panicked")??;
-        }
-        let secs = t0.elapsed().as_secs_f64();
+        let rate = hash_round(threads, n)?;
         if round > 0 {
-            let rate = (threads * n) as f64 / secs;
             emit(&format!("hash.round{round}.per_sec"), format!("{rate:.1}"));
             rates.push(rate);
         }
@@ -211,6 +195,31 @@ fn hash_bench(threads: Option<usize>, rounds: usize, per_thread: usize) -> Resul
         format!("{:.2}", 1000.0 * threads as f64 / m),
     );
     Ok(())
+}
+
+/// `threads` threads hash `n` times each, all starting together: hashes per second.
+fn hash_round(threads: usize, n: usize) -> Result<f64, String> {
+    let params = HashParams::default();
+    let start_line = Arc::new(Barrier::new(threads + 1));
+    let workers: Vec<_> = (0..threads)
+        .map(|i| {
+            let start_line = start_line.clone();
+            std::thread::spawn(move || -> Result<(), String> {
+                let password = Secret::new(format!("benchmark-password-{i}"));
+                start_line.wait();
+                for _ in 0..n {
+                    hash_blocking(params, &password).map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    start_line.wait();
+    let t0 = Instant::now();
+    for w in workers {
+        w.join().map_err(|_| "a hashing thread panicked")??;
+    }
+    Ok((threads * n) as f64 / t0.elapsed().as_secs_f64())
 }
 
 // ---- HTTP scenarios -----------------------------------------------------------------
@@ -428,7 +437,25 @@ async fn scenario(
     let (mut total_done, mut total_errors) = (0usize, 0usize);
     let (mut server_cpu, mut own_cpu) = (0.0f64, 0.0f64);
     let mut wall = 0.0f64;
+    let mut ratios = Vec::new();
+    let mut paired_rates = Vec::new();
     for r in 0..=args.rounds {
+        let mut paired = None;
+        if sc.mode == Mode::SignIn && args.paired_hash_per_thread > 0 && r > 0 {
+            let threads = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2);
+            let n = args.paired_hash_per_thread;
+            let rate = tokio::task::spawn_blocking(move || hash_round(threads, n))
+                .await
+                .map_err(|e| format!("hash round: {e}"))??;
+            emit(
+                &format!("signin_hash.round{r}.per_sec"),
+                format!("{rate:.1}"),
+            );
+            paired_rates.push(rate);
+            paired = Some(rate);
+        }
         // Round 0 (a tenth of the requests) warms connections and caches; it is not kept.
         let n = if r == 0 {
             (sc.requests / 10).max(1)
@@ -453,6 +480,9 @@ async fn scenario(
         let rate = res.done as f64 / res.secs;
         emit(&format!("{name}.round{r}.per_sec"), format!("{rate:.1}"));
         rates.push(rate);
+        if let Some(hash_rate) = paired {
+            ratios.push(rate / hash_rate);
+        }
         total_done += res.done;
         total_errors += res.errors;
         latencies.extend(res.latencies_us);
@@ -468,6 +498,16 @@ async fn scenario(
         }
     }
     latencies.sort_unstable();
+    if !ratios.is_empty() {
+        emit(
+            "signin_hash.per_sec_median",
+            format!("{:.1}", median(&paired_rates)),
+        );
+        emit(
+            "signin.ratio_paired_median",
+            format!("{:.2}", median(&ratios)),
+        );
+    }
     emit(&format!("{name}.requests"), total_done);
     emit(&format!("{name}.errors"), total_errors);
     emit(

@@ -150,9 +150,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    let shutdown = startup::shutdown_signal();
     let app = Application::build(config).await?;
     tracing::info!(addr = %app.local_addr(), "lowkey listening");
-    app.run_until_stopped(startup::shutdown_signal()).await
+    app.run_until_stopped(shutdown).await
 }
 
 /// The demo account `lowkey demo` creates (and resets on every run).
@@ -160,6 +161,7 @@ pub const DEMO_EMAIL: &str = "demo@lowkey.dev";
 pub const DEMO_PASSWORD: &str = "lowkey-demo-password";
 
 async fn demo(config: Config) -> anyhow::Result<()> {
+    let shutdown = startup::shutdown_signal();
     let app = Application::build(config).await?;
     let state = app.state().clone();
     ensure_demo_user(&state.provider).await?;
@@ -180,7 +182,7 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     writeln!(out, "Press Ctrl-C to stop.")?;
     out.flush()?;
     drop(out);
-    app.run_until_stopped(startup::shutdown_signal()).await
+    app.run_until_stopped(shutdown).await
 }
 
 async fn ensure_demo_user(provider: &Provider) -> anyhow::Result<()> {
