@@ -155,6 +155,19 @@ fn cpu_ms(pid: &str, clk_tck: u64) -> Option<f64> {
     Some((utime + stime) as f64 * 1000.0 / clk_tck.max(1) as f64)
 }
 
+/// Resident memory of a process (VmRSS), in KiB.
+fn rss_kib(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
 // ---- raw hash rate ------------------------------------------------------------------
 
 fn hash_bench(threads: Option<usize>, rounds: usize, per_thread: usize) -> Result<(), String> {
@@ -508,6 +521,11 @@ async fn scenario(
             format!("{:.2}", median(&ratios)),
         );
     }
+    if let Some(pid) = &server_pid {
+        if let Some(kib) = rss_kib(pid) {
+            emit(&format!("{name}.server_rss_kib_after"), kib);
+        }
+    }
     emit(&format!("{name}.requests"), total_done);
     emit(&format!("{name}.errors"), total_errors);
     emit(
@@ -642,5 +660,6 @@ mod tests {
     #[test]
     fn cpu_time_of_this_process_is_readable() {
         assert!(cpu_ms("self", 100).is_some());
+        assert!(rss_kib("self").is_some_and(|k| k > 0));
     }
 }
