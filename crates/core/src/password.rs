@@ -3,13 +3,20 @@
 //! Hashing is Argon2id with OWASP's minimum parameters by default (m = 19456 KiB, t = 2,
 //! p = 1). It runs on tokio's blocking pool behind a semaphore sized to the CPU count, so a
 //! burst of sign-ins queues instead of starving the async workers or over-committing memory
-//! (each hash holds m KiB). The policy follows ASVS 5.0 §6.2: at least 8 characters, long
+//! (each hash holds m KiB). The m KiB working memory of each hash comes from a small pool of
+//! buffers that are reused, never freed: allocating and freeing 19 MiB per hash made glibc's
+//! malloc keep hundreds of MiB in per-thread arenas after a burst of sign-ins (measured in
+//! `bench/`), while the pool holds at most one buffer per permit. The policy follows ASVS 5.0 §6.2: at least 8 characters, long
 //! passwords allowed, no composition rules, common passwords refused.
 
 use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::Mutex;
+
+use argon2::password_hash::{Output, PasswordHash};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use base64::engine::general_purpose::STANDARD_NO_PAD as PHC_B64;
+use base64::Engine as _;
 use tokio::sync::Semaphore;
 
 use crate::{AuthError, Secret};
@@ -94,6 +101,8 @@ pub struct Hasher {
     /// A hash of a random password with the same parameters: verifying an unknown user's
     /// attempt against it costs the same time as a real verification (no enumeration by timing).
     dummy: Arc<String>,
+    /// Argon2 working memory, reused across hashes (at most one buffer per permit).
+    buffers: Arc<Mutex<Vec<Vec<Block>>>>,
 }
 
 impl Hasher {
@@ -105,6 +114,7 @@ impl Hasher {
             params,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             dummy: Arc::new(dummy),
+            buffers: Arc::default(),
         })
     }
 
@@ -114,45 +124,116 @@ impl Hasher {
 
     /// The PHC string of `password`, computed on the blocking pool.
     pub async fn hash(&self, password: Secret) -> Result<String, AuthError> {
-        let _permit = self.permits.acquire().await.map_err(AuthError::internal)?;
         let params = self.params;
-        tokio::task::spawn_blocking(move || hash_blocking(params, &password))
+        self.with_memory(move |mem| hash_with(params, &password, mem))
             .await
-            .map_err(AuthError::internal)?
     }
 
     /// Verifies `password` against `phc`, or against the dummy hash when `phc` is `None`
     /// (unknown user): the answer is then always `false`, after the same amount of work.
     pub async fn verify(&self, password: Secret, phc: Option<String>) -> Result<bool, AuthError> {
-        let _permit = self.permits.acquire().await.map_err(AuthError::internal)?;
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.dummy.as_ref().clone());
-        let ok = tokio::task::spawn_blocking(move || verify_blocking(&phc, &password))
-            .await
-            .map_err(AuthError::internal)??;
+        let ok = self
+            .with_memory(move |mem| verify_with(&phc, &password, mem))
+            .await?;
         Ok(known && ok)
+    }
+
+    /// Runs `work` on the blocking pool with a pooled memory buffer, at most `permits` at once.
+    async fn with_memory<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Vec<Block>) -> Result<T, AuthError> + Send + 'static,
+    ) -> Result<T, AuthError> {
+        let _permit = self.permits.acquire().await.map_err(AuthError::internal)?;
+        let mut mem = self
+            .buffers
+            .lock()
+            .map_err(AuthError::internal)?
+            .pop()
+            .unwrap_or_default();
+        let (result, mem) = tokio::task::spawn_blocking(move || {
+            let result = work(&mut mem);
+            (result, mem)
+        })
+        .await
+        .map_err(AuthError::internal)?;
+        self.buffers.lock().map_err(AuthError::internal)?.push(mem);
+        result
     }
 }
 
-/// Hashes on the current thread (CLI and benchmarks use this directly).
+/// Hashes on the current thread with a fresh buffer (the CLI and benchmarks use this).
 pub fn hash_blocking(params: HashParams, password: &Secret) -> Result<String, AuthError> {
-    let mut salt = [0u8; 16];
-    fill_random(&mut salt)?;
-    let salt = SaltString::encode_b64(&salt).map_err(AuthError::internal)?;
-    let argon = argon2_with(params)?;
-    argon
-        .hash_password(password.expose().as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(AuthError::internal)
+    hash_with(params, password, &mut Vec::new())
 }
 
-fn verify_blocking(phc: &str, password: &Secret) -> Result<bool, AuthError> {
+/// Argon2id into a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`), using `mem`.
+fn hash_with(
+    params: HashParams,
+    password: &Secret,
+    mem: &mut Vec<Block>,
+) -> Result<String, AuthError> {
+    let mut salt = [0u8; 16];
+    fill_random(&mut salt)?;
+    let mut out = [0u8; 32];
+    fill(
+        argon2_with(params)?,
+        password.expose().as_bytes(),
+        &salt,
+        &mut out,
+        mem,
+    )?;
+    Ok(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        PHC_B64.encode(salt),
+        PHC_B64.encode(out)
+    ))
+}
+
+/// Verifies with the parameters recorded in the hash, so raising the defaults later does not
+/// lock anyone out. The comparison is constant-time (`Output`'s equality).
+fn verify_with(phc: &str, password: &Secret, mem: &mut Vec<Block>) -> Result<bool, AuthError> {
     let parsed = PasswordHash::new(phc).map_err(AuthError::internal)?;
-    // Verification uses the parameters recorded in the hash, so raising the defaults
-    // later does not lock anyone out.
-    Ok(Argon2::default()
-        .verify_password(password.expose().as_bytes(), &parsed)
-        .is_ok())
+    if parsed.algorithm != argon2::ARGON2ID_IDENT {
+        return Err(AuthError::Internal(format!(
+            "unsupported password hash algorithm {}",
+            parsed.algorithm
+        )));
+    }
+    let params = Params::try_from(&parsed).map_err(AuthError::internal)?;
+    let expected = parsed
+        .hash
+        .ok_or_else(|| AuthError::Internal("password hash without output".into()))?;
+    let mut salt_buf = [0u8; 64];
+    let salt = parsed
+        .salt
+        .ok_or_else(|| AuthError::Internal("password hash without salt".into()))?
+        .decode_b64(&mut salt_buf)
+        .map_err(AuthError::internal)?;
+    let mut out = vec![0u8; expected.len()];
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    fill(argon, password.expose().as_bytes(), salt, &mut out, mem)?;
+    Ok(Output::new(&out).map_err(AuthError::internal)? == expected)
+}
+
+fn fill(
+    argon: Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+    mem: &mut Vec<Block>,
+) -> Result<(), AuthError> {
+    let needed = argon.params().block_count();
+    if mem.len() < needed {
+        mem.resize(needed, Block::default());
+    }
+    argon
+        .hash_password_into_with_memory(password, salt, out, &mut mem[..])
+        .map_err(AuthError::internal)
 }
 
 fn argon2_with(p: HashParams) -> Result<Argon2<'static>, AuthError> {
@@ -248,6 +329,30 @@ mod tests {
             .verify(Secret::new("wrong password"), Some(phc))
             .await
             .unwrap());
+    }
+
+    #[test]
+    fn our_phc_strings_interoperate_with_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _, SaltString};
+        let ours = hash_blocking(cheap(), &Secret::new("interop password")).unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"interop password", &parsed)
+            .is_ok());
+        assert!(Argon2::default()
+            .verify_password(b"other password", &parsed)
+            .is_err());
+        let theirs = argon2_with(cheap())
+            .unwrap()
+            .hash_password(
+                b"interop password",
+                &SaltString::encode_b64(&[7u8; 16]).unwrap(),
+            )
+            .unwrap()
+            .to_string();
+        let mut mem = Vec::new();
+        assert!(verify_with(&theirs, &Secret::new("interop password"), &mut mem).unwrap());
+        assert!(!verify_with(&theirs, &Secret::new("other password"), &mut mem).unwrap());
     }
 
     #[tokio::test]

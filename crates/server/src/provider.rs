@@ -149,12 +149,12 @@ impl Provider {
     pub async fn sign_in_password(&self, email: &str, password: &str) -> Result<Tokens, AuthError> {
         let now = now_millis();
         let key = email.trim().to_lowercase();
-        if let Some(until) = self
+        let failures_recorded = self
             .store
             .login_locked_until(&key)
             .await
-            .map_err(store_err)?
-        {
+            .map_err(store_err)?;
+        if let Some(until) = failures_recorded {
             if until > now {
                 return Err(AuthError::AccountThrottled {
                     retry_after_secs: ((until - now) as u64).div_ceil(1000),
@@ -189,10 +189,13 @@ impl Provider {
                 return Err(AuthError::InvalidCredentials);
             }
         };
-        self.store
-            .clear_login_failures(&key)
-            .await
-            .map_err(store_err)?;
+        // Only a recorded failure leaves a row: skip the write (and its lock) otherwise.
+        if failures_recorded.is_some() {
+            self.store
+                .clear_login_failures(&key)
+                .await
+                .map_err(store_err)?;
+        }
         if user.is_banned(now) {
             info!(user_id = %user.id, outcome = "user_banned", "password sign-in refused");
             return Err(AuthError::UserBanned);
