@@ -23,10 +23,6 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 
 pub struct SqliteStore {
     pool: SqlitePool,
-    /// SQLite has one writer at a time. Queueing writers here, in FIFO order, is much cheaper
-    /// than letting them collide on the database lock and sleep in SQLite's busy handler
-    /// (measured in `bench/`: refreshes spent most of their time switching threads).
-    writer: tokio::sync::Mutex<()>,
 }
 
 impl SqliteStore {
@@ -55,10 +51,7 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        Ok(Self {
-            pool,
-            writer: tokio::sync::Mutex::new(()),
-        })
+        Ok(Self { pool })
     }
 
     pub async fn close(&self) {
@@ -244,7 +237,6 @@ impl Store for SqliteStore {
         now: Millis,
         throttle: Throttle,
     ) -> Result<Millis> {
-        let _writer = self.writer.lock().await;
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -289,7 +281,6 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> Result<Session> {
         let id = Uuid::new_v4();
-        let _writer = self.writer.lock().await;
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -350,7 +341,6 @@ impl Store for SqliteStore {
     ) -> Result<RefreshOutcome> {
         // BEGIN IMMEDIATE takes the write lock up front, so two concurrent refreshes of one
         // token are serialised: the second sees the first one's rotation.
-        let _writer = self.writer.lock().await;
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -476,7 +466,6 @@ impl Store for SqliteStore {
     }
 
     async fn add_signing_key(&self, key: &KeyMaterial) -> Result<()> {
-        let _writer = self.writer.lock().await;
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
