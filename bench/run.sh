@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Provider benchmarks: raw Argon2id rate, then password sign-in, refresh-token rotation and
-# GET /auth/v1/user against a release `lowkey serve` on loopback. Appends a dated section to
+# Provider benchmarks: raw Argon2id rate, then password sign-in, refresh-token rotation,
+# GET /auth/v1/user and the timing of failed sign-ins (unknown e-mail vs. wrong password)
+# against a release `lowkey serve` on loopback. Appends a dated section to
 # docs/benchmarks.md. Run from anywhere: `bench/run.sh` (see docs/benchmarks.md).
 #
 # Knobs (environment variables, all optional):
 #   BENCH_ROUNDS        measured rounds per measurement (default 5)
 #   BENCH_MAX_SECS      longest one round may last, seconds (default 10)
+#   BENCH_ENUM_PAIRS    failed sign-ins of each kind for the enumeration timing (default 60)
 #   BENCH_SERVER_CPUS   taskset CPU list for the server, e.g. 0   (default: not pinned)
 #   BENCH_LOADGEN_CPUS  taskset CPU list for the load generator, e.g. 1 (default: not pinned)
 #   BENCH_NO_DOC=1      print the results but do not append them to docs/benchmarks.md
@@ -16,6 +18,7 @@ ROOT=$(pwd)
 
 ROUNDS=${BENCH_ROUNDS:-5}
 MAX_SECS=${BENCH_MAX_SECS:-10}
+ENUM_PAIRS=${BENCH_ENUM_PAIRS:-60}
 SERVER_CPUS=${BENCH_SERVER_CPUS:-}
 LOADGEN_CPUS=${BENCH_LOADGEN_CPUS:-}
 
@@ -61,16 +64,21 @@ log "measuring the raw Argon2id hash rate ($ROUNDS rounds)"
 # On the server's CPUs: the thread count is then the server's concurrent-hash limit.
 pin "$SERVER_CPUS" "$LOADGEN" hash --rounds "$ROUNDS" >"$WORK/hash.out"
 
-# ---- 2. a fresh server: temp data dir, one user, a config that lifts the /token limiter ----
+# ---- 2. a fresh server: temp data dir, one user, a config that lifts the /token limiters ---
 DATA=$WORK/data
 CONFIG=$WORK/lowkey.yaml
-# Only the per-IP /token bucket changes; the Argon2 parameters stay at their defaults.
+# Only the per-IP /token bucket and the per-account delay after failed passwords change (the
+# enumeration timing fails dozens of times per e-mail; after the default 4 free failures it
+# would get 429s); the Argon2 parameters stay at their defaults.
 cat >"$CONFIG" <<'YAML'
 provider:
   rate_limit_token_burst: 1000000
   rate_limit_token_refill: 1000000000
+  throttle_free_failures: 1000000000
 YAML
 EMAIL=bench@example.com
+# No account has this one (the enumeration timing signs in as both).
+UNKNOWN_EMAIL=bench-nobody@example.com
 PASSWORD="bench-$RANDOM$RANDOM-$RANDOM$RANDOM-pass"
 # Plain log lines (the address is read from them); LOWKEY_LOG, when set, passes through.
 export NO_COLOR=1
@@ -114,12 +122,17 @@ LOADGEN_PASSWORD=$PASSWORD pin "$LOADGEN_CPUS" "$LOADGEN" http \
     --clk-tck "$(getconf CLK_TCK)" --rounds "$ROUNDS" --max-secs "$MAX_SECS" >"$WORK/http.out"
 RSS_AFTER=$(rss_kib "$SERVER_PID" VmRSS)
 RSS_PEAK=$(rss_kib "$SERVER_PID" VmHWM)
+
+# Last, so the failure rows it leaves behind cannot touch the sign-ins measured above.
+log "failed sign-ins, 1 client: unknown e-mail vs. wrong password ($ENUM_PAIRS of each, interleaved)"
+pin "$LOADGEN_CPUS" "$LOADGEN" enum-timing --url "http://$ADDR" --email "$EMAIL" \
+    --unknown-email "$UNKNOWN_EMAIL" --pairs "$ENUM_PAIRS" >"$WORK/enum.out"
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || true
 SERVER_PID=
 
 # ---- 4. results --------------------------------------------------------------------------
-cat "$WORK/hash.out" "$WORK/http.out" >"$WORK/all.out"
+cat "$WORK/hash.out" "$WORK/http.out" "$WORK/enum.out" >"$WORK/all.out"
 v() { awk -v k="$1" '$1 == k { print $2; found = 1 } END { if (!found) print "?" }' "$WORK/all.out"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
@@ -178,6 +191,7 @@ $(row "GET /user ($(v user.clients) clients)" user)
 | Server RSS idle after start | $(mib "$RSS_IDLE") MiB | tens of MB |
 | Server RSS after the sign-ins | $(mib "$(v signin.server_rss_kib_after)") MiB | tens of MB |
 | Server RSS after all the load (peak) | $(mib "$RSS_AFTER") MiB ($(mib "$RSS_PEAK") MiB) | tens of MB |
+| Unknown e-mail / wrong password, median latency ratio (1 client, $(v enum.unknown.requests) + $(v enum.known.requests) interleaved; median $(v enum.unknown.median_ms) / $(v enum.known.median_ms) ms, p90 $(v enum.unknown.p90_ms) / $(v enum.known.p90_ms) ms; errors $(v enum.unknown.errors) / $(v enum.known.errors)) | **$(v enum.ratio_median)** | ≈ 1.0 |
 
 Per-round rates: hash $(rounds_of hash); paired hash $(rounds_of signin_hash); sign-in $(rounds_of signin); refresh $(rounds_of refresh); GET /user $(rounds_of user).
 EOF

@@ -2,8 +2,10 @@
 //!
 //! `loadgen hash` measures the raw Argon2id rate of this machine with the server's own crate
 //! and parameters; `loadgen http` drives a running `lowkey serve` on loopback with password
-//! sign-ins, refresh-token rotations and `GET /auth/v1/user`. Every run is bounded by a request
-//! count and a deadline per round, so it always stops by itself.
+//! sign-ins, refresh-token rotations and `GET /auth/v1/user`; `loadgen enum-timing` compares
+//! the latency of a sign-in with an unknown e-mail against a wrong password for an existing
+//! account (user enumeration by timing). Every run is bounded by a request count (and the HTTP
+//! load by a deadline per round), so it always stops by itself.
 //!
 //! Output is one `key value` pair per line (easy to read from a shell script); progress and
 //! problems go to stderr.
@@ -39,6 +41,27 @@ enum Command {
     },
     /// HTTP throughput and latency against a running server.
     Http(HttpArgs),
+    /// Failed sign-ins, one client: unknown e-mail vs. existing e-mail with a wrong password.
+    EnumTiming(EnumArgs),
+}
+
+#[derive(clap::Args)]
+struct EnumArgs {
+    /// Base URL of the server, e.g. http://127.0.0.1:8080 (loopback only).
+    #[arg(long)]
+    url: String,
+    /// An existing account's e-mail: requests A send it with a wrong password.
+    #[arg(long)]
+    email: String,
+    /// An e-mail no account has: requests B send it with the same wrong password.
+    #[arg(long, default_value = "no-such-user@example.com")]
+    unknown_email: String,
+    /// Measured pairs (one A and one B each, alternating which goes first).
+    #[arg(long, default_value_t = 60)]
+    pairs: usize,
+    /// Pairs sent first and not measured (connection, caches, CPU frequency).
+    #[arg(long, default_value_t = 3)]
+    warmup_pairs: usize,
 }
 
 #[derive(clap::Args)]
@@ -101,6 +124,11 @@ fn main() -> std::process::ExitCode {
             .build()
             .map_err(|e| format!("cannot start the runtime: {e}"))
             .and_then(|rt| rt.block_on(http_bench(args))),
+        Command::EnumTiming(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the runtime: {e}"))
+            .and_then(|rt| rt.block_on(enum_timing(args))),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -564,8 +592,9 @@ async fn scenario(
     Ok(sessions)
 }
 
-async fn http_bench(args: HttpArgs) -> Result<(), String> {
-    let base = url::Url::parse(&args.url).map_err(|e| format!("--url: {e}"))?;
+/// The URL without its trailing slash, once it is known to be plain HTTP on loopback.
+fn loopback_root(url: &str) -> Result<&str, String> {
+    let base = url::Url::parse(url).map_err(|e| format!("--url: {e}"))?;
     let loopback = match base.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -575,12 +604,20 @@ async fn http_bench(args: HttpArgs) -> Result<(), String> {
     if !loopback || base.scheme() != "http" {
         return Err("--url must be http:// on a loopback address".into());
     }
-    let root = args.url.trim_end_matches('/');
-    let http = reqwest::Client::builder()
+    Ok(url.trim_end_matches('/'))
+}
+
+fn http_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(60))
         .build()
-        .map_err(|e| format!("HTTP client: {e}"))?;
+        .map_err(|e| format!("HTTP client: {e}"))
+}
+
+async fn http_bench(args: HttpArgs) -> Result<(), String> {
+    let root = loopback_root(&args.url)?;
+    let http = http_client()?;
     let target = Arc::new(Target {
         http,
         token_password: format!("{root}/auth/v1/token?grant_type=password"),
@@ -642,6 +679,113 @@ async fn http_bench(args: HttpArgs) -> Result<(), String> {
     Ok(())
 }
 
+// ---- user enumeration by timing ----------------------------------------------------
+
+/// Sent by both kinds of request; no benchmark account has it.
+const WRONG_PASSWORD: &str = "enum-timing: not the password";
+
+/// One password sign-in that must fail with 400 `invalid_credentials`: its latency in
+/// microseconds (up to the whole answer read), or what came back instead.
+async fn failed_sign_in(http: &reqwest::Client, url: &str, email: &str) -> Result<u64, String> {
+    let start = Instant::now();
+    let resp = http
+        .post(url)
+        .json(&serde_json::json!({ "email": email, "password": WRONG_PASSWORD }))
+        .send()
+        .await
+        .map_err(|e| format!("sign-in: {e}"))?;
+    let status = resp.status();
+    let body = resp.bytes().await.map_err(|e| format!("sign-in: {e}"))?;
+    let micros = start.elapsed().as_micros() as u64;
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let code = body
+        .get("error_code")
+        .or_else(|| body.get("code"))
+        .and_then(|c| c.as_str())
+        .unwrap_or("");
+    if status != reqwest::StatusCode::BAD_REQUEST || code != "invalid_credentials" {
+        return Err(format!("answered {status} {code:?}"));
+    }
+    Ok(micros)
+}
+
+/// One client, sequential requests (no queueing in the server): A (existing e-mail, wrong
+/// password) and B (unknown e-mail, same password) alternate, each pair in the other order
+/// than the one before, so drifts of the machine fall on both alike.
+async fn enum_timing(args: EnumArgs) -> Result<(), String> {
+    let root = loopback_root(&args.url)?;
+    if args
+        .email
+        .trim()
+        .eq_ignore_ascii_case(args.unknown_email.trim())
+    {
+        return Err("--email and --unknown-email must differ".into());
+    }
+    if args.pairs == 0 {
+        return Err("--pairs must be at least 1".into());
+    }
+    let http = http_client()?;
+    let url = format!("{root}/auth/v1/token?grant_type=password");
+    let kinds = [
+        ("known", args.email.as_str()),
+        ("unknown", args.unknown_email.as_str()),
+    ];
+    let mut latencies: [Vec<u64>; 2] = [Vec::new(), Vec::new()];
+    let mut errors = [0usize; 2];
+    let mut first_error = None;
+    for i in 0..args.warmup_pairs + args.pairs {
+        let order = if i % 2 == 0 { [0, 1] } else { [1, 0] };
+        for k in order {
+            let outcome = failed_sign_in(&http, &url, kinds[k].1).await;
+            match (outcome, i < args.warmup_pairs) {
+                (Ok(_), true) => {}
+                (Ok(us), false) => latencies[k].push(us),
+                // A misconfigured run (a 429 is the per-account delay) stops at once.
+                (Err(e), true) => {
+                    return Err(format!(
+                        "warm-up sign-in as the {} e-mail {e} (expected 400 \
+                         \"invalid_credentials\"; a 429 means the per-account delay is on: \
+                         raise provider.throttle_free_failures)",
+                        kinds[k].0
+                    ))
+                }
+                (Err(e), false) => {
+                    errors[k] += 1;
+                    first_error.get_or_insert(format!("{} e-mail: {e}", kinds[k].0));
+                }
+            }
+        }
+    }
+    if let Some(e) = &first_error {
+        eprintln!(
+            "loadgen: enum-timing: {} error(s), first: {e}",
+            errors[0] + errors[1]
+        );
+    }
+    emit("enum.pairs", args.pairs);
+    let mut medians = [f64::NAN; 2];
+    for (k, (name, _)) in kinds.iter().enumerate() {
+        let ms: Vec<f64> = latencies[k].iter().map(|&us| us as f64 / 1000.0).collect();
+        medians[k] = median(&ms);
+        latencies[k].sort_unstable();
+        emit(&format!("enum.{name}.requests"), latencies[k].len());
+        emit(&format!("enum.{name}.errors"), errors[k]);
+        emit(
+            &format!("enum.{name}.median_ms"),
+            format!("{:.2}", medians[k]),
+        );
+        emit(
+            &format!("enum.{name}.p90_ms"),
+            format!("{:.2}", percentile(&latencies[k], 90.0) as f64 / 1000.0),
+        );
+    }
+    let ratio = medians[1] / medians[0];
+    if ratio.is_finite() {
+        emit("enum.ratio_median", format!("{ratio:.2}"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -655,6 +799,17 @@ mod tests {
         assert_eq!(percentile(&v, 99.0), 99);
         assert_eq!(percentile(&[7], 99.0), 7);
         assert_eq!(percentile(&[], 50.0), 0);
+    }
+
+    #[test]
+    fn only_loopback_http_is_driven() {
+        assert_eq!(
+            loopback_root("http://127.0.0.1:8080/"),
+            Ok("http://127.0.0.1:8080")
+        );
+        assert!(loopback_root("http://localhost:1").is_ok());
+        assert!(loopback_root("https://127.0.0.1:1").is_err());
+        assert!(loopback_root("http://example.com").is_err());
     }
 
     #[test]
