@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -10,7 +10,7 @@ use lowkey_app::SubstitutionError;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::error::{ApiError, ApiJson};
+use super::error::{ApiError, ApiJson, ApiPath};
 use crate::metrics::Metrics;
 use crate::query::RunError;
 use crate::state::AppState;
@@ -55,7 +55,7 @@ async fn list_apps(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
 
 async fn get_app(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let app = published(&state, &slug).await?;
     Ok(Json(lowkey_app::viewer_json(&app)))
@@ -70,7 +70,7 @@ struct RunQueryRequest {
 async fn run_query(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path((slug, name)): Path<(String, String)>,
+    ApiPath((slug, name)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RunQueryRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let app = published(&state, &slug).await?;

@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::error::{AuthApiError, GoJson};
+use super::error::{AuthApiError, GoJson, GoPath, GoQuery};
 use crate::metrics::Metrics;
 use crate::provider::{app_metadata, AdminUser, Caller, SignUp, Tokens};
 use crate::state::AppState;
@@ -177,7 +177,7 @@ async fn post_token(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Query(q): Query<TokenQuery>,
+    GoQuery(q): GoQuery<TokenQuery>,
     GoJson(body): GoJson<TokenBody>,
 ) -> AuthResult<Response> {
     state.limiter.check(client_ip(&state, &headers, peer))?;
@@ -275,7 +275,7 @@ struct LogoutQuery {
 async fn post_logout(
     State(state): State<AppState>,
     bearer: Bearer,
-    Query(q): Query<LogoutQuery>,
+    GoQuery(q): GoQuery<LogoutQuery>,
 ) -> AuthResult<StatusCode> {
     let scope = LogoutScope::parse(q.scope.as_deref()).ok_or_else(|| {
         AuthError::Validation("Unsupported logout scope; use global, local or others".into())
@@ -383,7 +383,7 @@ struct Page {
 async fn list_users(
     State(state): State<AppState>,
     bearer: Bearer,
-    Query(p): Query<Page>,
+    GoQuery(p): GoQuery<Page>,
 ) -> AuthResult<Response> {
     admin(&state, &bearer).await?;
     let parse =
@@ -429,7 +429,7 @@ fn user_id(raw: &str) -> Result<Uuid, AuthError> {
 async fn get_admin_user(
     State(state): State<AppState>,
     bearer: Bearer,
-    Path(id): Path<String>,
+    GoPath(id): GoPath<String>,
 ) -> AuthResult<Json<Value>> {
     admin(&state, &bearer).await?;
     let user = state
@@ -445,7 +445,7 @@ async fn get_admin_user(
 async fn update_admin_user(
     State(state): State<AppState>,
     bearer: Bearer,
-    Path(id): Path<String>,
+    GoPath(id): GoPath<String>,
     GoJson(body): GoJson<AdminUser>,
 ) -> AuthResult<Json<Value>> {
     admin(&state, &bearer).await?;
@@ -459,7 +459,7 @@ async fn update_admin_user(
 async fn delete_admin_user(
     State(state): State<AppState>,
     bearer: Bearer,
-    Path(id): Path<String>,
+    GoPath(id): GoPath<String>,
 ) -> AuthResult<Json<Value>> {
     admin(&state, &bearer).await?;
     if !state

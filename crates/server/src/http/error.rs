@@ -5,7 +5,8 @@
 //! 5xx details are logged and never returned.
 
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -274,5 +275,47 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 format!("Could not parse request body as JSON: {e}"),
             )
         })
+    }
+}
+
+/// A query string with GoTrue's error (400 `validation_failed`, JSON) instead of axum's text.
+pub struct GoQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for GoQuery<T> {
+    type Rejection = AuthApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| GoQuery(v))
+            .map_err(|e| AuthError::Validation(e.body_text()).into())
+    }
+}
+
+/// A path parameter whose rejection (invalid percent-encoding, bad UTF-8) is a JSON 400.
+pub struct GoPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for GoPath<T> {
+    type Rejection = AuthApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| GoPath(v))
+            .map_err(|e| AuthError::Validation(e.body_text()).into())
+    }
+}
+
+/// The platform API's path extractor: rejections are JSON 400 `validation_failed`.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "validation_failed", e.body_text()))
     }
 }

@@ -2,6 +2,7 @@
 //! fresh database per test, driven over real HTTP.
 
 mod apps;
+mod bad_input;
 mod cli;
 mod helpers;
 mod provider;
