@@ -177,10 +177,6 @@ impl KeyRing {
         self.keys.iter().find(|k| k.retired_at.is_none())
     }
 
-    pub fn has_kid(&self, kid: &str) -> bool {
-        self.keys.iter().any(|k| k.kid == kid)
-    }
-
     /// Signs `claims` with the active key.
     pub fn sign(&self, claims: &AccessClaims) -> Result<String, AuthError> {
         let key = self

@@ -118,10 +118,6 @@ impl Hasher {
         })
     }
 
-    pub fn params(&self) -> HashParams {
-        self.params
-    }
-
     /// The PHC string of `password`, computed on the blocking pool.
     pub async fn hash(&self, password: Secret) -> Result<String, AuthError> {
         let params = self.params;

@@ -53,10 +53,6 @@ impl SqliteStore {
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
         Ok(Self { pool })
     }
-
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
