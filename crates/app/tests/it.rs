@@ -244,3 +244,43 @@ fn fixture() -> App {
     assert_eq!(app.pages[0].all_widgets().len(), 5 + tricky.len());
     app
 }
+
+/// The guide's sign-in snippet, pasted as the reader of Appsmith's guide would, does not
+/// parse (its braces do not balance): `lowkey app validate` says where, instead of the app
+/// failing at run time.
+#[test]
+fn the_guides_unbalanced_signin_snippet_is_reported_with_its_position() {
+    let mut files = SourceFiles::new();
+    for entry in ["app.yaml", "pages/LoginPage.yaml", "pages/Dashboard.yaml"] {
+        let text = std::fs::read_to_string(example_dir().join(entry)).unwrap();
+        files.insert(entry.to_string(), text);
+    }
+    for q in ["sign_in", "refreshAPI", "revokeAPI", "get_user"] {
+        let path = format!("queries/{q}.yaml");
+        files.insert(
+            path.clone(),
+            std::fs::read_to_string(example_dir().join(&path)).unwrap(),
+        );
+    }
+    let guide = "export default {\n\
+signin: () =>{\n\
+ return sign_in.run()\n\
+ .then(data => {\n\
+ storeValue(key, user.data[key]);\n\
+ })\n\
+ })\n\
+ .then(() => navigateTo('Dashboard'));\n\
+ },\n\
+}\n";
+    files.insert("js/Auth.js".into(), guide.into());
+    let (app, diagnostics) = App::from_files(&files);
+    assert!(app.is_none());
+    let js: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.file == "js/Auth.js")
+        .collect();
+    assert!(!js.is_empty(), "{diagnostics:?}");
+    // The first stray `)` closes nothing: line 7.
+    assert_eq!(js[0].line, 7, "{:?}", js[0]);
+    assert!(js[0].column >= 1);
+}

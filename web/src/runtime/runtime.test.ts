@@ -293,3 +293,80 @@ describe('globals', () => {
     expect(runtime.toasts.value).toHaveLength(2);
   });
 });
+
+describe("the guide's own code", () => {
+  // The refresh snippet of Appsmith's "Integrate Custom Authentication" guide, verbatim
+  // (comments and all), as a reader would paste it into a JS object.
+  const GUIDE_REFRESH = `export default {
+    refreshAccessToken: () => {
+        // Retrieving the refresh token from the appsmith store
+        const refreshToken = appsmith.store.refreshtoken;
+        // Checking if a refresh token exists
+        if (refreshToken) {
+            // Executing the refresh API with the retrieved refresh token
+            return refreshAPI.run({ refreshtoken: refreshToken })
+                .then(newTokens => {
+                    // Updating the access token in the appsmith store
+                    storeValue('accesstoken', newTokens.accesstoken);
+                    // Checking if a new refresh token is provided and updating it
+                    if (newTokens.refreshtoken) {
+                        storeValue('refreshtoken', newTokens.refresh_token);
+                    }
+                })
+                .catch(error => {
+                    console.log('Error refreshing token:', error);
+                });
+        }
+    }
+};`;
+
+  function guideApp() {
+    return makeApp({
+      queries: [{ name: 'refreshAPI', bindings: ['this.params.refreshtoken'] }],
+      jsObjects: [{ name: 'JSObject1', source: GUIDE_REFRESH }],
+    });
+  }
+
+  it('runs unmodified: refreshAPI gets this.params, the store takes the answer as the code says', async () => {
+    const transport = new FakeTransport({
+      // An answer carrying the field names the guide's code reads.
+      refreshAPI: () => upstream(200, { accesstoken: 'A2', refreshtoken: 'R2', refresh_token: 'R2-snake' }),
+    });
+    const { runtime } = start(guideApp(), '/app/demo', transport);
+    await runtime.start();
+    await run(runtime, "storeValue('refreshtoken', 'R1')");
+    await run(runtime, 'JSObject1.refreshAccessToken()');
+    await settle();
+    expect(transport.runs).toEqual([{ app: 'demo', query: 'refreshAPI', params: { 'this.params.refreshtoken': 'R1' } }]);
+    // The guide checks `refreshtoken` but stores `refresh_token`: its bug, faithfully run.
+    expect(runtime.store.values.value).toEqual({ refreshtoken: 'R2-snake', accesstoken: 'A2' });
+  });
+
+  it('runs unmodified when the refresh fails: the catch logs and the store is untouched', async () => {
+    const transport = new FakeTransport({ refreshAPI: () => upstream(400, { msg: 'Invalid Refresh Token' }) });
+    const { runtime } = start(guideApp(), '/app/demo', transport);
+    await runtime.start();
+    await run(runtime, "storeValue('refreshtoken', 'R1')");
+    const logged: unknown[][] = [];
+    const original = console.log;
+    console.log = (...args: unknown[]) => void logged.push(args);
+    try {
+      await run(runtime, 'JSObject1.refreshAccessToken()');
+      await settle();
+    } finally {
+      console.log = original;
+    }
+    expect(logged.length).toBe(1);
+    expect(logged[0]?.[0]).toBe('Error refreshing token:');
+    expect(String((logged[0]?.[1] as Error).message)).toContain('Invalid Refresh Token');
+    expect(runtime.store.values.value).toEqual({ refreshtoken: 'R1' });
+  });
+
+  it('does nothing without a stored refresh token', async () => {
+    const transport = new FakeTransport();
+    const { runtime } = start(guideApp(), '/app/demo', transport);
+    await runtime.start();
+    await run(runtime, 'JSObject1.refreshAccessToken()');
+    expect(transport.runs).toEqual([]);
+  });
+});
