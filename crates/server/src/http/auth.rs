@@ -42,6 +42,29 @@ pub fn router() -> Router<AppState> {
         .fallback(|| async { AuthApiError::NotFound })
         .method_not_allowed_fallback(|| async { AuthApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn(super::error::api_version_layer))
+        .layer(cors())
+}
+
+/// Browser apps on other origins call the provider with auth-js, as they call Supabase Auth:
+/// any origin may, with bearer tokens in headers (no cookies, so no credentials mode).
+fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderName, Method};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers(tower_http::cors::AllowHeaders::mirror_request())
+        .expose_headers([
+            HeaderName::from_static("x-total-count"),
+            HeaderName::from_static("x-supabase-api-version"),
+            header::RETRY_AFTER,
+        ])
+        .max_age(std::time::Duration::from_secs(3600))
 }
 
 type AuthResult<T> = Result<T, AuthApiError>;

@@ -995,3 +995,51 @@ async fn metrics_count_sign_ins_and_refreshes_without_user_data() {
     );
     assert!(!text.contains("ada@example.com"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_apps_on_other_origins_may_call_the_provider() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            app.auth("/token?grant_type=password"),
+        )
+        .header("origin", "http://other.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, apikey, content-type, x-client-info, x-supabase-api-version",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    let allowed = r.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        allowed.contains("x-supabase-api-version") && allowed.contains("authorization"),
+        "{allowed}"
+    );
+    let r = app
+        .client
+        .get(app.auth("/settings"))
+        .header("origin", "http://other.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    // The platform API stays same-origin.
+    let r = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/api/v1/apps", app.url))
+        .header("origin", "http://other.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+}
