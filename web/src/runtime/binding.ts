@@ -97,6 +97,17 @@ export function findBindingEnd(src: string, start: number): number {
   // Each entry is the brace depth at which a `${` of a template literal was opened.
   const stack: { mode: Mode; depth: number }[] = [];
   let depth = 0;
+  // Scans template-literal text from `from`; on a `${`, remembers the current brace depth and
+  // starts counting afresh inside the interpolation. Returns where scanning resumes, or -1.
+  const enterTemplate = (from: number): number => {
+    const r = skipTemplate(src, from);
+    if (r.end < 0) return -1;
+    if (r.interpolation) {
+      stack.push({ mode: 'template', depth });
+      depth = 0;
+    }
+    return r.end;
+  };
   let i = start;
   while (i < src.length) {
     const c = src[i];
@@ -122,13 +133,8 @@ export function findBindingEnd(src: string, start: number): number {
       continue;
     }
     if (c === '`') {
-      const r = skipTemplate(src, i + 1);
-      if (r.end < 0) return -1;
-      if (r.interpolation) {
-        stack.push({ mode: 'template', depth });
-        depth = 0;
-      }
-      i = r.end;
+      i = enterTemplate(i + 1);
+      if (i < 0) return -1;
       continue;
     }
     if (c === '{') {
@@ -143,13 +149,8 @@ export function findBindingEnd(src: string, start: number): number {
           // End of a `${ … }`: continue inside the template literal.
           stack.pop();
           depth = top.depth;
-          const r = skipTemplate(src, i + 1);
-          if (r.end < 0) return -1;
-          if (r.interpolation) {
-            stack.push({ mode: 'template', depth });
-            depth = 0;
-          }
-          i = r.end;
+          i = enterTemplate(i + 1);
+          if (i < 0) return -1;
           continue;
         }
         if (next === '}') return i;
