@@ -23,7 +23,13 @@
 //! **Architecture Invariant:** the viewer's JSON ([`viewer_json`]) lists fields explicitly and
 //! holds no datasource URL, header or secret.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 mod diagnostic;
+mod guard;
 mod js;
 mod load;
 mod model;

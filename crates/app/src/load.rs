@@ -10,6 +10,7 @@ use std::path::Path;
 use serde_json::Value as Json;
 
 use crate::diagnostic::{Diagnostic, Pos};
+use crate::guard::{self, HeaderProblem, UrlProblem};
 use crate::js;
 use crate::model::{
     App, Body, Datasource, JsObject, Method, OrderedMap, Page, Position, Query, Widget, WidgetType,
@@ -919,6 +920,7 @@ impl Loader {
                 "headers",
                 "body",
                 "timeoutMs",
+                "followRedirects",
             ],
         );
         let datasource = f.optional_string("datasource");
@@ -929,6 +931,7 @@ impl Loader {
         let headers_node = f.get("headers");
         let body_node = f.get("body");
         let timeout = f.optional_u32("timeoutMs");
+        let follow_redirects = f.optional_bool("followRedirects").unwrap_or(false);
         let pos = |k: &str| f.pos_of(k).unwrap_or(node.pos);
         let (ds_pos, path_pos, url_pos, method_pos, timeout_pos) = (
             pos("datasource"),
@@ -1026,10 +1029,12 @@ impl Loader {
             headers,
             body,
             timeout_ms,
+            follow_redirects,
         })
     }
 
-    /// Headers of a query or datasource: names are HTTP tokens, unique ignoring case.
+    /// Headers of a query or datasource: names are HTTP tokens, unique ignoring case, and none
+    /// frames or routes the request (see [`guard::header_problem`]).
     fn headers(&mut self, file: &str, node: &Node) -> OrderedMap<String> {
         let headers = self.string_map(file, node, "`headers`");
         let Value::Map(entries) = &node.value else {
@@ -1052,6 +1057,25 @@ impl Loader {
                 );
             }
             seen.push(lower);
+            let text = scalar_text(&value.value).unwrap_or_default();
+            let problem = match guard::header_problem(&key.name, &text) {
+                Some(HeaderProblem::Framing) => Some(format!(
+                    "header `{}` frames or routes the request: the server sets it, a query or datasource cannot",
+                    key.name
+                )),
+                Some(HeaderProblem::Reserved) => Some(format!(
+                    "header `{}` is reserved: the server sets it as a loop guard",
+                    key.name
+                )),
+                Some(HeaderProblem::BoundForwarding) => Some(format!(
+                    "header `{}` cannot hold a binding: a browser must not choose the client address an upstream sees (a literal value is allowed)",
+                    key.name
+                )),
+                None => None,
+            };
+            if let Some(message) = problem {
+                self.err(file, key.pos, message);
+            }
             if let Value::Str(s) = &value.value {
                 self.check_value_template(file, value.pos, s, true);
             }
@@ -1482,7 +1506,7 @@ fn place(file: &str, pos: Pos) -> String {
     }
 }
 
-fn shorten(code: &str) -> String {
+pub(crate) fn shorten(code: &str) -> String {
     const MAX: usize = 60;
     if code.chars().count() <= MAX {
         code.to_owned()
@@ -1522,45 +1546,37 @@ fn base_url_problem(url: &str) -> Option<String> {
         return (url.starts_with("//") || url.contains(['?', '#']))
             .then(|| "a local datasource `url` is a path such as `/auth/v1`".to_owned());
     }
-    match url::Url::parse(url) {
-        Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => {
-            (u.query().is_some() || u.fragment().is_some()).then(|| {
-                "a datasource `url` has no query or fragment: put parameters in queries".to_owned()
-            })
+    // The rule `render` applies to the datasource's URL too (so the same text is an origin).
+    match guard::template_origin(url) {
+        Ok(_) => {}
+        Err(problem @ UrlProblem::Rewritten) => return Some(problem.to_string()),
+        Err(_) => {
+            return Some(format!(
+                "`{url}` is neither an absolute http(s) URL nor a path starting with `/`"
+            ))
         }
-        _ => Some(format!(
+    }
+    match url::Url::parse(url) {
+        Ok(u) => (u.query().is_some() || u.fragment().is_some()).then(|| {
+            "a datasource `url` has no query or fragment: put parameters in queries".to_owned()
+        }),
+        Err(_) => Some(format!(
             "`{url}` is neither an absolute http(s) URL nor a path starting with `/`"
         )),
     }
 }
 
-/// A query's own `url`: absolute http(s); bindings only after the host.
+/// A query's own `url`: absolute http(s); bindings never choose its scheme, host or port
+/// (checked on the parsed URL, see [`guard::template_origin`]).
 fn query_url_problem(url: &str) -> Option<String> {
-    let Some(rest) = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-    else {
-        return Some("a query `url` must be an absolute http:// or https:// URL".to_owned());
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    if template::has_binding(&rest[..authority_end]) {
-        return Some(
-            "bindings are allowed in the path and query of a `url`, not in its host".to_owned(),
-        );
-    }
-    let masked = match template::split(url) {
-        Ok(segments) => segments
-            .iter()
-            .map(|s| match s {
-                Segment::Text(t) => *t,
-                Segment::Binding { .. } => "x",
-            })
-            .collect::<String>(),
-        Err(_) => return None, // reported by the binding check
-    };
-    match url::Url::parse(&masked) {
-        Ok(u) if u.host().is_some() => None,
-        _ => Some(format!("`{}` is not a valid URL", shorten(url))),
+    match guard::template_origin(url) {
+        Ok(_) => None,
+        Err(UrlProblem::Unclosed(_)) => None, // reported by the binding check
+        Err(UrlProblem::NotHttp) => {
+            Some("a query `url` must be an absolute http:// or https:// URL".to_owned())
+        }
+        Err(UrlProblem::Invalid) => Some(format!("`{}` is not a valid URL", shorten(url))),
+        Err(problem) => Some(problem.to_string()),
     }
 }
 
@@ -1836,7 +1852,7 @@ mod tests {
         );
         assert_has(
             &check(&[("queries/q.yaml", "url: 'https://{{host}}/x'\n")]),
-            "not in its host",
+            "queries/q.yaml:1:6: bindings are allowed in the path and query of a `url`, not in its scheme, host or port",
         );
         assert_has(
             &check(&[("queries/q.yaml", "url: https://a.b/x\npath: /y\n")]),
@@ -1849,6 +1865,133 @@ mod tests {
             )]),
             "unknown body type `xml`",
         );
+    }
+
+    #[test]
+    fn a_binding_cannot_become_a_query_urls_host_or_port_however_it_is_spelled() {
+        for url in [
+            "'http:///{{host}}/x'",
+            "'http:////{{host}}/x'",
+            "'https://{{sub}}.example.com/x'",
+            "'https://example.com{{rest}}'",
+            "'https://example.com:{{port}}/x'",
+            "'https://{{user}}@example.com/x'",
+        ] {
+            assert_eq!(
+                check(&[("queries/q.yaml", &format!("url: {url}\n"))]),
+                vec!["queries/q.yaml:1:6: bindings are allowed in the path and query of a `url`, not in its scheme, host or port"],
+                "{url}"
+            );
+        }
+        for url in [
+            "\"http://\\t/{{host}}/x\"",
+            "\"http://\\n/{{host}}/x\"",
+            "'http://\\{{host}}/x'",
+        ] {
+            assert_eq!(
+                check(&[("queries/q.yaml", &format!("url: {url}\n"))]),
+                vec!["queries/q.yaml:1:6: a `url` must not contain tabs or line breaks, nor backslashes before its query string: URL parsing drops or rewrites them"],
+                "{url}"
+            );
+        }
+        assert_has(
+            &check(&[("queries/q.yaml", "url: 'http:\\\\{{host}}/x'\n")]),
+            "queries/q.yaml:1:6: a query `url` must be an absolute http:// or https:// URL",
+        );
+        assert_has(
+            &check(&[("queries/q.yaml", "url: 'https://exa mple.com/{{x}}'\n")]),
+            "queries/q.yaml:1:6: `https://exa mple.com/{{x}}` is not a valid URL",
+        );
+        assert_eq!(
+            check(&[(
+                "queries/q.yaml",
+                "url: 'https://example.com:8443/a/{{x}}?q={{y}}#{{z}}'\n"
+            )]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_datasource_url_with_a_tab_is_refused() {
+        let app = "version: 1\nname: T\nslug: t\nhomePage: Home\ndatasources:\n  - name: api\n    url: \"https://\\tapi.example.com\"\n";
+        assert_has(
+            &check(&[("app.yaml", app)]),
+            "app.yaml:7:10: a `url` must not contain tabs or line breaks",
+        );
+    }
+
+    #[test]
+    fn framing_and_reserved_headers_are_refused_at_their_key() {
+        let q = "datasource: api\npath: /x\nheaders:\n  host: '{{h}}'\n  Content-Length: '5'\n  TRANSFER-ENCODING: chunked\n  Connection: close\n  Keep-Alive: x\n  Proxy-Connection: x\n  te: trailers\n  Trailer: x\n  Upgrade: h2c\n  Expect: 100-continue\n  Proxy-Authorization: x\n  Proxy-Authenticate: x\n  X-Lowkey-Hop: '1'\n  Accept: application/json\n";
+        let d = check(&[("queries/q.yaml", q)]);
+        assert_has(
+            &d,
+            "queries/q.yaml:4:3: header `host` frames or routes the request: the server sets it, a query or datasource cannot",
+        );
+        assert_has(&d, "queries/q.yaml:6:3: header `TRANSFER-ENCODING` frames");
+        assert_has(
+            &d,
+            "queries/q.yaml:14:3: header `Proxy-Authorization` frames",
+        );
+        assert_has(
+            &d,
+            "queries/q.yaml:16:3: header `X-Lowkey-Hop` is reserved: the server sets it as a loop guard",
+        );
+        assert_eq!(d.len(), 13, "{d:#?}");
+
+        let app = "version: 1\nname: T\nslug: t\nhomePage: Home\ndatasources:\n  - name: api\n    url: https://api.example.com\n    headers:\n      Host: internal.example\n";
+        assert_eq!(
+            check(&[("app.yaml", app)]),
+            vec!["app.yaml:9:7: header `Host` frames or routes the request: the server sets it, a query or datasource cannot"]
+        );
+    }
+
+    #[test]
+    fn forwarding_headers_are_refused_with_a_binding_but_not_with_a_literal() {
+        let q = "datasource: api\npath: /x\nheaders:\n  X-Forwarded-For: '{{ip}}'\n  x-forwarded-host: 'a.{{h}}'\n  X-Forwarded-Proto: https\n  X-Real-IP: 203.0.113.1\n  Forwarded: 'for={{ip}}'\n";
+        let d = check(&[("queries/q.yaml", q)]);
+        assert_eq!(
+            d,
+            vec![
+                "queries/q.yaml:4:3: header `X-Forwarded-For` cannot hold a binding: a browser must not choose the client address an upstream sees (a literal value is allowed)",
+                "queries/q.yaml:5:3: header `x-forwarded-host` cannot hold a binding: a browser must not choose the client address an upstream sees (a literal value is allowed)",
+                "queries/q.yaml:8:3: header `Forwarded` cannot hold a binding: a browser must not choose the client address an upstream sees (a literal value is allowed)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_binding_in_a_json_object_key_is_a_located_error() {
+        let q = "datasource: api\npath: /x\nmethod: POST\nbody:\n  type: json\n  content: '{\"name\": {{n}}, {{ field }}: 1}'\n";
+        assert_eq!(
+            check(&[("queries/q.yaml", q)]),
+            vec!["queries/q.yaml:6:12: binding `{{field}}` is in an object key of the JSON body: keys are written literally, bindings go in values"]
+        );
+    }
+
+    #[test]
+    fn follow_redirects_is_a_strict_boolean_and_defaults_to_false() {
+        assert_has(
+            &check(&[(
+                "queries/q.yaml",
+                "datasource: api\npath: /x\nfollowRedirects: yes\n",
+            )]),
+            "queries/q.yaml:3:18: `followRedirects` must be true or false, found a string",
+        );
+        let app = |query: &str| {
+            let (app, d) = App::from_files(&files(&[("queries/q.yaml", query)]));
+            assert_eq!(d, vec![]);
+            app.and_then(|a| a.query("q").map(|q| q.follow_redirects))
+        };
+        assert_eq!(
+            app("datasource: api\npath: /x\nfollowRedirects: true\n"),
+            Some(true)
+        );
+        assert_eq!(
+            app("datasource: api\npath: /x\nfollowRedirects: false\n"),
+            Some(false)
+        );
+        assert_eq!(app("datasource: api\npath: /x\n"), Some(false));
     }
 
     #[test]

@@ -221,10 +221,18 @@ pub struct Query {
     pub body: Option<Body>,
     #[serde(default = "default_timeout")]
     pub timeout_ms: u32,
+    /// `followRedirects`: whether the server follows redirects for this query (default false:
+    /// the app gets the 3xx answer). Stored only when true, so older stored apps are unchanged.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub follow_redirects: bool,
 }
 
 fn default_timeout() -> u32 {
     DEFAULT_TIMEOUT_MS
+}
+
+pub(crate) fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

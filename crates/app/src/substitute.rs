@@ -5,17 +5,27 @@
 //! sits — as typed JSON in a JSON body (a string can never close its quotes, see the tests),
 //! percent-encoded in the URL, as text in headers and text/form bodies (with line breaks in
 //! header values refused). `{{secrets.NAME}}` is looked up on the server; no error message
-//! carries a value, so a secret cannot leak through one.
+//! carries a value, so a secret cannot leak through one, and the `Debug` of a rendered request
+//! prints no header value, body or query string.
+//!
+//! The load-time rules that matter for where a request goes are checked here again, for a
+//! stored app that skipped validation: the URL's scheme, host and port are the ones its literal
+//! text fixes, no header frames or routes the request, and a JSON body has no duplicate key.
 
+use std::collections::HashSet;
+use std::fmt;
 use std::time::Duration;
 
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::guard::{self, HeaderProblem, UrlProblem};
 use crate::model::{Body, Datasource, Method, Query, MAX_TIMEOUT_MS};
 use crate::template::{self, Segment};
 
-/// A query ready to send.
-#[derive(Debug, Clone, PartialEq)]
+/// A query ready to send. Its `Debug` shows no header value, body or query string, as they may
+/// hold secrets and the browser's values.
+#[derive(Clone, PartialEq)]
 pub struct RenderedRequest {
     pub method: Method,
     pub target: Target,
@@ -24,10 +34,27 @@ pub struct RenderedRequest {
     pub headers: Vec<(String, String)>,
     pub body: Option<RenderedBody>,
     pub timeout: Duration,
+    /// The query's `followRedirects`: whether the server may follow a redirect (its policy is
+    /// in docs/app-format.md).
+    pub follow_redirects: bool,
 }
 
-/// Where the request goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl fmt::Debug for RenderedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("RenderedRequest")
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("header_names", &header_names)
+            .field("body", &self.body)
+            .field("timeout", &self.timeout)
+            .field("follow_redirects", &self.follow_redirects)
+            .finish()
+    }
+}
+
+/// Where the request goes. Its `Debug` elides the query string and fragment.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Target {
     /// An http(s) URL elsewhere.
     Absolute(url::Url),
@@ -36,10 +63,38 @@ pub enum Target {
     Local(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (variant, text) = match self {
+            Target::Absolute(url) => ("Absolute", url.as_str()),
+            Target::Local(path) => ("Local", path.as_str()),
+        };
+        f.debug_tuple(variant).field(&without_query(text)).finish()
+    }
+}
+
+/// The URL or path with its query string and fragment replaced by `?…` / `#…`.
+fn without_query(text: &str) -> String {
+    match text.find(['?', '#']) {
+        Some(i) => format!("{}{}…", &text[..i], &text[i..=i]),
+        None => text.to_owned(),
+    }
+}
+
+/// A request body. Its `Debug` shows only its length: the bytes and the content type (a header
+/// value) may hold secrets and the browser's values.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RenderedBody {
     pub content_type: String,
     pub bytes: Vec<u8>,
+}
+
+impl fmt::Debug for RenderedBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RenderedBody")
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a query could not be rendered. Messages name bindings, secrets and headers but never
@@ -70,6 +125,14 @@ pub enum SubstitutionError {
     /// A header value would hold a line break or another control character.
     #[error("the value of header `{name}` would contain a line break or control character")]
     InvalidHeaderValue { name: String },
+    /// A header that frames or routes the request (`Host`, `Content-Length`, hop-by-hop
+    /// headers) or that the server reserves (`X-Lowkey-Hop`): refused at load too.
+    #[error("header `{name}` cannot be set by a query or datasource: it frames or routes the request, or is reserved for the server")]
+    ForbiddenHeader { name: String },
+    /// `X-Forwarded-For`, `X-Forwarded-Host`, `X-Forwarded-Proto`, `X-Real-IP` or `Forwarded`
+    /// with a binding in its value: refused at load too.
+    #[error("header `{name}` cannot hold a binding: a browser must not choose the client address an upstream sees")]
+    BoundForwardingHeader { name: String },
 }
 
 type SecretLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -93,12 +156,13 @@ pub fn render(
         None => None,
     };
 
-    let mut target = match (datasource, &query.path, &query.url) {
+    // The template whose literal text fixes the target's scheme, host and port.
+    let (mut target, origin_template) = match (datasource, &query.path, &query.url) {
         (Some(ds), Some(path), _) => {
             let base = ds.url.trim_end_matches('/');
-            format!("{base}{}", ctx.render_url(path)?)
+            (format!("{base}{}", ctx.render_url(path)?), ds.url.as_str())
         }
-        (None, _, Some(url)) => ctx.render_url(url)?,
+        (None, _, Some(url)) => (ctx.render_url(url)?, url.as_str()),
         _ => return Err(SubstitutionError::NoTarget),
     };
     if !query.params.is_empty() {
@@ -109,11 +173,20 @@ pub fn render(
         target.push(if target.contains('?') { '&' } else { '?' });
         target.push_str(&encoded.finish());
     }
-    let target = finish_target(target, datasource)?;
+    let target = finish_target(target, datasource, origin_template)?;
 
     let mut headers: Vec<(String, String)> = Vec::new();
     let datasource_headers = datasource.map(|d| d.headers.iter()).into_iter().flatten();
     for (name, template) in datasource_headers.chain(query.headers.iter()) {
+        if let Some(problem) = guard::header_problem(name, template) {
+            let name = name.to_owned();
+            return Err(match problem {
+                HeaderProblem::Framing | HeaderProblem::Reserved => {
+                    SubstitutionError::ForbiddenHeader { name }
+                }
+                HeaderProblem::BoundForwarding => SubstitutionError::BoundForwardingHeader { name },
+            });
+        }
         let value = ctx.render_text(template)?;
         if value.chars().any(|c| c.is_control() && c != '\t') {
             return Err(SubstitutionError::InvalidHeaderValue {
@@ -161,13 +234,17 @@ pub fn render(
         headers,
         body,
         timeout: Duration::from_millis(u64::from(query.timeout_ms.clamp(1, MAX_TIMEOUT_MS))),
+        follow_redirects: query.follow_redirects,
     })
 }
 
-/// Checks the rendered target: an http(s) URL, or a path under the local datasource's path.
+/// Checks the rendered target: an http(s) URL whose scheme, host and port are exactly those
+/// the literal text of `origin_template` fixes (the query's `url`, or its datasource's), or a
+/// path under the local datasource's path.
 fn finish_target(
     target: String,
     datasource: Option<&Datasource>,
+    origin_template: &str,
 ) -> Result<Target, SubstitutionError> {
     let invalid = |reason: &str| SubstitutionError::InvalidUrl {
         reason: reason.to_owned(),
@@ -205,6 +282,15 @@ fn finish_target(
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid("credentials in a URL are not allowed: use headers"));
+    }
+    let expected = guard::template_origin(origin_template).map_err(|problem| match problem {
+        UrlProblem::Unclosed(e) => SubstitutionError::InvalidTemplate(e.to_string()),
+        other => invalid(&other.to_string()),
+    })?;
+    if url.origin() != expected {
+        return Err(invalid(
+            "its scheme, host or port differs from the ones the query's URL fixes",
+        ));
     }
     Ok(Target::Absolute(url))
 }
@@ -274,9 +360,11 @@ impl Ctx<'_> {
 
     /// A JSON template: outside string literals a binding becomes its JSON value (strings
     /// quoted and escaped); inside a string literal it becomes escaped string content.
+    ///
+    /// The result must parse, and no object (at any depth) may have a key twice.
     fn render_json(&self, template: &str) -> Result<Vec<u8>, SubstitutionError> {
         let mut out = String::with_capacity(template.len() + 16);
-        let mut scanner = JsonStringState::default();
+        let mut scanner = JsonScanner::default();
         for segment in split(template)? {
             match segment {
                 Segment::Text(t) => {
@@ -297,7 +385,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&out) {
+        if let Err(e) = serde_json::from_str::<UniqueKeys>(&out) {
             return Err(SubstitutionError::InvalidJsonBody {
                 message: json_error_message(&e),
             });
@@ -315,14 +403,19 @@ fn split(template: &str) -> Result<Vec<Segment<'_>>, SubstitutionError> {
     template::split(template).map_err(|e| SubstitutionError::InvalidTemplate(e.to_string()))
 }
 
-/// Tracks whether the literal text of a JSON template so far ends inside a string literal.
+/// Follows the literal text of a JSON template: whether it ends inside a string literal, and
+/// whether what comes next is an object key (a binding outside strings counts as a value).
 #[derive(Default)]
-struct JsonStringState {
+struct JsonScanner {
     in_string: bool,
     escaped: bool,
+    /// The string literal being read is an object key.
+    string_is_key: bool,
+    /// Open arrays (`None`) and objects (`Some(expecting a key)`).
+    open: Vec<Option<bool>>,
 }
 
-impl JsonStringState {
+impl JsonScanner {
     fn feed(&mut self, text: &str) {
         for c in text.chars() {
             if self.in_string {
@@ -333,10 +426,92 @@ impl JsonStringState {
                 } else if c == '"' {
                     self.in_string = false;
                 }
-            } else if c == '"' {
-                self.in_string = true;
+                continue;
+            }
+            match c {
+                '"' => {
+                    self.in_string = true;
+                    self.string_is_key = self.expects_key();
+                }
+                '{' => self.open.push(Some(true)),
+                '[' => self.open.push(None),
+                '}' | ']' => {
+                    self.open.pop();
+                }
+                ':' | ',' => {
+                    if let Some(Some(expect_key)) = self.open.last_mut() {
+                        *expect_key = c == ',';
+                    }
+                }
+                _ => {}
             }
         }
+    }
+
+    fn expects_key(&self) -> bool {
+        self.open.last() == Some(&Some(true))
+    }
+
+    /// A binding here would be (part of) an object key.
+    fn at_key(&self) -> bool {
+        if self.in_string {
+            self.string_is_key
+        } else {
+            self.expects_key()
+        }
+    }
+}
+
+/// Any JSON value, refused when an object at any depth has a key twice. serde_json's `Value`
+/// keeps the last silently, and so do many upstreams: a key bound to a value could override a
+/// fixed field. The error names no key (a key may be a value).
+struct UniqueKeys;
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> Visitor<'de> for UniqueKeysVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key) {
+                return Err(de::Error::custom("an object has the same key twice"));
+            }
+            map.next_value::<UniqueKeys>()?;
+        }
+        Ok(UniqueKeys)
     }
 }
 
@@ -363,12 +538,26 @@ fn percent_encode(s: &str, out: &mut String) {
     }
 }
 
-/// Checks at load time that a JSON body template is valid JSON once its bindings are filled
-/// (each with an empty string, the most common kind of value).
+/// Checks at load time that a JSON body template has no binding in an object key (a browser
+/// must not choose field names) and is valid JSON without duplicate keys once its bindings are
+/// filled (each with an empty string, the most common kind of value).
 pub(crate) fn check_json_template(template: &str) -> Result<(), String> {
     let Ok(segments) = template::split(template) else {
         return Ok(()); // the binding check reports it
     };
+    let mut scanner = JsonScanner::default();
+    for segment in &segments {
+        match segment {
+            Segment::Text(t) => scanner.feed(t),
+            Segment::Binding { code, .. } if scanner.at_key() => {
+                return Err(format!(
+                    "binding `{{{{{}}}}}` is in an object key of the JSON body: keys are written literally, bindings go in values",
+                    crate::load::shorten(code.trim())
+                ));
+            }
+            Segment::Binding { .. } => {}
+        }
+    }
     let keys: Map<String, Value> = segments
         .iter()
         .filter_map(Segment::key)
@@ -456,6 +645,7 @@ mod tests {
             headers: OrderedMap::new(),
             body: None,
             timeout_ms: DEFAULT_TIMEOUT_MS,
+            follow_redirects: false,
         }
     }
 
@@ -774,8 +964,207 @@ mod tests {
     #[test]
     fn json_templates_are_checked_at_load() {
         assert!(check_json_template("{\"email\": {{a}}, \"p\": \"x {{b}}\"}").is_ok());
-        assert!(check_json_template("{ {{k}}: 1 }").is_ok());
         assert!(check_json_template("{\"a\": {{a}} \"b\": 1}").is_err());
         assert!(check_json_template("{\"a\": ").is_err());
+    }
+
+    #[test]
+    fn a_binding_in_an_object_key_is_refused_at_load_with_its_name() {
+        for template in [
+            "{ {{k}}: 1 }",
+            "{\"{{k}}\": 1}",
+            "{\"a{{k}}\": 1}",
+            "{\"a\": 1, {{ k }}: 2}",
+            "{\"a\": {\"b\": [1, {\"c\": 2, \"{{k}}\": 3}]}}",
+            "[{\"x\": \"{\"}, { {{k}}: 1 }]",
+            "{\"a\\\"\": 1, \"{{k}}\": 2}",
+        ] {
+            let message = check_json_template(template).unwrap_err();
+            assert!(
+                message.starts_with("binding `{{k}}` is in an object key of the JSON body"),
+                "{template}: {message}"
+            );
+        }
+        for template in [
+            "{\"a\": \"{{k}}\", \"b\": {{k}}}",
+            "[{{k}}, \"{{k}}\", {\"a\": [{{k}}]}]",
+            "{\"a\": {\"b\": {{k}}}, \"c\": \"}{{k}}\"}",
+            "{{k}}",
+        ] {
+            assert_eq!(check_json_template(template), Ok(()), "{template}");
+        }
+    }
+
+    #[test]
+    fn a_json_body_with_a_duplicate_key_is_refused_at_any_depth() {
+        // A stored query that skipped validation: the key binding duplicates a fixed field.
+        let q = json_query("{ {{k}}: 1, \"role\": \"user\" }");
+        let err = run(&q, json!({"k": "role"})).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the JSON body is not valid JSON after substitution: an object has the same key twice at line 1 column 19"
+        );
+        assert!(run(&q, json!({"k": "name"})).is_ok());
+
+        let q = json_query("{\"a\": [{\"b\": {{x}}, \"\\u0062\": 2}]}");
+        assert!(matches!(
+            run(&q, json!({"x": 1})),
+            Err(SubstitutionError::InvalidJsonBody { .. })
+        ));
+        let q =
+            json_query("{\"a\": {\"b\": 1}, \"c\": {\"b\": 1}, \"d\": [{\"b\": 1}, {\"b\": 2}]}");
+        assert!(run(&q, json!({})).is_ok());
+        assert!(check_json_template("{\"a\": {{x}}, \"a\": 2}")
+            .unwrap_err()
+            .contains("an object has the same key twice"));
+    }
+
+    fn url_query(url: &str) -> Query {
+        Query {
+            datasource: None,
+            path: None,
+            url: Some(url.into()),
+            method: Method::Get,
+            ..query("/")
+        }
+    }
+
+    #[test]
+    fn a_stored_query_url_cannot_let_a_binding_choose_the_host() {
+        for template in [
+            "http:///{{h}}/x",
+            "http://\t/{{h}}/x",
+            "http://{{h}}/x",
+            "https://example.com:{{h}}/x",
+            "https://{{h}}@example.com/x",
+        ] {
+            let err = run(&url_query(template), json!({"h": "127.0.0.1"})).unwrap_err();
+            assert!(
+                matches!(err, SubstitutionError::InvalidUrl { .. }),
+                "{template:?}: {err:?}"
+            );
+            assert!(!err.to_string().contains("127.0.0.1"), "{err}");
+        }
+        let r = run(
+            &url_query("https://example.com/{{h}}"),
+            json!({"h": "127.0.0.1"}),
+        )
+        .unwrap();
+        assert_eq!(
+            r.target,
+            Target::Absolute(url::Url::parse("https://example.com/127.0.0.1").unwrap())
+        );
+    }
+
+    #[test]
+    fn a_stored_datasource_path_cannot_leave_the_datasources_origin() {
+        let ds = Datasource {
+            name: "api".into(),
+            url: "https://api.example.com".into(),
+            headers: OrderedMap::new(),
+        };
+        let mut q = query(".evil.example/x");
+        q.datasource = Some("api".into());
+        for path in [".evil.example/x", ":8443/x", "@evil.example/x"] {
+            q.path = Some(path.into());
+            let err = render(&q, std::slice::from_ref(&ds), &Map::new(), &secrets).unwrap_err();
+            assert!(
+                matches!(err, SubstitutionError::InvalidUrl { .. }),
+                "{path}: {err:?}"
+            );
+        }
+        q.path = Some("/x".into());
+        assert!(render(&q, &[ds], &Map::new(), &secrets).is_ok());
+    }
+
+    #[test]
+    fn framing_and_reserved_headers_are_refused_at_render_time() {
+        for name in [
+            "Host",
+            "content-length",
+            "Transfer-Encoding",
+            "TE",
+            "X-Lowkey-Hop",
+        ] {
+            let mut q = query("/user");
+            q.headers = OrderedMap(vec![(name.into(), "{{v}}".into())]);
+            assert_eq!(
+                run(&q, json!({"v": "x"})).unwrap_err(),
+                SubstitutionError::ForbiddenHeader { name: name.into() }
+            );
+        }
+        let ds = Datasource {
+            headers: OrderedMap(vec![("Connection".into(), "close".into())]),
+            ..local_ds()
+        };
+        let err = render(&query("/user"), &[ds], &Map::new(), &secrets).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "header `Connection` cannot be set by a query or datasource: it frames or routes the request, or is reserved for the server"
+        );
+    }
+
+    #[test]
+    fn a_forwarding_header_may_be_literal_but_never_bound() {
+        let mut q = query("/user");
+        q.headers = OrderedMap(vec![("X-Forwarded-For".into(), "{{ip}}".into())]);
+        let err = run(&q, json!({"ip": "10.0.0.1"})).unwrap_err();
+        assert_eq!(
+            err,
+            SubstitutionError::BoundForwardingHeader {
+                name: "X-Forwarded-For".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "header `X-Forwarded-For` cannot hold a binding: a browser must not choose the client address an upstream sees"
+        );
+        q.headers = OrderedMap(vec![("x-real-ip".into(), "203.0.113.9".into())]);
+        assert_eq!(
+            run(&q, json!({})).unwrap().headers,
+            vec![
+                ("apikey".to_owned(), "s3cr3t\"value".to_owned()),
+                ("x-real-ip".to_owned(), "203.0.113.9".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn follow_redirects_is_copied_from_the_query() {
+        let mut q = query("/user");
+        assert!(!run(&q, json!({})).unwrap().follow_redirects);
+        q.follow_redirects = true;
+        assert!(run(&q, json!({})).unwrap().follow_redirects);
+    }
+
+    #[test]
+    fn the_debug_of_a_rendered_request_shows_no_value_body_or_query_string() {
+        let mut q = json_query("{\"password\": {{p}}}");
+        q.datasource = Some("api".into());
+        q.path = Some("/items/{{id}}".into());
+        q.params = OrderedMap(vec![("api_key".into(), "{{secrets.PROVIDER_KEY}}".into())]);
+        q.headers = OrderedMap(vec![("X-Key".into(), "{{secrets.PROVIDER_KEY}}".into())]);
+        let r = run(&q, json!({"p": "hunter2", "id": 7})).unwrap();
+        let debug = format!("{r:?}");
+        assert_eq!(
+            debug,
+            "RenderedRequest { method: Post, target: Absolute(\"https://api.example.com/v1/items/7?…\"), \
+             header_names: [\"X-Key\"], body: Some(RenderedBody { len: 23, .. }), timeout: 10s, \
+             follow_redirects: false }"
+        );
+        for secret in ["s3cr3t", "hunter2", "api_key", "application/json"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert_eq!(
+            format!(
+                "{:?}",
+                Target::Local("/auth/v1/token?grant_type=password#x".into())
+            ),
+            "Local(\"/auth/v1/token?…\")"
+        );
+        assert_eq!(
+            format!("{:?}", Target::Local("/auth/v1/user#frag".into())),
+            "Local(\"/auth/v1/user#…\")"
+        );
     }
 }

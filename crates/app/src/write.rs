@@ -92,6 +92,9 @@ struct QueryFile<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     body: Option<&'a Body>,
     timeout_ms: u32,
+    /// Written only when true, so the files of an app that does not use it stay as they were.
+    #[serde(skip_serializing_if = "crate::model::is_false")]
+    follow_redirects: bool,
 }
 
 fn to_yaml<T: Serialize>(file: &str, value: &T) -> Result<String, WriteError> {
@@ -185,5 +188,6 @@ fn query_file(query: &Query) -> QueryFile<'_> {
         headers: &query.headers,
         body: query.body.as_ref(),
         timeout_ms: query.timeout_ms,
+        follow_redirects: query.follow_redirects,
     }
 }

@@ -147,6 +147,33 @@ fn the_viewer_json_never_holds_datasource_urls_headers_or_secrets() {
 }
 
 #[test]
+fn follow_redirects_is_written_only_when_true_and_round_trips() {
+    let mut app = load_example();
+    // An app that does not use it is written exactly as before.
+    let files = app.to_files().unwrap();
+    for q in ["get_user", "refreshAPI", "revokeAPI", "sign_in"] {
+        let path = format!("queries/{q}.yaml");
+        assert!(!files[&path].contains("followRedirects"), "{path}");
+    }
+    assert!(!app.to_json().unwrap().contains("followRedirects"));
+
+    app.queries[0].follow_redirects = true;
+    let files = app.to_files().unwrap();
+    let name = &app.queries[0].name;
+    assert!(files[&format!("queries/{name}.yaml")].ends_with("followRedirects: true\n"));
+    assert!(app.to_json().unwrap().contains("\"followRedirects\":true"));
+    assert_round_trips(&app, "follow-redirects");
+
+    // Stored JSON written before the field existed reads as false.
+    let mut json: serde_json::Value = serde_json::from_str(&app.to_json().unwrap()).unwrap();
+    json["queries"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("followRedirects");
+    assert!(!App::from_json(&json.to_string()).unwrap().queries[0].follow_redirects);
+}
+
+#[test]
 fn an_app_from_storage_can_be_validated() {
     let mut app = load_example();
     assert_eq!(app.validate(), vec![]);

@@ -4,6 +4,11 @@
 //! wire shapes; the store persists the records defined here. Secrets are wrapped in types
 //! whose `Debug` cannot print them ([`Secret`]), so a stray `{:?}` never leaks one to a log.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod email;
 pub mod error;
 pub mod jwt;

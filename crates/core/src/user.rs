@@ -84,7 +84,37 @@ impl Default for Throttle {
     }
 }
 
+/// The throttle's answer before a password is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginGate {
+    /// Sign-in for this address is closed until then: answer without checking the password.
+    Locked { until: Millis },
+    /// Go ahead. The attempt is already counted as the `failures`-th consecutive failure,
+    /// closing sign-in until `locked_until` (`now` when it is free); a success clears it.
+    Admitted { failures: u32, locked_until: Millis },
+}
+
 impl Throttle {
+    /// The gate before a password is checked, given the address's stored record of
+    /// consecutive failures (`(failures, locked_until)`, `None` if there is none).
+    ///
+    /// The attempt is counted as a failure *before* the password is checked (pessimistically)
+    /// and the store writes the returned record in the same transaction that read the old
+    /// one. Checking first and counting after the hash would let every one of N parallel
+    /// guesses through a gate that none of them had closed yet.
+    pub fn admit(&self, record: Option<(u32, Millis)>, now: Millis) -> LoginGate {
+        match record {
+            Some((_, until)) if until > now => LoginGate::Locked { until },
+            _ => {
+                let failures = record.map_or(0, |(n, _)| n).saturating_add(1);
+                LoginGate::Admitted {
+                    failures,
+                    locked_until: now.saturating_add(self.delay_after(failures)),
+                }
+            }
+        }
+    }
+
     /// How long sign-in stays closed after the `failures`-th consecutive failure.
     pub fn delay_after(&self, failures: u32) -> i64 {
         if failures <= self.free_failures {
@@ -113,6 +143,55 @@ mod tests {
         assert_eq!(t.delay_after(7), 4_000);
         assert_eq!(t.delay_after(20), 60_000);
         assert_eq!(t.delay_after(u32::MAX), 60_000);
+    }
+
+    #[test]
+    fn the_gate_counts_each_attempt_before_the_password_and_closes_after_the_free_ones() {
+        let t = Throttle {
+            free_failures: 3,
+            base_delay_ms: 1_000,
+            max_delay_ms: 60_000,
+        };
+        let mut record = None;
+        let mut admitted = 0;
+        for _ in 0..10 {
+            match t.admit(record, 5_000) {
+                LoginGate::Admitted {
+                    failures,
+                    locked_until,
+                } => {
+                    admitted += 1;
+                    record = Some((failures, locked_until));
+                }
+                LoginGate::Locked { until } => assert_eq!(until, 6_000),
+            }
+        }
+        // Three free failures, then the fourth closes the account for everyone after it.
+        assert_eq!(admitted, 4);
+        assert_eq!(record, Some((4, 6_000)));
+        // When the delay has passed the next attempt is let through and doubles it.
+        assert_eq!(
+            t.admit(record, 6_000),
+            LoginGate::Admitted {
+                failures: 5,
+                locked_until: 8_000
+            }
+        );
+        assert_eq!(
+            t.admit(None, 7),
+            LoginGate::Admitted {
+                failures: 1,
+                locked_until: 7
+            }
+        );
+        // A corrupt count saturates instead of overflowing.
+        assert!(matches!(
+            t.admit(Some((u32::MAX, 0)), i64::MAX),
+            LoginGate::Admitted {
+                failures: u32::MAX,
+                locked_until: i64::MAX
+            }
+        ));
     }
 
     #[test]

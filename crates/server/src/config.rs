@@ -23,6 +23,7 @@ pub struct Config {
     pub external_url: Option<String>,
     pub provider: ProviderConfig,
     pub queries: QueryConfig,
+    pub http: HttpConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,9 +50,13 @@ pub struct ProviderConfig {
     /// Per-client-IP bucket on `/token`: burst, then `rate_limit_token_refill` per 5 minutes.
     pub rate_limit_token_burst: u32,
     pub rate_limit_token_refill: u32,
-    /// Use the left-most `X-Forwarded-For` address as the client IP (only behind a proxy
-    /// you trust, or clients choose their own bucket).
+    /// Behind a reverse proxy: take the client address from `X-Forwarded-For`, the
+    /// right-most entry that is not one of `trusted_proxies` (the direct peer is the proxy and
+    /// is always trusted then). Off by default: clients could choose their own bucket.
     pub trust_forwarded_for: bool,
+    /// Further proxies in front of the first one (addresses or CIDR ranges, such as
+    /// `10.0.0.0/8`), skipped from the right of `X-Forwarded-For`.
+    pub trusted_proxies: Vec<String>,
     /// Failed passwords allowed before the per-account delay starts; the delay then doubles
     /// from `throttle_base_ms` up to `throttle_max_ms`.
     pub throttle_free_failures: u32,
@@ -77,6 +82,7 @@ impl Default for ProviderConfig {
             rate_limit_token_burst: 30,
             rate_limit_token_refill: 150,
             trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
             throttle_free_failures: throttle.free_failures,
             throttle_base_ms: throttle.base_delay_ms,
             throttle_max_ms: throttle.max_delay_ms,
@@ -112,10 +118,20 @@ impl ProviderConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct QueryConfig {
-    /// Largest upstream response body accepted, in bytes (default 5 MiB).
+    /// Largest upstream response body accepted, in bytes (default 5 MiB). The answer to the
+    /// browser is refused above twice this (JSON escaping can multiply a body's size).
     pub max_response_bytes: usize,
     /// Allow queries to reach link-local and cloud metadata addresses (default: refused).
     pub allow_link_local: bool,
+    /// Query runs in progress at once, server-wide (default 256); above it 503 + Retry-After.
+    pub max_concurrent_runs: usize,
+    /// Query runs in progress at once per client address (IPv6: per /64; default 32);
+    /// above it 429 + Retry-After.
+    pub max_concurrent_runs_per_client: usize,
+    /// An HTTP proxy for outbound queries, such as `http://proxy.internal:3128`. Default
+    /// none: `HTTP_PROXY` and friends in the environment are ignored, because a proxy
+    /// resolves names itself and the address policy could not see them.
+    pub proxy: Option<String>,
 }
 
 impl Default for QueryConfig {
@@ -123,6 +139,44 @@ impl Default for QueryConfig {
         Self {
             max_response_bytes: 5 * 1024 * 1024,
             allow_link_local: false,
+            max_concurrent_runs: 256,
+            max_concurrent_runs_per_client: 32,
+            proxy: None,
+        }
+    }
+}
+
+/// The HTTP edge: connection limits, the names this server answers to, framing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Seconds a client has to send a request's headers (default 10).
+    pub header_read_timeout_secs: u64,
+    /// Seconds to receive a request's body (default 30).
+    pub body_read_timeout_secs: u64,
+    /// Seconds a connection without a request in progress stays open (default 60).
+    pub idle_timeout_secs: u64,
+    /// Open connections at most (default 10,000, lowered to fit the process's file limit).
+    /// At the cap the oldest idle connection makes room for a new one.
+    pub max_connections: usize,
+    /// Further `Host` names this server answers to (`apps.example.com` or
+    /// `apps.example.com:8443`), besides `external_url`'s and the listen address. Requests
+    /// for any other host are refused (421), which defeats DNS rebinding.
+    pub allowed_hosts: Vec<String>,
+    /// Origins allowed to show the viewer in a frame (CSP `frame-ancestors`), such as
+    /// `https://intranet.example.com`. Default none: framing is refused.
+    pub frame_ancestors: Vec<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 30,
+            idle_timeout_secs: 60,
+            max_connections: 10_000,
+            allowed_hosts: Vec::new(),
+            frame_ancestors: Vec::new(),
         }
     }
 }
@@ -136,6 +190,7 @@ pub struct FileConfig {
     pub external_url: Option<String>,
     pub provider: ProviderConfig,
     pub queries: QueryConfig,
+    pub http: HttpConfig,
 }
 
 impl FileConfig {
@@ -147,6 +202,33 @@ impl FileConfig {
 }
 
 impl Config {
+    /// Limits of zero would lock everyone out: refuse them at start-up.
+    pub fn check_limits(&self) -> anyhow::Result<()> {
+        let h = &self.http;
+        let q = &self.queries;
+        anyhow::ensure!(
+            h.header_read_timeout_secs > 0
+                && h.body_read_timeout_secs > 0
+                && h.idle_timeout_secs > 0,
+            "http timeouts must be at least 1 second"
+        );
+        anyhow::ensure!(
+            h.max_connections > 0,
+            "http.max_connections must be at least 1"
+        );
+        anyhow::ensure!(
+            q.max_concurrent_runs > 0 && q.max_concurrent_runs_per_client > 0,
+            "queries.max_concurrent_runs and max_concurrent_runs_per_client must be at least 1"
+        );
+        for origin in &h.frame_ancestors {
+            anyhow::ensure!(
+                !origin.is_empty() && !origin.contains([';', ',', ' ', '\'', '"']),
+                "http.frame_ancestors: {origin:?} is not an origin such as https://intranet.example.com"
+            );
+        }
+        Ok(())
+    }
+
     /// Merges flags/env (already merged by clap) over the file over the defaults.
     pub fn resolve(
         addr: Option<SocketAddr>,
@@ -169,12 +251,14 @@ impl Config {
                 .map(|u| u.trim_end_matches('/').to_string()),
             provider: file.provider,
             queries: file.queries,
+            http: file.http,
         };
         config.provider.alg()?;
         anyhow::ensure!(
             config.provider.jwt_exp >= 30,
             "provider.jwt_exp must be at least 30 seconds"
         );
+        config.check_limits()?;
         Ok(config)
     }
 }

@@ -5,11 +5,14 @@
 
 pub mod apps;
 pub mod cli;
+pub mod client_ip;
 pub mod config;
 pub mod http;
 pub mod metrics;
 pub mod provider;
 pub mod query;
 pub mod ratelimit;
+pub mod runlimit;
+pub mod serve;
 pub mod startup;
 pub mod state;

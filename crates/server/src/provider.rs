@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use lowkey_core::jwt::{AccessClaims, Amr, KeyMaterial, KeyRing};
 use lowkey_core::password::{self, Hasher};
+use lowkey_core::user::LoginGate;
 use lowkey_core::{
     now_millis, refresh, AuthError, Email, LogoutScope, Millis, Secret, Session, User,
 };
@@ -83,6 +84,8 @@ impl Provider {
         &self.issuer
     }
 
+    /// For the operator's command line (`lowkey user …`), which reads users directly.
+    /// Handlers do not use it: every request goes through a method below.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
@@ -143,25 +146,29 @@ impl Provider {
 
     // ---- password grant -------------------------------------------------------------
 
-    /// `POST /token?grant_type=password`. Every path hashes once (a dummy hash for unknown
-    /// users) before answering, and the answer for "no such user" and "wrong password" is the
-    /// same; bans and unconfirmed e-mails are told only to someone who knows the password.
-    pub async fn sign_in_password(&self, email: &str, password: &str) -> Result<Tokens, AuthError> {
+    /// `POST /token?grant_type=password`. Every path that reaches the password hashes once
+    /// (a dummy hash for unknown users) and counts as a failure until the password proves
+    /// right, and the answer for "no such user" and "wrong password" is the same; bans and
+    /// unconfirmed e-mails are told only to someone who knows the password.
+    pub async fn sign_in_password(&self, grant: &PasswordGrant) -> Result<Tokens, AuthError> {
         let now = now_millis();
-        let key = email.trim().to_lowercase();
-        let failures_recorded = self
+        let key = grant.email.trim().to_lowercase();
+        // The throttle's check and count are one atomic store step, before the hash: N
+        // parallel guesses get no more tries than N sequential ones (see `Throttle::admit`).
+        let locked_until = match self
             .store
-            .login_locked_until(&key)
+            .admit_login_attempt(&key, now, self.cfg.throttle())
             .await
-            .map_err(store_err)?;
-        if let Some(until) = failures_recorded {
-            if until > now {
+            .map_err(store_err)?
+        {
+            LoginGate::Locked { until } => {
                 return Err(AuthError::AccountThrottled {
-                    retry_after_secs: ((until - now) as u64).div_ceil(1000),
-                });
+                    retry_after_secs: (until.saturating_sub(now).max(0) as u64).div_ceil(1000),
+                })
             }
-        }
-        let user = match Email::parse(email) {
+            LoginGate::Admitted { locked_until, .. } => locked_until,
+        };
+        let user = match Email::parse(&grant.email) {
             Ok(e) => self
                 .store
                 .user_by_email(e.as_str())
@@ -172,30 +179,23 @@ impl Provider {
         let phc = user
             .as_ref()
             .and_then(|u| u.password_hash.as_ref().map(|h| h.expose().to_string()));
-        let ok = self.hasher.verify(Secret::new(password), phc).await?;
+        let ok = self.hasher.verify(grant.password.clone(), phc).await?;
         let user = match (ok, user) {
             (true, Some(user)) => user,
             _ => {
-                let until = self
-                    .store
-                    .record_login_failure(&key, now, self.cfg.throttle())
-                    .await
-                    .map_err(store_err)?;
+                // Already counted by the gate.
                 info!(
                     outcome = "invalid_credentials",
-                    delayed_ms = until - now,
+                    delayed_ms = locked_until - now,
                     "password sign-in failed"
                 );
                 return Err(AuthError::InvalidCredentials);
             }
         };
-        // Only a recorded failure leaves a row: skip the write (and its lock) otherwise.
-        if failures_recorded.is_some() {
-            self.store
-                .clear_login_failures(&key)
-                .await
-                .map_err(store_err)?;
-        }
+        self.store
+            .clear_login_failures(&key)
+            .await
+            .map_err(store_err)?;
         if user.is_banned(now) {
             info!(user_id = %user.id, outcome = "user_banned", "password sign-in refused");
             return Err(AuthError::UserBanned);
@@ -332,6 +332,26 @@ impl Provider {
         Ok(Caller::User { claims, session })
     }
 
+    /// A user's token with a live session. A `service_role` token has no user: GoTrue
+    /// answers the user endpoints with 403 `bad_jwt` for it.
+    pub async fn authenticate_user(
+        &self,
+        token: &str,
+    ) -> Result<(Session, AccessClaims), AuthError> {
+        match self.authenticate(token).await? {
+            Caller::User { claims, session } => Ok((session, claims)),
+            Caller::Service => Err(AuthError::BadJwt("a service_role token has no user".into())),
+        }
+    }
+
+    /// A `service_role` token; a user's token is `not_admin`.
+    pub async fn authenticate_admin(&self, token: &str) -> Result<(), AuthError> {
+        match self.authenticate(token).await? {
+            Caller::Service => Ok(()),
+            Caller::User { .. } => Err(AuthError::NotAdmin),
+        }
+    }
+
     pub async fn user_of(&self, session: &Session) -> Result<User, AuthError> {
         self.store
             .user_by_id(session.user_id)
@@ -340,7 +360,11 @@ impl Provider {
             .ok_or(AuthError::UserNotFound)
     }
 
-    pub async fn logout(&self, session: &Session, scope: LogoutScope) -> Result<(), AuthError> {
+    /// `POST /logout?scope=global|local|others` (GoTrue's default: global).
+    pub async fn logout(&self, session: &Session, scope: Option<&str>) -> Result<(), AuthError> {
+        let scope = LogoutScope::parse(scope).ok_or_else(|| {
+            AuthError::Validation("Unsupported logout scope; use global, local or others".into())
+        })?;
         let ended = self
             .store
             .end_sessions(session.user_id, scope, Some(session.id))
@@ -351,25 +375,30 @@ impl Provider {
     }
 
     /// `PUT /user`: a new password (policy-checked, not the same as the old one; ends the
-    /// user's other sessions) and/or `data` merged into `user_metadata`.
-    pub async fn update_self(
-        &self,
-        session: &Session,
-        password: Option<String>,
-        data: Option<serde_json::Value>,
-    ) -> Result<User, AuthError> {
+    /// user's other sessions) and/or `data` merged into `user_metadata`. `app_metadata` is
+    /// the operator's (403 `not_admin`, as GoTrue); e-mail and phone changes need a
+    /// confirmation flow this provider does not have yet.
+    pub async fn update_self(&self, session: &Session, req: SelfUpdate) -> Result<User, AuthError> {
+        if req.app_metadata.is_some() {
+            return Err(AuthError::NotAdmin);
+        }
+        if req.email.is_some() || req.phone.is_some() {
+            return Err(AuthError::Validation(
+                "Changing the email address or phone number is not supported yet".into(),
+            ));
+        }
         let mut user = self.user_of(session).await?;
-        if let Some(data) = data {
+        if let Some(data) = req.data {
             merge_metadata(&mut user.user_metadata, data)?;
         }
-        let password_changed = password.is_some();
-        if let Some(new) = password {
-            password::check_strength(&new)?;
+        let password_changed = req.password.is_some();
+        if let Some(new) = req.password {
+            password::check_strength(new.expose())?;
             let old = user.password_hash.as_ref().map(|h| h.expose().to_string());
-            if old.is_some() && self.hasher.verify(Secret::new(new.clone()), old).await? {
+            if old.is_some() && self.hasher.verify(new.clone(), old).await? {
                 return Err(AuthError::SamePassword);
             }
-            user.password_hash = Some(Secret::new(self.hasher.hash(Secret::new(new)).await?));
+            user.password_hash = Some(Secret::new(self.hasher.hash(new).await?));
         }
         let now = now_millis();
         self.store
@@ -389,23 +418,29 @@ impl Provider {
 
     // ---- sign-up and admin ----------------------------------------------------------
 
-    /// `POST /signup`. With autoconfirm, a new user gets a session at once.
+    /// `POST /signup`. With autoconfirm, a new user gets a session at once. A disabled
+    /// sign-up says so before anything else, as GoTrue does.
     pub async fn sign_up(
         &self,
-        email: &str,
-        password: &str,
+        email: Option<&str>,
+        password: Option<&Secret>,
         data: Option<serde_json::Value>,
     ) -> Result<SignUp, AuthError> {
         if self.cfg.disable_signup {
             return Err(AuthError::SignupDisabled);
         }
+        let (Some(email), Some(password)) = (email, password) else {
+            return Err(AuthError::Validation(
+                "Signup requires a valid password and email".into(),
+            ));
+        };
         let email = Email::parse(email)?;
-        password::check_strength(password)?;
+        password::check_strength(password.expose())?;
         let mut metadata = serde_json::json!({});
         if let Some(d) = data {
             merge_metadata(&mut metadata, d)?;
         }
-        let hash = self.hasher.hash(Secret::new(password)).await?;
+        let hash = self.hasher.hash(password.clone()).await?;
         let now = now_millis();
         let confirmed = self.cfg.mailer_autoconfirm.then_some(now);
         let new = NewUser {
@@ -442,6 +477,37 @@ impl Provider {
             })),
             Err(e) => Err(store_err(e)),
         }
+    }
+
+    /// `GET /admin/users?page=&per_page=`: a page of users (GoTrue's defaults: page 1, 50 per
+    /// page, at most 1000) and the total count.
+    pub async fn admin_list_users(
+        &self,
+        page: Option<&str>,
+        per_page: Option<&str>,
+    ) -> Result<(Vec<User>, i64), AuthError> {
+        let (offset, limit) = page_window(page, per_page)?;
+        self.store
+            .list_users(offset, limit)
+            .await
+            .map_err(store_err)
+    }
+
+    pub async fn admin_user(&self, id: Uuid) -> Result<User, AuthError> {
+        self.store
+            .user_by_id(id)
+            .await
+            .map_err(store_err)?
+            .ok_or(AuthError::UserNotFound)
+    }
+
+    /// Deletes a user with their sessions.
+    pub async fn admin_delete_user(&self, id: Uuid) -> Result<(), AuthError> {
+        if !self.store.delete_user(id).await.map_err(store_err)? {
+            return Err(AuthError::UserNotFound);
+        }
+        info!(user_id = %id, "user deleted");
+        Ok(())
     }
 
     /// Creates a user as an operator or through the admin API.
@@ -548,8 +614,97 @@ pub enum SignUp {
     Unconfirmed(User),
 }
 
-/// The fields of an admin create/update request (and of `lowkey user add`).
-#[derive(Debug, Default, serde::Deserialize)]
+/// The grants of `POST /token`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantType {
+    Password,
+    RefreshToken,
+}
+
+impl GrantType {
+    /// The `grant_type` query parameter. The error never repeats the value: anything can be
+    /// put there (an app's query can even put a secret there), and errors reach browsers.
+    pub fn parse(value: Option<&str>) -> Result<Self, AuthError> {
+        match value {
+            Some("password") => Ok(Self::Password),
+            Some("refresh_token") => Ok(Self::RefreshToken),
+            Some(_) => Err(AuthError::Validation(
+                "unsupported_grant_type: this grant type is not supported (use password or refresh_token)"
+                    .into(),
+            )),
+            None => Err(AuthError::Validation(
+                "unsupported_grant_type: grant_type is required (use password or refresh_token)"
+                    .into(),
+            )),
+        }
+    }
+}
+
+/// The credentials of a password grant, once the combination of fields is one this provider
+/// signs in with (GoTrue's messages for the others).
+#[derive(Debug)]
+pub struct PasswordGrant {
+    pub email: String,
+    pub password: Secret,
+}
+
+impl PasswordGrant {
+    pub fn parse(
+        email: Option<String>,
+        phone: Option<String>,
+        password: Option<Secret>,
+    ) -> Result<Self, AuthError> {
+        match (email, phone, password) {
+            (Some(_), Some(_), _) => Err(AuthError::Validation(
+                "Only an email address or phone number should be provided on login.".into(),
+            )),
+            (None, Some(_), _) => Err(AuthError::Validation(
+                "Phone sign-in is not enabled on this provider".into(),
+            )),
+            (None, None, _) => Err(AuthError::Validation(
+                "An email address or phone number is required".into(),
+            )),
+            (Some(_), None, None) => Err(AuthError::Validation("A password is required".into())),
+            (Some(email), None, Some(password)) => Ok(Self { email, password }),
+        }
+    }
+}
+
+/// What `PUT /user` asks to change.
+#[derive(Debug, Default)]
+pub struct SelfUpdate {
+    pub password: Option<Secret>,
+    pub data: Option<serde_json::Value>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub app_metadata: Option<serde_json::Value>,
+}
+
+/// A user id from a request path: a malformed one is simply a user that does not exist.
+pub fn parse_user_id(raw: &str) -> Result<Uuid, AuthError> {
+    Uuid::parse_str(raw).map_err(|_| AuthError::UserNotFound)
+}
+
+/// GoTrue's pagination of the admin user list as `(offset, limit)`: `page` from 1 (default
+/// 1), `per_page` from 1 (default 50) clamped to 1000.
+fn page_window(page: Option<&str>, per_page: Option<&str>) -> Result<(i64, i64), AuthError> {
+    let parse =
+        |v: Option<&str>, default: i64, name: &str| -> Result<i64, AuthError> {
+            match v {
+                None => Ok(default),
+                Some(s) => s.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    AuthError::Validation(format!("{name} must be a positive integer"))
+                }),
+            }
+        };
+    let page = parse(page, 1, "page")?;
+    let per_page = parse(per_page, 50, "per_page")?.min(1000);
+    Ok(((page - 1).saturating_mul(per_page), per_page))
+}
+
+/// The fields of an admin create/update request (and of `lowkey user add`). Its `Debug`
+/// hides the password.
+#[derive(Default, serde::Deserialize)]
 pub struct AdminUser {
     pub email: Option<String>,
     pub password: Option<String>,
@@ -559,6 +714,20 @@ pub struct AdminUser {
     pub role: Option<String>,
     /// `"none"` to lift a ban, or a duration such as `"24h"`, `"30m"`, `"876000h"`.
     pub ban_duration: Option<String>,
+}
+
+impl std::fmt::Debug for AdminUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminUser")
+            .field("email", &self.email)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("email_confirm", &self.email_confirm)
+            .field("user_metadata", &self.user_metadata)
+            .field("app_metadata", &self.app_metadata)
+            .field("role", &self.role)
+            .field("ban_duration", &self.ban_duration)
+            .finish()
+    }
 }
 
 /// The `app_metadata` GoTrue reports: the stored map plus the provider entries.
@@ -602,10 +771,12 @@ pub fn parse_ban(s: &str, now: Millis) -> Result<Option<Millis>, AuthError> {
     if s == "none" {
         return Ok(None);
     }
+    // The message does not repeat the value: request values never come back in errors.
     let bad = || {
-        AuthError::Validation(format!(
-            "invalid format for ban duration: {s:?} (use \"none\" or e.g. \"24h\")"
-        ))
+        AuthError::Validation(
+            "invalid format for ban duration (use \"none\" or a duration such as \"24h\" or \"1h30m\")"
+                .into(),
+        )
     };
     let mut total: i64 = 0;
     let mut digits = String::new();
@@ -662,6 +833,71 @@ mod tests {
         for bad in ["", "24", "h", "-1h", "1d", "99999999999999999999h"] {
             assert!(parse_ban(bad, 0).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn pages_default_like_gotrue_refuse_nonsense_and_clamp() {
+        assert_eq!(page_window(None, None).unwrap(), (0, 50));
+        assert_eq!(page_window(Some("3"), Some("10")).unwrap(), (20, 10));
+        assert_eq!(page_window(Some("1"), Some("5000")).unwrap(), (0, 1000));
+        assert_eq!(
+            page_window(Some("9223372036854775807"), Some("1000"))
+                .unwrap()
+                .0,
+            i64::MAX
+        );
+        for (p, pp) in [(Some("0"), None), (Some("-1"), None), (None, Some("zero"))] {
+            assert!(page_window(p, pp).is_err(), "{p:?} {pp:?}");
+        }
+    }
+
+    #[test]
+    fn password_grants_need_an_email_and_a_password_and_no_phone() {
+        let s = || Some(Secret::new("pw"));
+        let e = || Some("a@b.co".to_string());
+        let p = || Some("+1555".to_string());
+        assert!(PasswordGrant::parse(e(), None, s()).is_ok());
+        for (email, phone, password) in [
+            (e(), p(), s()),
+            (None, p(), s()),
+            (None, None, s()),
+            (e(), None, None),
+        ] {
+            assert!(matches!(
+                PasswordGrant::parse(email, phone, password),
+                Err(AuthError::Validation(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn errors_never_repeat_the_request_value() {
+        let secret = "SUPERSECRET-value";
+        let msg = GrantType::parse(Some(secret)).unwrap_err().to_string();
+        assert!(
+            !msg.contains(secret) && msg.contains("refresh_token"),
+            "{msg}"
+        );
+        let msg = parse_ban(secret, 0).unwrap_err().to_string();
+        assert!(!msg.contains(secret), "{msg}");
+    }
+
+    #[test]
+    fn debug_output_hides_passwords() {
+        let a = AdminUser {
+            email: Some("a@b.co".into()),
+            password: Some("hunter2-secret".into()),
+            ..Default::default()
+        };
+        let text = format!("{a:?}");
+        assert!(!text.contains("hunter2") && text.contains("***"), "{text}");
+        let g = PasswordGrant::parse(Some("a@b.co".into()), None, Some(Secret::new("hunter2")));
+        assert!(!format!("{g:?}").contains("hunter2"));
+        let u = SelfUpdate {
+            password: Some(Secret::new("hunter2")),
+            ..Default::default()
+        };
+        assert!(!format!("{u:?}").contains("hunter2"));
     }
 
     #[test]

@@ -2,10 +2,23 @@
 //! request — in-process for this server's own paths, over HTTP otherwise — with a timeout
 //! and a response-size limit.
 //!
-//! Outbound HTTP resolves names through [`GuardedResolver`], which drops link-local and cloud
-//! metadata addresses at connection time (so DNS rebinding cannot slip past a check made
-//! earlier); literal IPs and redirect targets are checked before they are followed.
+//! The outbound edge is where a query could be turned against the server, so it holds these
+//! rules (docs/security.md lists each with its test):
+//! - **Addresses.** Names resolve through [`GuardedResolver`], which drops link-local and
+//!   cloud-metadata addresses (in every IPv6 embedding) at connection time, so DNS rebinding
+//!   cannot slip past a check made earlier; literal IPs are checked before sending.
+//! - **Never this server.** An absolute URL that reaches this server's own listener (by any
+//!   address it listens on, or `external_url`'s name) is refused, and every outbound request
+//!   carries [`HOP_HEADER`] with this process's id: a request that comes back with it (through
+//!   a proxy or a DNS name we could not recognise) is refused by the HTTP edge.
+//! - **Redirects** are not followed unless the query opts in; then every hop is checked again,
+//!   and nothing of the query's (headers, body) crosses to another origin; never a `Referer`.
+//! - **No environment proxy**: `HTTP_PROXY` would resolve names where the guard cannot see.
+//! - **Secrets** are read once at start-up, and any secret a run used is masked in the answer
+//!   (an upstream that echoes its input would otherwise hand it to the browser).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -13,17 +26,28 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
+use base64::Engine as _;
 use lowkey_app::{App, Query, RenderedRequest, SubstitutionError, Target};
+use lowkey_core::Secret;
 use serde_json::{Map, Value};
 use tower::ServiceExt as _;
 
+use crate::client_ip::InProcess;
 use crate::config::QueryConfig;
+
+/// The loop guard: set on every outbound query request, refused when it comes back.
+pub const HOP_HEADER: &str = "x-lowkey-hop";
+
+/// Redirect hops a query that opts in may follow.
+const MAX_REDIRECTS: usize = 5;
 
 /// What the browser gets back.
 pub struct QueryResult {
     pub status: u16,
     pub headers: Map<String, Value>,
     pub body: Value,
+    /// `Some("base64")` when the upstream's body was not text.
+    pub body_encoding: Option<&'static str>,
     pub duration_ms: f64,
 }
 
@@ -39,6 +63,12 @@ pub enum RunError {
     Timeout(u128),
     #[error("the upstream response is larger than {0} bytes")]
     TooLarge(usize),
+    #[error("the redirect is refused: {0}")]
+    RedirectRefused(String),
+    #[error("the server is running as many queries as it allows; retry shortly")]
+    ServerBusy,
+    #[error("this client is running as many queries at once as it may; retry shortly")]
+    ClientBusy,
 }
 
 /// The marker error the resolver returns for refused addresses.
@@ -46,17 +76,50 @@ pub enum RunError {
 #[error("{0} resolves only to link-local or metadata addresses")]
 struct Refused(String);
 
+/// The IPv4 address an IPv6 address carries in the forms a network may route to it:
+/// IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), NAT64 (`64:ff9b::/96`,
+/// and the local-use `64:ff9b:1::/48`) and 6to4 (`2002:AABB:CCDD::/48`).
+fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    let s = v6.segments();
+    let low = Ipv4Addr::new(
+        (s[6] >> 8) as u8,
+        (s[6] & 0xff) as u8,
+        (s[7] >> 8) as u8,
+        (s[7] & 0xff) as u8,
+    );
+    let bits = u128::from(v6);
+    if bits >> 32 == 0 && bits > 1 {
+        return Some(low); // IPv4-compatible (deprecated, still routed by some stacks)
+    }
+    if bits >> 32 == 0x0064_ff9b_0000_0000_0000_0000
+        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
+    {
+        return Some(low);
+    }
+    if s[0] == 0x2002 {
+        return Some(Ipv4Addr::new(
+            (s[1] >> 8) as u8,
+            (s[1] & 0xff) as u8,
+            (s[2] >> 8) as u8,
+            (s[2] & 0xff) as u8,
+        ));
+    }
+    None
+}
+
 /// True for addresses queries must not reach unless allowed: link-local ranges (where cloud
-/// metadata services live) and the well-known metadata addresses outside them.
+/// metadata services live) and the well-known metadata addresses outside them, also when
+/// embedded in an IPv6 address.
 pub fn is_forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_link_local() || v4 == Ipv4Addr::new(100, 100, 100, 200),
         IpAddr::V6(v6) => {
             (v6.segments()[0] & 0xffc0) == 0xfe80
                 || v6 == Ipv6Addr::new(0xfd00, 0x0ec2, 0, 0, 0, 0, 0, 0x0254)
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_forbidden(IpAddr::V4(v4)))
+                || embedded_v4(v6).is_some_and(|v4| is_forbidden(IpAddr::V4(v4)))
         }
     }
 }
@@ -81,39 +144,135 @@ impl reqwest::dns::Resolve for GuardedResolver {
     }
 }
 
+/// `{{secrets.NAME}}` values: the `LOWKEY_SECRET_<NAME>` environment variables, read once
+/// at start-up.
+#[derive(Default)]
+pub struct Secrets(HashMap<String, Secret>);
+
+impl Secrets {
+    pub fn from_env() -> Self {
+        Self(
+            std::env::vars()
+                .filter_map(|(k, v)| {
+                    k.strip_prefix("LOWKEY_SECRET_")
+                        .map(|name| (name.to_owned(), Secret::new(v)))
+                })
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Secret> {
+        self.0.get(name)
+    }
+
+    /// The names configured (never the values): for diagnostics and the editor.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+}
+
+/// How this server is reached, to refuse queries that would call it.
+#[derive(Debug, Clone)]
+pub struct SelfAddress {
+    listen: SocketAddr,
+    /// `external_url`'s host (lower case) and port.
+    external: Option<(String, u16)>,
+}
+
+impl SelfAddress {
+    pub fn new(listen: SocketAddr, external_url: Option<&str>) -> Self {
+        let external = external_url
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| {
+                Some((
+                    u.host_str()?.to_ascii_lowercase(),
+                    u.port_or_known_default()?,
+                ))
+            });
+        Self { listen, external }
+    }
+
+    /// True when `url` reaches this server: by `external_url`'s name, or by an address this
+    /// server listens on (loopback, the bound address, or any local address when bound to
+    /// all of them). Only URLs on one of our ports cost a name lookup.
+    pub async fn is_self(&self, url: &url::Url) -> bool {
+        let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+            return false;
+        };
+        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+        if let Some((ext_host, ext_port)) = &self.external {
+            if *ext_host == host && *ext_port == port {
+                return true;
+            }
+        }
+        if port != self.listen.port() {
+            return false;
+        }
+        let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => match tokio::net::lookup_host((host.as_str(), port)).await {
+                Ok(found) => found.map(|a| a.ip()).collect(),
+                Err(_) => return false,
+            },
+        };
+        addrs.into_iter().any(|ip| self.listens_on(ip))
+    }
+
+    fn listens_on(&self, ip: IpAddr) -> bool {
+        let ip = crate::client_ip::canonical(ip);
+        let bound = crate::client_ip::canonical(self.listen.ip());
+        if ip == bound || ip.is_unspecified() {
+            return true;
+        }
+        if bound.is_unspecified() {
+            // Bound to every address: any address of this machine reaches us. Binding a UDP
+            // socket succeeds exactly for local addresses.
+            return ip.is_loopback() || std::net::UdpSocket::bind((ip, 0)).is_ok();
+        }
+        // Bound to loopback: every loopback address of the family reaches the same socket
+        // only when it is the bound one, but 127.0.0.0/8 is all local on Linux.
+        bound.is_loopback() && ip.is_loopback() && ip.is_ipv4() == bound.is_ipv4()
+    }
+}
+
 pub struct QueryRunner {
     client: reqwest::Client,
     cfg: QueryConfig,
     /// This server's own router, for datasources whose URL is a path.
     local: OnceLock<Router>,
+    secrets: Secrets,
+    me: SelfAddress,
+    /// This process's loop-guard id (the value of [`HOP_HEADER`]).
+    instance: String,
+    limits: crate::runlimit::RunLimiter,
 }
 
 impl QueryRunner {
-    pub fn new(cfg: QueryConfig) -> anyhow::Result<Self> {
-        let mut builder =
-            reqwest::Client::builder().user_agent(concat!("lowkey/", env!("CARGO_PKG_VERSION")));
+    pub fn new(cfg: QueryConfig, me: SelfAddress, secrets: Secrets) -> anyhow::Result<Self> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("lowkey/", env!("CARGO_PKG_VERSION")))
+            // Redirects are followed by `send_remote`, hop by hop, under the policy.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false);
+        builder = match &cfg.proxy {
+            Some(proxy) => builder.proxy(reqwest::Proxy::all(proxy.as_str())?),
+            None => builder.no_proxy(),
+        };
         if !cfg.allow_link_local {
-            builder = builder.dns_resolver(Arc::new(GuardedResolver)).redirect(
-                reqwest::redirect::Policy::custom(|attempt| {
-                    let literal = attempt
-                        .url()
-                        .host_str()
-                        .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok());
-                    if literal.is_some_and(is_forbidden) {
-                        let url = attempt.url().to_string();
-                        attempt.error(Refused(url))
-                    } else if attempt.previous().len() >= 5 {
-                        attempt.error("too many redirects")
-                    } else {
-                        attempt.follow()
-                    }
-                }),
-            );
+            builder = builder.dns_resolver(Arc::new(GuardedResolver));
         }
+        let limits = crate::runlimit::RunLimiter::new(
+            cfg.max_concurrent_runs,
+            cfg.max_concurrent_runs_per_client,
+        );
         Ok(Self {
             client: builder.build()?,
             cfg,
             local: OnceLock::new(),
+            secrets,
+            me,
+            instance: uuid::Uuid::new_v4().simple().to_string(),
+            limits,
         })
     }
 
@@ -122,39 +281,57 @@ impl QueryRunner {
         let _ = self.local.set(router);
     }
 
+    /// This process's loop-guard id.
+    pub fn instance_id(&self) -> &str {
+        &self.instance
+    }
+
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    pub fn max_answer_bytes(&self) -> usize {
+        self.cfg.max_response_bytes.saturating_mul(2)
+    }
+
+    /// Runs `query` for `client`, within the run caps.
     pub async fn run(
         &self,
         app: &App,
         query: &Query,
         values: &Map<String, Value>,
-        peer: SocketAddr,
+        client: IpAddr,
     ) -> Result<QueryResult, RunError> {
-        let secret = |name: &str| std::env::var(format!("LOWKEY_SECRET_{name}")).ok();
-        let request = lowkey_app::render(query, &app.datasources, values, &secret)?;
+        let _permit = self.limits.try_acquire(client)?;
+        let used: RefCell<Vec<String>> = RefCell::new(Vec::new());
+        let request = {
+            let lookup = |name: &str| {
+                let value = self.secrets.get(name)?.expose().to_owned();
+                used.borrow_mut().push(value.clone());
+                Some(value)
+            };
+            lowkey_app::render(query, &app.datasources, values, &lookup)?
+        };
+        let used = used.into_inner();
         let started = Instant::now();
         let timeout = request.timeout;
         let sent = match request.target.clone() {
             Target::Local(path) => {
-                tokio::time::timeout(timeout, self.send_local(path, request, peer)).await
+                tokio::time::timeout(timeout, self.send_local(path, request, client)).await
             }
             Target::Absolute(url) => {
                 tokio::time::timeout(timeout, self.send_remote(url, request)).await
             }
         };
-        let (status, headers, bytes, content_type) =
+        let (status, mut headers, bytes, content_type) =
             sent.map_err(|_| RunError::Timeout(timeout.as_millis()))??;
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else if content_type.contains("json") {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        } else {
-            Value::String(String::from_utf8_lossy(&bytes).into_owned())
-        };
+        let (mut body, body_encoding) = decode_body(bytes, &content_type);
+        mask_secrets(&used, &mut body, &mut headers);
         Ok(QueryResult {
             status,
             headers,
             body,
+            body_encoding,
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
@@ -163,7 +340,7 @@ impl QueryRunner {
         &self,
         path: String,
         req: RenderedRequest,
-        peer: SocketAddr,
+        client: IpAddr,
     ) -> Result<Response, RunError> {
         // A query calling the query API would recurse: only other paths of this server.
         if path.starts_with("/api/") {
@@ -194,8 +371,11 @@ impl QueryRunner {
                 reason: e.to_string(),
             })
         })?;
-        // The caller's address, so per-IP limits apply to the browser, not to lowkey itself.
-        request.extensions_mut().insert(ConnectInfo(peer));
+        // The browser's address, so per-client limits apply to it, not to lowkey or a proxy.
+        request.extensions_mut().insert(InProcess { client });
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(client, 0)));
         let response = router
             .oneshot(request)
             .await
@@ -209,7 +389,8 @@ impl QueryRunner {
         Ok((status, headers, bytes.to_vec(), content_type))
     }
 
-    async fn send_remote(&self, url: url::Url, req: RenderedRequest) -> Result<Response, RunError> {
+    /// Refuses a hop's URL before anything is sent to it.
+    async fn check_address(&self, url: &url::Url) -> Result<(), RunError> {
         if !self.cfg.allow_link_local {
             let literal = url
                 .host_str()
@@ -221,16 +402,85 @@ impl QueryRunner {
                 )));
             }
         }
-        let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
+        if self.me.is_self(url).await {
+            return Err(RunError::AddressRefused(
+                "the URL points at this lowkey server itself; use a datasource whose url is a \
+                 path (such as /auth/v1) to call its provider"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn send_remote(&self, url: url::Url, req: RenderedRequest) -> Result<Response, RunError> {
+        let origin = url.origin();
+        let mut url = url;
+        let mut method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
             .map_err(|e| RunError::Unreachable(e.to_string()))?;
-        let mut builder = self.client.request(method, url);
-        for (k, v) in &req.headers {
-            builder = builder.header(k, v);
+        let mut body = req.body;
+        let mut hops = 0;
+        loop {
+            self.check_address(&url).await?;
+            let same_origin = url.origin() == origin;
+            let mut builder = self
+                .client
+                .request(method.clone(), url.clone())
+                .header(HOP_HEADER, &self.instance);
+            // The query's and its datasource's headers (credentials among them) go to the
+            // query's own origin only.
+            if same_origin {
+                for (k, v) in &req.headers {
+                    builder = builder.header(k, v);
+                }
+            }
+            if let Some(b) = &body {
+                builder = builder
+                    .header("content-type", &b.content_type)
+                    .body(b.bytes.clone());
+            }
+            let response = builder.send().await.map_err(classify)?;
+            let status = response.status();
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let next = match (req.follow_redirects && status.is_redirection(), location) {
+                (true, Some(location)) => location,
+                _ => return self.read_response(response).await,
+            };
+            hops += 1;
+            if hops > MAX_REDIRECTS {
+                return Err(RunError::RedirectRefused(format!(
+                    "more than {MAX_REDIRECTS} redirects"
+                )));
+            }
+            let next = url.join(&next).map_err(|_| {
+                RunError::RedirectRefused("the Location header is not a valid URL".into())
+            })?;
+            if !matches!(next.scheme(), "http" | "https") {
+                return Err(RunError::RedirectRefused(
+                    "a redirect may lead only to http or https".into(),
+                ));
+            }
+            // RFC 9110 §15.4: 303 always, and 301/302 after POST, continue as GET.
+            let code = status.as_u16();
+            if code == 303 || (matches!(code, 301 | 302) && method == reqwest::Method::POST) {
+                if method != reqwest::Method::HEAD {
+                    method = reqwest::Method::GET;
+                }
+                body = None;
+            }
+            if next.origin() != origin && body.is_some() {
+                return Err(RunError::RedirectRefused(format!(
+                    "a {code} to another origin would re-send the query's body"
+                )));
+            }
+            url = next;
         }
-        if let Some(b) = req.body {
-            builder = builder.header("content-type", b.content_type).body(b.bytes);
-        }
-        let mut response = builder.send().await.map_err(classify)?;
+    }
+
+    async fn read_response(&self, mut response: reqwest::Response) -> Result<Response, RunError> {
         let status = response.status().as_u16();
         let headers = header_map(response.headers());
         let content_type = content_type(response.headers());
@@ -254,6 +504,72 @@ impl QueryRunner {
 
 type Response = (u16, Map<String, Value>, Vec<u8>, String);
 
+/// The answer's body for the browser: JSON when the upstream says JSON and it parses, text
+/// when it is UTF-8, otherwise base64 (a lossy conversion would corrupt binary data).
+fn decode_body(bytes: Vec<u8>, content_type: &str) -> (Value, Option<&'static str>) {
+    if bytes.is_empty() {
+        return (Value::Null, None);
+    }
+    if content_type.contains("json") {
+        if let Ok(v) = serde_json::from_slice(&bytes) {
+            return (v, None);
+        }
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => (Value::String(text), None),
+        Err(e) => (
+            Value::String(base64::engine::general_purpose::STANDARD.encode(e.as_bytes())),
+            Some("base64"),
+        ),
+    }
+}
+
+/// Secrets shorter than this are not masked: replacing every "abc" in an answer would
+/// destroy it, and such a secret is no secret.
+const MIN_MASKED_SECRET: usize = 4;
+pub const MASK: &str = "[secret]";
+
+/// Replaces every secret the run used wherever it appears in the answer.
+fn mask_secrets(used: &[String], body: &mut Value, headers: &mut Map<String, Value>) {
+    let secrets: Vec<&str> = used
+        .iter()
+        .map(String::as_str)
+        .filter(|s| s.len() >= MIN_MASKED_SECRET)
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    let mask = |s: &mut String| {
+        for secret in &secrets {
+            if s.contains(secret) {
+                *s = s.replace(secret, MASK);
+            }
+        }
+    };
+    fn walk(v: &mut Value, mask: &dyn Fn(&mut String)) {
+        match v {
+            Value::String(s) => mask(s),
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, mask)),
+            Value::Object(map) => {
+                let entries = std::mem::take(map);
+                for (mut k, mut item) in entries {
+                    mask(&mut k);
+                    walk(&mut item, mask);
+                    map.insert(k, item);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(body, &mask);
+    let entries = std::mem::take(headers);
+    for (mut k, mut v) in entries {
+        mask(&mut k);
+        walk(&mut v, &mask);
+        headers.insert(k, v);
+    }
+}
+
 fn classify(e: reqwest::Error) -> RunError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     while let Some(err) = source {
@@ -264,6 +580,12 @@ fn classify(e: reqwest::Error) -> RunError {
     }
     if e.is_timeout() {
         return RunError::Timeout(0);
+    }
+    if e.is_builder() {
+        // Without the URL: it may carry secrets in its query string.
+        return RunError::Render(SubstitutionError::InvalidUrl {
+            reason: "the request could not be built (is the URL too long?)".into(),
+        });
     }
     // Without the URL: it may carry secrets in its query string.
     RunError::Unreachable(e.without_url().to_string())
@@ -312,11 +634,59 @@ mod tests {
             "fe80::1",
             "fd00:ec2::254",
             "::ffff:169.254.169.254",
+            "::a9fe:a9fe",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::a9fe:a9fe",
+            "2002:a9fe:a9fe::1",
         ] {
             assert!(is_forbidden(bad.parse().unwrap()), "{bad}");
         }
-        for ok in ["127.0.0.1", "10.0.0.1", "8.8.8.8", "::1", "2001:db8::1"] {
+        for ok in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "8.8.8.8",
+            "::1",
+            "::",
+            "2001:db8::1",
+            "64:ff9b::808:808",
+        ] {
             assert!(!is_forbidden(ok.parse().unwrap()), "{ok}");
         }
+    }
+
+    #[test]
+    fn secrets_used_by_a_run_are_masked_in_body_keys_values_and_headers() {
+        let used = vec!["SUPERSECRET-1".to_string(), "abc".to_string()];
+        let mut body = serde_json::json!({
+            "echo": "key=SUPERSECRET-1&x", "SUPERSECRET-1": ["a SUPERSECRET-1"], "abc": "abc"
+        });
+        let mut headers = Map::new();
+        headers.insert(
+            "x-echo".into(),
+            Value::String("Bearer SUPERSECRET-1".into()),
+        );
+        mask_secrets(&used, &mut body, &mut headers);
+        let text = format!("{body}{headers:?}");
+        assert!(!text.contains("SUPERSECRET"), "{text}");
+        assert_eq!(body["echo"], "key=[secret]&x");
+        assert_eq!(body["[secret]"][0], "a [secret]");
+        assert_eq!(body["abc"], "abc", "short secrets are not masked");
+        assert_eq!(headers["x-echo"], "Bearer [secret]");
+    }
+
+    #[test]
+    fn bodies_are_json_text_or_base64() {
+        assert_eq!(
+            decode_body(b"{\"a\":1}".to_vec(), "application/json"),
+            (serde_json::json!({"a": 1}), None)
+        );
+        assert_eq!(
+            decode_body(b"not json".to_vec(), "application/json"),
+            (Value::String("not json".into()), None)
+        );
+        assert_eq!(
+            decode_body(vec![0xff, 0x00, 0x01], "application/octet-stream"),
+            (Value::String("/wAB".into()), Some("base64"))
+        );
     }
 }

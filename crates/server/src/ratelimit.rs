@@ -1,5 +1,9 @@
-//! A per-client-IP token bucket for `/token` (GoTrue's defaults: a burst of 30, refilled at
+//! A per-client token bucket for `/token` (GoTrue's defaults: a burst of 30, refilled at
 //! 150 per 5 minutes). In memory: each instance limits on its own.
+//!
+//! Clients are counted by [`client_ip::bucket`]: an IPv4 address, or an IPv6 client's /64,
+//! since one subscriber usually holds a whole /64 and could otherwise pick a fresh bucket
+//! for every request.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -7,6 +11,8 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use lowkey_core::AuthError;
+
+use crate::client_ip;
 
 pub struct RateLimiter {
     burst: f64,
@@ -24,7 +30,9 @@ impl RateLimiter {
         }
     }
 
-    pub fn check(&self, ip: IpAddr) -> Result<(), AuthError> {
+    /// Takes one token from the bucket of `client` (see [`client_ip::bucket`]).
+    pub fn check(&self, client: IpAddr) -> Result<(), AuthError> {
+        let key = client_ip::bucket(client);
         let now = Instant::now();
         let mut buckets = self.buckets.lock().map_err(AuthError::internal)?;
         if buckets.len() > 100_000 {
@@ -34,7 +42,7 @@ impl RateLimiter {
                 *tokens + now.duration_since(*at).as_secs_f64() * per_sec < burst
             });
         }
-        let (tokens, at) = buckets.entry(ip).or_insert((self.burst, now));
+        let (tokens, at) = buckets.entry(key).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_sec).min(self.burst);
         *at = now;
         if *tokens >= 1.0 {
@@ -72,5 +80,19 @@ mod tests {
             })
         ));
         l.check(b).unwrap();
+    }
+
+    #[test]
+    fn ipv6_clients_share_the_bucket_of_their_64() {
+        let l = RateLimiter::new(2, 0);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        l.check(ip("2001:db8:1:2::1")).unwrap();
+        l.check(ip("2001:db8:1:2:ffff::2")).unwrap();
+        assert!(l.check(ip("2001:db8:1:2::3")).is_err());
+        l.check(ip("2001:db8:1:3::1")).unwrap();
+        // An IPv4-mapped address is its IPv4 client.
+        l.check(ip("192.0.2.1")).unwrap();
+        l.check(ip("::ffff:192.0.2.1")).unwrap();
+        assert!(l.check(ip("192.0.2.1")).is_err());
     }
 }

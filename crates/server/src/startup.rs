@@ -3,16 +3,19 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use lowkey_store::{SqliteStore, Store};
 use tokio::net::TcpListener;
 
 use crate::apps::PublishedApps;
+use crate::client_ip::ClientIpPolicy;
 use crate::config::Config;
 use crate::provider::Provider;
-use crate::query::QueryRunner;
+use crate::query::{QueryRunner, Secrets, SelfAddress};
 use crate::ratelimit::RateLimiter;
+use crate::serve::Limits;
 use crate::state::AppState;
 
 pub struct Application {
@@ -42,6 +45,7 @@ pub fn issuer(config: &Config, local_addr: SocketAddr) -> String {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        tune_allocator();
         let store = open_store(&config).await?;
         let listener = TcpListener::bind(config.addr)
             .await
@@ -57,7 +61,17 @@ impl Application {
             config.provider.rate_limit_token_burst,
             config.provider.rate_limit_token_refill,
         );
-        let queries = QueryRunner::new(config.queries.clone())?;
+        let queries = QueryRunner::new(
+            config.queries.clone(),
+            SelfAddress::new(local_addr, config.external_url.as_deref()),
+            Secrets::from_env(),
+        )?;
+        let client_ip = ClientIpPolicy::new(
+            config.provider.trust_forwarded_for,
+            &config.provider.trusted_proxies,
+        )
+        .map_err(|e| anyhow::anyhow!("provider.trusted_proxies: {e}"))?;
+        let edge = crate::http::edge::EdgePolicy::new(&config, local_addr);
         let state = AppState {
             config: Arc::new(config),
             store,
@@ -66,6 +80,8 @@ impl Application {
             apps: Arc::new(PublishedApps::default()),
             queries: Arc::new(queries),
             metrics: Arc::default(),
+            client_ip: Arc::new(client_ip),
+            edge: Arc::new(edge),
             local_addr,
         };
         Ok(Self { listener, state })
@@ -87,13 +103,75 @@ impl Application {
         let router = crate::http::router(self.state.clone());
         // Queries to this server's own paths (the built-in provider) are served in-process.
         self.state.queries.set_local_router(router.clone());
-        axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server error")
+        let http = &self.state.config.http;
+        let limits = Limits {
+            header_read_timeout: Duration::from_secs(http.header_read_timeout_secs),
+            idle_timeout: Duration::from_secs(http.idle_timeout_secs),
+            max_connections: fit_connections(http.max_connections, &self.state.config),
+        };
+        crate::serve::serve(self.listener, router, limits, shutdown)
+            .await
+            .context("server error")
+    }
+}
+
+/// The connection cap, lowered to what the process's file limit leaves after the outbound
+/// sockets of query runs and the database (each connection holds one descriptor).
+fn fit_connections(wanted: usize, config: &Config) -> usize {
+    let files = raise_file_limit();
+    let reserve = config.queries.max_concurrent_runs.saturating_mul(2) + 128;
+    match files {
+        Some(limit) => wanted.min(limit.saturating_sub(reserve).max(64)),
+        None => wanted,
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit (a common default soft limit of
+/// 1,024 is far below what a server needs), and returns it.
+#[cfg(unix)]
+fn raise_file_limit() -> Option<usize> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return None;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                lim = raised;
+            }
+        }
+    }
+    usize::try_from(lim.rlim_cur).ok()
+}
+
+#[cfg(not(unix))]
+fn raise_file_limit() -> Option<usize> {
+    None
+}
+
+/// glibc raises its mmap threshold after large blocks are freed, after which multi-MB
+/// buffers (query responses) come from the heap arenas and stay there: a burst of large
+/// answers left the process at 1.5 GB. A fixed threshold keeps large blocks in their own
+/// mappings, which go back to the OS when freed.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: mallopt only changes allocator parameters; called before heavy use.
+            unsafe {
+                libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+                libc::mallopt(libc::M_TRIM_THRESHOLD, 1024 * 1024);
+            }
+        });
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use lowkey_store::Store;
 
 use crate::apps::PublishedApps;
+use crate::client_ip::ClientIpPolicy;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::provider::Provider;
@@ -20,6 +21,10 @@ pub struct AppState {
     pub apps: Arc<PublishedApps>,
     pub queries: Arc<QueryRunner>,
     pub metrics: Arc<Metrics>,
+    /// How a request's client address is found (proxies).
+    pub client_ip: Arc<ClientIpPolicy>,
+    /// The HTTP edge's guards (hosts, origins, security headers).
+    pub edge: Arc<crate::http::edge::EdgePolicy>,
     /// The address this server actually listens on (port 0 resolved).
     pub local_addr: std::net::SocketAddr,
 }

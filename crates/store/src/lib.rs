@@ -5,9 +5,14 @@
 //! `SELECT … FOR UPDATE`). Read-modify-write operations that carry a security rule — refresh
 //! token rotation above all — are single methods here, so they are atomic by construction.
 
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use async_trait::async_trait;
 use lowkey_core::jwt::KeyMaterial;
-use lowkey_core::user::Throttle;
+use lowkey_core::user::{LoginGate, Throttle};
 use lowkey_core::{LogoutScope, Millis, Session, User};
 use uuid::Uuid;
 
@@ -73,14 +78,17 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_user(&self, id: Uuid) -> Result<bool>;
 
     // sign-in throttle
-    async fn login_locked_until(&self, email: &str) -> Result<Option<Millis>>;
-    /// Counts one more consecutive failure; returns the new lock time (`now` if none).
-    async fn record_login_failure(
+    /// The per-account throttle's gate, in one transaction: applies [`Throttle::admit`] to
+    /// the address's record and, unless it is locked, stores the attempt as one more failure
+    /// before the password is checked. Check and count are one step, so parallel guesses
+    /// cannot all pass the gate before any of them counts.
+    async fn admit_login_attempt(
         &self,
         email: &str,
         now: Millis,
         throttle: Throttle,
-    ) -> Result<Millis>;
+    ) -> Result<LoginGate>;
+    /// Forgets the address's failures (after a correct password).
     async fn clear_login_failures(&self, email: &str) -> Result<()>;
 
     // sessions and refresh tokens

@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lowkey_core::jwt::{Alg, KeyMaterial};
 use lowkey_core::refresh::{decide, Decision, TokenState};
-use lowkey_core::user::Throttle;
+use lowkey_core::user::{LoginGate, Throttle};
 use lowkey_core::{LogoutScope, Millis, Secret, Session, User};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -219,46 +219,45 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn login_locked_until(&self, email: &str) -> Result<Option<Millis>> {
-        sqlx::query_scalar("select locked_until from login_attempt where email = ?")
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)
-    }
-
-    async fn record_login_failure(
+    async fn admit_login_attempt(
         &self,
         email: &str,
         now: Millis,
         throttle: Throttle,
-    ) -> Result<Millis> {
+    ) -> Result<LoginGate> {
+        // BEGIN IMMEDIATE takes the write lock before the read, so two attempts on one
+        // address cannot both read the same count.
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(backend)?;
-        let failures: i64 =
-            sqlx::query_scalar("select failures from login_attempt where email = ?")
+        let record: Option<(i64, Millis)> =
+            sqlx::query_as("select failures, locked_until from login_attempt where email = ?")
                 .bind(email)
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(backend)?
-                .unwrap_or(0)
-                + 1;
-        let locked_until = now + throttle.delay_after(u32::try_from(failures).unwrap_or(u32::MAX));
-        sqlx::query(
-            "insert into login_attempt (email, failures, locked_until) values (?, ?, ?) \
-             on conflict (email) do update set failures = excluded.failures, locked_until = excluded.locked_until",
-        )
-        .bind(email)
-        .bind(failures)
-        .bind(locked_until)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+                .map_err(backend)?;
+        let record = record.map(|(n, until)| (u32::try_from(n.max(0)).unwrap_or(u32::MAX), until));
+        let gate = throttle.admit(record, now);
+        if let LoginGate::Admitted {
+            failures,
+            locked_until,
+        } = gate
+        {
+            sqlx::query(
+                "insert into login_attempt (email, failures, locked_until) values (?, ?, ?) \
+                 on conflict (email) do update set failures = excluded.failures, locked_until = excluded.locked_until",
+            )
+            .bind(email)
+            .bind(i64::from(failures))
+            .bind(locked_until)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
         tx.commit().await.map_err(backend)?;
-        Ok(locked_until)
+        Ok(gate)
     }
 
     async fn clear_login_failures(&self, email: &str) -> Result<()> {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use lowkey_core::jwt::{Alg, KeyMaterial};
-use lowkey_core::user::Throttle;
+use lowkey_core::user::{LoginGate, Throttle};
 use lowkey_core::LogoutScope;
 use lowkey_store::{NewUser, RefreshOutcome, SqliteStore, Store, StoreError};
 
@@ -153,32 +153,81 @@ async fn logout_scopes_delete_the_right_sessions() {
     assert_integrity(&dir).await;
 }
 
+fn admitted(gate: LoginGate) -> bool {
+    matches!(gate, LoginGate::Admitted { .. })
+}
+
 #[tokio::test]
-async fn login_failures_count_up_and_clear() {
+async fn login_attempts_count_before_the_password_lock_and_clear() {
     let (store, _) = fresh().await;
     let t = Throttle::default();
-    for _ in 0..4 {
+    for n in 1..=4 {
         assert_eq!(
-            store
-                .record_login_failure("x@y.co", 1_000, t)
-                .await
-                .unwrap(),
-            1_000
+            store.admit_login_attempt("x@y.co", 1_000, t).await.unwrap(),
+            LoginGate::Admitted {
+                failures: n,
+                locked_until: 1_000
+            }
         );
     }
+    // The fifth attempt is let through and closes the address behind it.
     assert_eq!(
-        store
-            .record_login_failure("x@y.co", 1_000, t)
-            .await
-            .unwrap(),
-        2_000
+        store.admit_login_attempt("x@y.co", 1_000, t).await.unwrap(),
+        LoginGate::Admitted {
+            failures: 5,
+            locked_until: 2_000
+        }
     );
     assert_eq!(
-        store.login_locked_until("x@y.co").await.unwrap(),
-        Some(2_000)
+        store.admit_login_attempt("x@y.co", 1_500, t).await.unwrap(),
+        LoginGate::Locked { until: 2_000 }
     );
+    // A refused attempt is not counted: the next one after the lock is the sixth.
+    assert_eq!(
+        store.admit_login_attempt("x@y.co", 2_000, t).await.unwrap(),
+        LoginGate::Admitted {
+            failures: 6,
+            locked_until: 4_000
+        }
+    );
+    // Other addresses are unaffected; clearing starts the count again.
+    assert!(admitted(
+        store.admit_login_attempt("z@y.co", 2_000, t).await.unwrap()
+    ));
     store.clear_login_failures("x@y.co").await.unwrap();
-    assert_eq!(store.login_locked_until("x@y.co").await.unwrap(), None);
+    assert_eq!(
+        store.admit_login_attempt("x@y.co", 2_500, t).await.unwrap(),
+        LoginGate::Admitted {
+            failures: 1,
+            locked_until: 2_500
+        }
+    );
+}
+
+#[tokio::test]
+async fn concurrent_login_attempts_pass_the_gate_no_more_often_than_sequential_ones() {
+    let (store, _) = fresh().await;
+    let t = Throttle {
+        free_failures: 3,
+        base_delay_ms: 3_600_000,
+        max_delay_ms: 3_600_000,
+    };
+    let tasks: Vec<_> = (0..24)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.admit_login_attempt("x@y.co", 1_000, t).await })
+        })
+        .collect();
+    let mut through = Vec::new();
+    for task in tasks {
+        match task.await.unwrap().unwrap() {
+            LoginGate::Admitted { failures, .. } => through.push(failures),
+            LoginGate::Locked { until } => assert_eq!(until, 3_601_000),
+        }
+    }
+    through.sort_unstable();
+    // Each admitted attempt saw the count of the one before it: no two read the same row.
+    assert_eq!(through, vec![1, 2, 3, 4]);
 }
 
 #[tokio::test]

@@ -1,16 +1,15 @@
 //! `/api/v1`: the platform API the viewer uses — published apps and query execution.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use lowkey_app::SubstitutionError;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::error::{ApiError, ApiJson, ApiPath};
+use crate::client_ip::ClientIp;
 use crate::metrics::Metrics;
 use crate::query::RunError;
 use crate::state::AppState;
@@ -23,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such API endpoint")
         })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
 }
 
 async fn published(
@@ -69,10 +69,10 @@ struct RunQueryRequest {
 
 async fn run_query(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     ApiPath((slug, name)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RunQueryRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let app = published(&state, &slug).await?;
     let query = app.query(&name).ok_or_else(|| {
         ApiError::new(
@@ -81,46 +81,54 @@ async fn run_query(
             format!("App {slug:?} has no query {name:?}"),
         )
     })?;
-    let result = state.queries.run(&app, query, &body.params, peer).await;
+    let result = state.queries.run(&app, query, &body.params, client).await;
     let m = &state.metrics;
     Metrics::count(if result.is_ok() {
         &m.query_success
     } else {
         &m.query_failure
     });
-    let result = result.map_err(|e| run_error(&name, e))?;
+    let result = result.map_err(|e| ApiError::query_run(&name, e))?;
     tracing::info!(app = %slug, query = %name, status = result.status, duration_ms = result.duration_ms, "query run");
-    Ok(Json(json!({
+    let mut answer = json!({
         "status": result.status,
         "headers": result.headers,
         "body": result.body,
         "durationMs": result.duration_ms,
-    })))
+    });
+    if let Some(encoding) = result.body_encoding {
+        answer["bodyEncoding"] = json!(encoding);
+    }
+    // JSON escaping can multiply a body (a control character becomes six bytes): the
+    // answer is bounded as it is written, so the size limit bounds the memory a run holds.
+    let limit = state.queries.max_answer_bytes();
+    let mut out = Bounded {
+        bytes: Vec::new(),
+        limit,
+    };
+    if serde_json::to_writer(&mut out, &answer).is_err() {
+        return Err(ApiError::query_run(&name, RunError::TooLarge(limit)));
+    }
+    drop(answer);
+    let bytes = out.bytes;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 
-fn run_error(query: &str, e: RunError) -> ApiError {
-    let msg = format!("Query {query}: {e}");
-    match e {
-        RunError::Render(SubstitutionError::MissingValue { .. }) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "missing_param", msg)
+/// A buffer that refuses to grow past `limit`.
+struct Bounded {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.limit {
+            return Err(std::io::Error::other("answer too large"));
         }
-        RunError::Render(SubstitutionError::UnknownSecret { .. }) => {
-            // The server's configuration is incomplete: say which secret, never a value.
-            tracing::error!(%msg, "query needs a secret that is not configured");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "secret_not_configured",
-                msg,
-            )
-        }
-        RunError::Render(_) => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", msg)
-        }
-        RunError::AddressRefused(_) => ApiError::new(StatusCode::FORBIDDEN, "address_refused", msg),
-        RunError::Unreachable(_) => {
-            ApiError::new(StatusCode::BAD_GATEWAY, "upstream_unreachable", msg)
-        }
-        RunError::TooLarge(_) => ApiError::new(StatusCode::BAD_GATEWAY, "response_too_large", msg),
-        RunError::Timeout(_) => ApiError::new(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", msg),
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

@@ -1,22 +1,23 @@
 //! `/auth/v1`: the GoTrue-compatible wire format of the built-in provider.
-//! Handlers extract, call [`Provider`], and shape the answer; they decide nothing.
+//! Handlers extract (who is calling: [`SignedIn`], [`Admin`]), call
+//! [`Provider`](crate::provider::Provider), and shape the answer; they decide nothing.
 
-use std::net::{IpAddr, SocketAddr};
-
-use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use lowkey_core::{rfc3339, AuthError, LogoutScope, Session, User};
+use lowkey_core::{rfc3339, Secret, User};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 use super::error::{AuthApiError, GoJson, GoPath, GoQuery};
+use super::extract::{Admin, SignedIn};
+use crate::client_ip::ClientIp;
 use crate::metrics::Metrics;
-use crate::provider::{app_metadata, AdminUser, Caller, SignUp, Tokens};
+use crate::provider::{
+    app_metadata, parse_user_id, AdminUser, GrantType, PasswordGrant, SelfUpdate, SignUp, Tokens,
+};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -122,64 +123,6 @@ fn tokens_response(t: Tokens, audience: &str) -> Response {
     )
 }
 
-// ---- extractors ---------------------------------------------------------------------
-
-/// The bearer token of the `Authorization` header (scheme case-insensitive).
-pub struct Bearer(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for Bearer {
-    type Rejection = AuthApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(AuthError::NoAuthorization)?;
-        let (scheme, token) = value
-            .trim()
-            .split_once(' ')
-            .ok_or(AuthError::NoAuthorization)?;
-        let token = token.trim();
-        if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-            return Err(AuthError::NoAuthorization.into());
-        }
-        Ok(Bearer(token.to_string()))
-    }
-}
-
-async fn signed_in(
-    state: &AppState,
-    bearer: &Bearer,
-) -> AuthResult<(Session, lowkey_core::jwt::AccessClaims)> {
-    match state.provider.authenticate(&bearer.0).await? {
-        Caller::User { claims, session } => Ok((session, claims)),
-        // A service token has no user: GoTrue answers these endpoints with 403.
-        Caller::Service => Err(AuthError::BadJwt("a service_role token has no user".into()).into()),
-    }
-}
-
-async fn admin(state: &AppState, bearer: &Bearer) -> AuthResult<()> {
-    match state.provider.authenticate(&bearer.0).await? {
-        Caller::Service => Ok(()),
-        Caller::User { .. } => Err(AuthError::NotAdmin.into()),
-    }
-}
-
-fn client_ip(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
-    if state.provider.config().trust_forwarded_for {
-        if let Some(ip) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
-        {
-            return ip;
-        }
-    }
-    peer.ip()
-}
-
 // ---- handlers -----------------------------------------------------------------------
 
 #[derive(Deserialize)]
@@ -198,69 +141,37 @@ struct TokenBody {
 
 async fn post_token(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientIp(client): ClientIp,
     GoQuery(q): GoQuery<TokenQuery>,
     GoJson(body): GoJson<TokenBody>,
 ) -> AuthResult<Response> {
-    state.limiter.check(client_ip(&state, &headers, peer))?;
+    state.limiter.check(client)?;
     let audience = &state.provider.config().audience;
-    match q.grant_type.as_deref() {
-        Some("password") => {
-            let (email, password) = match (body.email, body.phone, body.password) {
-                (Some(_), Some(_), _) => {
-                    return Err(AuthError::Validation(
-                        "Only an email address or phone number should be provided on login.".into(),
-                    )
-                    .into())
-                }
-                (None, Some(_), _) => {
-                    return Err(AuthError::Validation(
-                        "Phone sign-in is not enabled on this provider".into(),
-                    )
-                    .into())
-                }
-                (None, None, _) => {
-                    return Err(AuthError::Validation(
-                        "An email address or phone number is required".into(),
-                    )
-                    .into())
-                }
-                (Some(_), None, None) => {
-                    return Err(AuthError::Validation("A password is required".into()).into())
-                }
-                (Some(e), None, Some(p)) => (e, p),
-            };
-            let result = state.provider.sign_in_password(&email, &password).await;
-            let m = &state.metrics;
+    let m = &state.metrics;
+    let tokens = match GrantType::parse(q.grant_type.as_deref())? {
+        GrantType::Password => {
+            let grant =
+                PasswordGrant::parse(body.email, body.phone, body.password.map(Secret::new))?;
+            let result = state.provider.sign_in_password(&grant).await;
             Metrics::count(if result.is_ok() {
                 &m.sign_in_success
             } else {
                 &m.sign_in_failure
             });
-            let tokens = result?;
-            Ok(tokens_response(tokens, audience))
+            result?
         }
-        Some("refresh_token") => {
+        GrantType::RefreshToken => {
             let token = body.refresh_token.unwrap_or_default();
             let result = state.provider.refresh(&token).await;
-            let m = &state.metrics;
             Metrics::count(if result.is_ok() {
                 &m.refresh_success
             } else {
                 &m.refresh_failure
             });
-            let tokens = result?;
-            Ok(tokens_response(tokens, audience))
+            result?
         }
-        Some(other) => Err(AuthError::Validation(format!(
-            "unsupported_grant_type: {other:?} (use password or refresh_token)"
-        ))
-        .into()),
-        None => Err(
-            AuthError::Validation("unsupported_grant_type: grant_type is required".into()).into(),
-        ),
-    }
+    };
+    Ok(tokens_response(tokens, audience))
 }
 
 #[derive(Deserialize, Default)]
@@ -276,15 +187,12 @@ async fn post_signup(
     GoJson(body): GoJson<SignupBody>,
 ) -> AuthResult<Response> {
     let audience = &state.provider.config().audience;
-    let (Some(email), Some(password)) = (body.email, body.password) else {
-        if state.provider.config().disable_signup {
-            return Err(AuthError::SignupDisabled.into());
-        }
-        return Err(
-            AuthError::Validation("Signup requires a valid password and email".into()).into(),
-        );
-    };
-    match state.provider.sign_up(&email, &password, body.data).await? {
+    let password = body.password.map(Secret::new);
+    match state
+        .provider
+        .sign_up(body.email.as_deref(), password.as_ref(), body.data)
+        .await?
+    {
         SignUp::Session(tokens) => Ok(tokens_response(tokens, audience)),
         SignUp::Unconfirmed(user) => Ok(no_store(Json(user_json(&user, audience)).into_response())),
     }
@@ -297,19 +205,20 @@ struct LogoutQuery {
 
 async fn post_logout(
     State(state): State<AppState>,
-    bearer: Bearer,
+    me: SignedIn,
     GoQuery(q): GoQuery<LogoutQuery>,
 ) -> AuthResult<StatusCode> {
-    let scope = LogoutScope::parse(q.scope.as_deref()).ok_or_else(|| {
-        AuthError::Validation("Unsupported logout scope; use global, local or others".into())
-    })?;
-    let (session, _) = signed_in(&state, &bearer).await?;
-    state.provider.logout(&session, scope).await?;
+    state
+        .provider
+        .logout(&me.session, q.scope.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn get_user(State(state): State<AppState>, bearer: Bearer) -> AuthResult<Response> {
-    let (session, _) = signed_in(&state, &bearer).await?;
+async fn get_user(
+    State(state): State<AppState>,
+    SignedIn { session, .. }: SignedIn,
+) -> AuthResult<Response> {
     let user = state.provider.user_of(&session).await?;
     Ok(no_store(
         Json(user_json(&user, &state.provider.config().audience)).into_response(),
@@ -328,23 +237,17 @@ struct UpdateUserBody {
 
 async fn put_user(
     State(state): State<AppState>,
-    bearer: Bearer,
+    me: SignedIn,
     GoJson(body): GoJson<UpdateUserBody>,
 ) -> AuthResult<Response> {
-    let (session, _) = signed_in(&state, &bearer).await?;
-    if body.app_metadata.is_some() {
-        return Err(AuthError::NotAdmin.into());
-    }
-    if body.email.is_some() || body.phone.is_some() {
-        return Err(AuthError::Validation(
-            "Changing the email address or phone number is not supported yet".into(),
-        )
-        .into());
-    }
-    let user = state
-        .provider
-        .update_self(&session, body.password, body.data)
-        .await?;
+    let update = SelfUpdate {
+        password: body.password.map(Secret::new),
+        data: body.data,
+        email: body.email,
+        phone: body.phone,
+        app_metadata: body.app_metadata,
+    };
+    let user = state.provider.update_self(&me.session, update).await?;
     Ok(no_store(
         Json(user_json(&user, &state.provider.config().audience)).into_response(),
     ))
@@ -405,27 +308,13 @@ struct Page {
 
 async fn list_users(
     State(state): State<AppState>,
-    bearer: Bearer,
+    _: Admin,
     GoQuery(p): GoQuery<Page>,
 ) -> AuthResult<Response> {
-    admin(&state, &bearer).await?;
-    let parse =
-        |v: Option<String>, default: i64, name: &str| -> Result<i64, AuthError> {
-            match v {
-                None => Ok(default),
-                Some(s) => s.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                    AuthError::Validation(format!("{name} must be a positive integer"))
-                }),
-            }
-        };
-    let page = parse(p.page, 1, "page")?;
-    let per_page = parse(p.per_page, 50, "per_page")?.min(1000);
     let (users, total) = state
         .provider
-        .store()
-        .list_users((page - 1).saturating_mul(per_page), per_page)
-        .await
-        .map_err(AuthError::internal)?;
+        .admin_list_users(p.page.as_deref(), p.per_page.as_deref())
+        .await?;
     let audience = &state.provider.config().audience;
     let mut r = Json(json!({ "users": users.iter().map(|u| user_json(u, audience)).collect::<Vec<_>>(), "aud": audience })).into_response();
     if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
@@ -436,63 +325,43 @@ async fn list_users(
 
 async fn create_user(
     State(state): State<AppState>,
-    bearer: Bearer,
+    _: Admin,
     GoJson(body): GoJson<AdminUser>,
 ) -> AuthResult<Json<Value>> {
-    admin(&state, &bearer).await?;
     let user = state.provider.admin_create_user(body).await?;
     Ok(Json(user_json(&user, &state.provider.config().audience)))
 }
 
-/// A user id from the path; a malformed one is simply a user that does not exist.
-fn user_id(raw: &str) -> Result<Uuid, AuthError> {
-    Uuid::parse_str(raw).map_err(|_| AuthError::UserNotFound)
-}
-
 async fn get_admin_user(
     State(state): State<AppState>,
-    bearer: Bearer,
+    _: Admin,
     GoPath(id): GoPath<String>,
 ) -> AuthResult<Json<Value>> {
-    admin(&state, &bearer).await?;
-    let user = state
-        .provider
-        .store()
-        .user_by_id(user_id(&id)?)
-        .await
-        .map_err(AuthError::internal)?
-        .ok_or(AuthError::UserNotFound)?;
+    let user = state.provider.admin_user(parse_user_id(&id)?).await?;
     Ok(Json(user_json(&user, &state.provider.config().audience)))
 }
 
 async fn update_admin_user(
     State(state): State<AppState>,
-    bearer: Bearer,
+    _: Admin,
     GoPath(id): GoPath<String>,
     GoJson(body): GoJson<AdminUser>,
 ) -> AuthResult<Json<Value>> {
-    admin(&state, &bearer).await?;
     let user = state
         .provider
-        .admin_update_user(user_id(&id)?, body)
+        .admin_update_user(parse_user_id(&id)?, body)
         .await?;
     Ok(Json(user_json(&user, &state.provider.config().audience)))
 }
 
 async fn delete_admin_user(
     State(state): State<AppState>,
-    bearer: Bearer,
+    _: Admin,
     GoPath(id): GoPath<String>,
 ) -> AuthResult<Json<Value>> {
-    admin(&state, &bearer).await?;
-    if !state
+    state
         .provider
-        .store()
-        .delete_user(user_id(&id)?)
-        .await
-        .map_err(AuthError::internal)?
-    {
-        return Err(AuthError::UserNotFound.into());
-    }
+        .admin_delete_user(parse_user_id(&id)?)
+        .await?;
     Ok(Json(json!({})))
 }

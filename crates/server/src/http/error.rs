@@ -15,6 +15,9 @@ use lowkey_core::AuthError;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use crate::query::RunError;
+use lowkey_app::SubstitutionError;
+
 /// What GoTrue's error middleware needs to re-render an error in the 2024-01-01 shape.
 #[derive(Clone)]
 struct ErrorInfo {
@@ -217,12 +220,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for GoJson<T> {
     }
 }
 
-/// An error of the platform API (`/api/v1`).
+/// An error of the platform API (`/api/v1`) and of the rest of the server outside
+/// `/auth/v1`: `{"error": {"code", "message"}}`.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds, for `Retry-After` (429 and 503).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -231,6 +237,61 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs.max(1));
+        self
+    }
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No such page or endpoint",
+        )
+    }
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "This endpoint does not take that method",
+        )
+    }
+    /// A query run's failure, named after the query.
+    pub fn query_run(query: &str, e: RunError) -> Self {
+        let msg = format!("Query {query}: {e}");
+        match e {
+            RunError::Render(SubstitutionError::MissingValue { .. }) => {
+                Self::new(StatusCode::BAD_REQUEST, "missing_param", msg)
+            }
+            RunError::Render(SubstitutionError::UnknownSecret { .. }) => {
+                // The server's configuration is incomplete: say which secret, never a value.
+                tracing::error!(%msg, "query needs a secret that is not configured");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "secret_not_configured",
+                    msg,
+                )
+            }
+            RunError::Render(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", msg)
+            }
+            RunError::AddressRefused(_) => Self::new(StatusCode::FORBIDDEN, "address_refused", msg),
+            RunError::Unreachable(_) => {
+                Self::new(StatusCode::BAD_GATEWAY, "upstream_unreachable", msg)
+            }
+            RunError::TooLarge(_) => Self::new(StatusCode::BAD_GATEWAY, "response_too_large", msg),
+            RunError::Timeout(_) => Self::new(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", msg),
+            RunError::RedirectRefused(_) => {
+                Self::new(StatusCode::BAD_GATEWAY, "redirect_refused", msg)
+            }
+            RunError::ServerBusy => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "server_busy", msg).retry_after(1)
+            }
+            RunError::ClientBusy => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_runs", msg).retry_after(1)
+            }
         }
     }
     pub fn internal(detail: impl std::fmt::Display) -> Self {
@@ -245,21 +306,49 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(json!({ "error": { "code": self.code, "message": self.message } })),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
     }
 }
 
-/// The platform API's JSON body extractor: 400 `bad_json`, 413 `request_entity_too_large`.
+/// True for `application/json` and `application/<something>+json`, any parameters.
+pub fn is_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| {
+            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+        })
+}
+
+/// The platform API's JSON body extractor: 415 `unsupported_media_type` unless the body is
+/// declared `application/json` (a cross-site form or `text/plain` fetch cannot declare it
+/// without a CORS preflight, which this API refuses: that is the CSRF defence), 400
+/// `bad_json`, 413 `request_entity_too_large`.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json_content_type(req.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the request body as JSON with Content-Type: application/json",
+            ));
+        }
         let bytes = read_body(req, state).await.map_err(|e| match e {
             None => ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,

@@ -2,7 +2,9 @@
 
 pub mod app;
 pub mod auth;
+pub mod edge;
 pub mod error;
+pub mod extract;
 pub mod web;
 
 use axum::extract::DefaultBodyLimit;
@@ -28,13 +30,21 @@ async fn get_metrics(
 }
 
 pub fn router(state: AppState) -> Router {
+    let body_timeout = std::time::Duration::from_secs(state.config.http.body_read_timeout_secs);
     Router::new()
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .route("/metrics", get(get_metrics))
         .nest("/auth/v1", auth::router())
         .nest("/api/v1", app::router())
         .merge(web::router())
+        // Every unknown route and method answers JSON, not an empty body.
+        .fallback(|| async { error::ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { error::ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // A body trickled one byte at a time cannot hold a request open for ever.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))
         // Logs method, path and status; never headers or bodies (they carry tokens).
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path())

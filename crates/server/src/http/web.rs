@@ -7,6 +7,7 @@ use axum::routing::get;
 use axum::Router;
 use rust_embed::RustEmbed;
 
+use super::error::ApiError;
 use crate::state::AppState;
 
 /// `web/dist`, built by `npm run build` in `web/` before `cargo build` (build.rs creates
@@ -37,11 +38,12 @@ async fn index() -> Response {
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             r
         }
-        None => (
+        None => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
+            "viewer_not_built",
             "The viewer was not built: run `npm run build` in web/ and rebuild lowkey.",
         )
-            .into_response(),
+        .into_response(),
     }
 }
 
@@ -60,6 +62,6 @@ async fn asset(Path(file): Path<String>) -> Response {
             );
             r
         }
-        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+        None => ApiError::not_found().into_response(),
     }
 }

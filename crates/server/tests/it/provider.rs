@@ -1043,3 +1043,263 @@ async fn browser_apps_on_other_origins_may_call_the_provider() {
         .unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());
 }
+
+/// A password sign-in sent as if through a proxy that appended `x_forwarded_for`.
+async fn sign_in_via_proxy(app: &TestApp, x_forwarded_for: &str, email: &str) -> reqwest::Response {
+    app.client
+        .post(app.auth("/token?grant_type=password"))
+        .header("x-forwarded-for", x_forwarded_for)
+        .json(&json!({ "email": email, "password": "whatever1" }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_a_client_cannot_escape_its_rate_limit_bucket_with_its_own_forwarded_for_entry(
+) {
+    let app = spawn_app_with(|c| {
+        c.provider.trust_forwarded_for = true;
+        c.provider.rate_limit_token_burst = 3;
+    })
+    .await;
+    // The client writes a new left-most entry each time; the proxy appends what it saw.
+    for i in 0..3 {
+        let xff = format!("10.9.9.{i}, 203.0.113.7");
+        let r = sign_in_via_proxy(&app, &xff, &format!("u{i}@example.com")).await;
+        assert_eq!(r.status(), 400, "attempt {i}");
+    }
+    let r = sign_in_via_proxy(&app, "10.9.9.99, 203.0.113.7", "u9@example.com").await;
+    assert!(r.headers().contains_key("retry-after"));
+    assert_error(r, 429, "over_request_rate_limit").await;
+    // Another client behind the same proxy has its own bucket.
+    let r = sign_in_via_proxy(&app, "10.9.9.99, 203.0.113.8", "u10@example.com").await;
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_clients_of_one_64_share_a_rate_limit_bucket_and_another_64_has_its_own() {
+    let app = spawn_app_with(|c| {
+        c.provider.trust_forwarded_for = true;
+        c.provider.rate_limit_token_burst = 3;
+    })
+    .await;
+    for (i, ip) in [
+        "2001:db8:1:2::1",
+        "2001:db8:1:2::2",
+        "2001:db8:1:2:ffff:aaaa:1:3",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = sign_in_via_proxy(&app, ip, &format!("u{i}@example.com")).await;
+        assert_eq!(r.status(), 400, "{ip}");
+    }
+    let r = sign_in_via_proxy(&app, "2001:db8:1:2:9999::4", "u4@example.com").await;
+    assert_error(r, 429, "over_request_rate_limit").await;
+    let r = sign_in_via_proxy(&app, "2001:db8:1:3::1", "u5@example.com").await;
+    assert_eq!(r.status(), 400, "a different /64");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_wrong_passwords_get_no_more_tries_than_sequential_ones_and_lock_the_account() {
+    let app = spawn_app_with(|c| {
+        c.provider.throttle_free_failures = 3;
+        c.provider.throttle_base_ms = 3_600_000;
+        c.provider.throttle_max_ms = 3_600_000;
+    })
+    .await;
+    app.create_user("ada@example.com").await;
+    let guesses = (0..20).map(|i| {
+        let client = app.client.clone();
+        let url = app.auth("/token?grant_type=password");
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&json!({ "email": "ada@example.com", "password": format!("guess {i:02}") }))
+                .send()
+                .await
+                .unwrap()
+        })
+    });
+    let (mut wrong, mut throttled) = (0, 0);
+    let guesses: Vec<_> = guesses.collect();
+    for guess in guesses {
+        let r = guess.await.unwrap();
+        match r.status().as_u16() {
+            400 => {
+                assert_error(r, 400, "invalid_credentials").await;
+                wrong += 1;
+            }
+            429 => {
+                assert!(r.headers().contains_key("retry-after"));
+                assert_error(r, 429, "over_request_rate_limit").await;
+                throttled += 1;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    // As sequentially: the three free failures, and the fourth that closes the account.
+    assert_eq!((wrong, throttled), (4, 16));
+    let r = app.sign_in("ada@example.com", PASSWORD).await;
+    assert!(r.headers().contains_key("retry-after"));
+    assert_error(r, 429, "over_request_rate_limit").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handlers_that_take_signed_in_or_admin_get_the_providers_401_and_403() {
+    use axum::routing::get;
+    use lowkey_server::http::extract::{Admin, SignedIn};
+
+    let app = spawn_app().await;
+    let router = axum::Router::new()
+        .route("/me", get(|me: SignedIn| async move { me.claims.sub }))
+        .route("/admin", get(|_: Admin| async { "admin" }))
+        .with_state(app.state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let get = |path: &str, token: Option<&str>| {
+        let mut req = app.client.get(format!("{base}{path}"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+
+    let ada = app.create_user("ada@example.com").await;
+    let session = app.session("ada@example.com").await;
+    let user = session["access_token"].as_str().unwrap();
+    let service = app.service_token();
+
+    assert_error(get("/me", None).await.unwrap(), 401, "no_authorization").await;
+    assert_error(get("/admin", None).await.unwrap(), 401, "no_authorization").await;
+    let r = get("/me", Some(user)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), ada["id"].as_str().unwrap());
+    assert_error(get("/admin", Some(user)).await.unwrap(), 403, "not_admin").await;
+    assert_error(get("/me", Some(&service)).await.unwrap(), 403, "bad_jwt").await;
+    assert_eq!(get("/admin", Some(&service)).await.unwrap().status(), 200);
+    assert_error(get("/me", Some("not.a.jwt")).await.unwrap(), 403, "bad_jwt").await;
+    assert_eq!(app.logout(user, None).await.status(), 204);
+    assert_error(
+        get("/me", Some(user)).await.unwrap(),
+        403,
+        "session_not_found",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provider_not_the_handlers_refuses_bad_pages_foreign_fields_and_disabled_sign_ups() {
+    use lowkey_core::AuthError;
+    use lowkey_server::provider::SelfUpdate;
+
+    let app = spawn_app().await;
+    let provider = &app.state.provider;
+    assert!(matches!(
+        provider.admin_list_users(Some("0"), None).await,
+        Err(AuthError::Validation(_))
+    ));
+    app.create_user("ada@example.com").await;
+    app.create_user("bob@example.com").await;
+    let (users, total) = provider
+        .admin_list_users(Some("2"), Some("1"))
+        .await
+        .unwrap();
+    assert_eq!((users.len(), total), (1, 2));
+    assert_eq!(users[0].email, "bob@example.com");
+    let ada = provider
+        .admin_user(lowkey_server::provider::parse_user_id(&users[0].id.to_string()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(ada.email, "bob@example.com");
+    assert!(matches!(
+        lowkey_server::provider::parse_user_id("nobody"),
+        Err(AuthError::UserNotFound)
+    ));
+    assert!(matches!(
+        provider.admin_delete_user(uuid::Uuid::new_v4()).await,
+        Err(AuthError::UserNotFound)
+    ));
+    // Sign-up is off by default, and says so whatever the request lacks.
+    assert!(matches!(
+        provider.sign_up(None, None, None).await,
+        Err(AuthError::SignupDisabled)
+    ));
+    let token = app.session("ada@example.com").await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (session, _) = provider.authenticate_user(&token).await.unwrap();
+    let refused = provider
+        .update_self(
+            &session,
+            SelfUpdate {
+                app_metadata: Some(json!({"role": "boss"})),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(matches!(refused, Err(AuthError::NotAdmin)));
+    let refused = provider
+        .update_self(
+            &session,
+            SelfUpdate {
+                email: Some("eve@example.com".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(matches!(refused, Err(AuthError::Validation(_))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_messages_never_repeat_the_grant_type_or_ban_duration_sent() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .post(app.auth("/token?grant_type=SUPERSECRET-upkey-123"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_error(r, 400, "validation_failed").await;
+    let msg = body["msg"].as_str().unwrap();
+    assert!(!msg.contains("SUPERSECRET"), "{msg}");
+    assert!(
+        msg.contains("unsupported_grant_type")
+            && msg.contains("password")
+            && msg.contains("refresh_token"),
+        "{msg}"
+    );
+    let bob = app.create_user("bob@example.com").await;
+    let r = app
+        .client
+        .put(app.auth(&format!("/admin/users/{}", bob["id"].as_str().unwrap())))
+        .bearer_auth(app.service_token())
+        .json(&json!({"ban_duration": "SUPERSECRET-ban-456"}))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_error(r, 400, "validation_failed").await;
+    assert!(
+        !body["msg"].as_str().unwrap().contains("SUPERSECRET"),
+        "{body}"
+    );
+}
+
+#[test]
+fn admin_user_requests_print_no_password_in_debug_output() {
+    let req = lowkey_server::provider::AdminUser {
+        email: Some("ada@example.com".into()),
+        password: Some("hunter2 hunter2".into()),
+        ..Default::default()
+    };
+    let text = format!("{req:?}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(
+        text.contains("password: Some(\"***\")") && text.contains("ada@example.com"),
+        "{text}"
+    );
+}
