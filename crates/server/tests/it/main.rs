@@ -4,5 +4,7 @@
 mod apps;
 mod bad_input;
 mod cli;
+mod edge;
+mod edge_limits;
 mod helpers;
 mod provider;
