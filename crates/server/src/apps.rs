@@ -96,6 +96,13 @@ pub struct PublishedApps {
 }
 
 impl PublishedApps {
+    /// The apps viewers may open: those published at least once.
+    pub async fn list(&self, store: &dyn Store) -> anyhow::Result<Vec<lowkey_store::StoredApp>> {
+        let mut apps = store.list_apps().await?;
+        apps.retain(|a| a.published_version > 0);
+        Ok(apps)
+    }
+
     /// The published version of `slug`, or `None` when the app does not exist or was never
     /// published.
     pub async fn get(&self, store: &dyn Store, slug: &str) -> anyhow::Result<Option<Arc<App>>> {

@@ -44,10 +44,13 @@ async fn published(
 }
 
 async fn list_apps(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let apps = state.store.list_apps().await.map_err(ApiError::internal)?;
+    let apps = state
+        .apps
+        .list(state.store.as_ref())
+        .await
+        .map_err(ApiError::internal)?;
     let list: Vec<Value> = apps
         .iter()
-        .filter(|a| a.published_version > 0)
         .map(|a| json!({ "slug": a.slug, "name": a.name, "publishedVersion": a.published_version }))
         .collect();
     Ok(Json(json!({ "apps": list })))
