@@ -96,6 +96,7 @@ function evaluateShape(shape: Shape, evaluator: Evaluator): unknown {
  */
 export function bindValue(raw: unknown, evaluator: Evaluator): ReadonlySignal<BoundValue> {
   const shape = shapeOf(raw);
+  prepareShape(shape, evaluator);
   if (shape.kind === 'const') return signal({ ...ok(shape.value), reads: NO_READS });
   // The previous result is returned when nothing observable changed, so nodes reading this
   // one are not re-evaluated for an equal value (the result object itself is always new).
@@ -112,6 +113,23 @@ export function bindValue(raw: unknown, evaluator: Evaluator): ReadonlySignal<Bo
     last = next;
     return next;
   });
+}
+
+/** Announces the shape's binding code, so the evaluator compiles a page's bindings together. */
+function prepareShape(shape: Shape, evaluator: Evaluator): void {
+  switch (shape.kind) {
+    case 'const':
+      return;
+    case 'template':
+      for (const s of shape.template.segments) if (s.kind === 'binding') evaluator.prepare(s.code);
+      return;
+    case 'array':
+      for (const item of shape.items) prepareShape(item, evaluator);
+      return;
+    case 'object':
+      for (const [, entry] of shape.entries) prepareShape(entry, evaluator);
+      return;
+  }
 }
 
 function isThenable(v: unknown): boolean {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeHost, FakeTransport, upstream } from '../../test/fakes.ts';
 import { AppRuntime, type AppDef, type WidgetDef } from '../runtime/index.ts';
-import { ButtonModel, createPageWidgets, FormModel, InputModel, TableModel, UnknownModel } from './models.ts';
+import { ButtonModel, createPageWidgets, FormModel, InputModel, TableModel, TextModel, UnknownModel } from './models.ts';
 
 function w(name: string, type: string, props: Record<string, unknown> = {}, children: WidgetDef[] = []): WidgetDef {
   return { name, type, position: { col: 0, row: 0, width: 64, height: 5 }, props, children };
@@ -163,3 +163,27 @@ it('turns an unknown widget type into an inline error', async () => {
   const { get } = await page([w('x', 'Chart')]);
   expect(get<UnknownModel>('x').errors()).toEqual([{ prop: 'type', message: 'Unknown widget type "Chart"' }]);
 });
+
+describe('errors', () => {
+  it('keeps the same list while a widget\'s failures are the same, so its view is not rendered again', async () => {
+    const { get } = await page([
+      w('inp', 'Input', { defaultText: 'a' }),
+      w('txt', 'Text', { text: '{{ inp.text }}', isVisible: "{{ inp.text === 'boom' ? missing.x : true }}" }),
+    ]);
+    const inp = get<InputModel>('inp');
+    const txt = get<TextModel>('txt');
+    const none = txt.errors();
+    expect(none).toEqual([]);
+    inp.setText('b');
+    expect(txt.shownText.value).toBe('b');
+    expect(txt.errors()).toBe(none);
+    inp.setText('boom');
+    const failing = txt.errors();
+    expect(failing).toEqual([{ prop: 'isVisible', message: 'missing is not defined' }]);
+    inp.setText('boom');
+    expect(txt.errors()).toBe(failing);
+    inp.setText('c');
+    expect(txt.errors()).toEqual([]);
+  });
+});
+

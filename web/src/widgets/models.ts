@@ -34,6 +34,12 @@ export interface PropError {
   readonly message: string;
 }
 
+const NO_ERRORS: readonly PropError[] = [];
+
+function sameErrors(a: readonly PropError[], b: readonly PropError[]): boolean {
+  return a.length === b.length && a.every((e, i) => e.prop === b[i]?.prop && e.message === b[i]?.message);
+}
+
 export abstract class BaseWidget implements WidgetModel {
   readonly name: string;
   readonly type: string;
@@ -75,14 +81,26 @@ export abstract class BaseWidget implements WidgetModel {
     return this.bool('isVisible', true);
   }
 
-  /** The properties whose binding failed, for the inline error note. */
-  errors(): PropError[] {
+  private lastErrors = NO_ERRORS;
+  /**
+   * The properties whose binding failed. A computed that keeps its previous list while the
+   * failures are the same, so the view reading it is not rendered again each time a property's
+   * value changes (a keystroke would otherwise re-render every widget bound to that input).
+   */
+  private readonly propErrors = computed((): readonly PropError[] => {
     const out: PropError[] = [];
     for (const [prop, node] of this.props) {
       const v = node.value;
       if (!v.ok) out.push({ prop, message: v.error.message });
     }
+    if (sameErrors(this.lastErrors, out)) return this.lastErrors;
+    this.lastErrors = out;
     return out;
+  });
+
+  /** The properties whose binding failed, for the inline error note. */
+  errors(): readonly PropError[] {
+    return this.propErrors.value;
   }
 
   /** Outputs the widget computes (`text`, `isValid`, …); props are readable as well. */
@@ -291,8 +309,11 @@ export class ButtonModel extends BaseWidget {
 // ---- Text -----------------------------------------------------------------------------------
 
 export class TextModel extends BaseWidget {
+  /** The text as shown; the view binds it to its text node, which then updates by itself. */
+  readonly shownText = computed(() => this.text('text'));
+
   protected override output(key: string): { found: boolean; value?: unknown } {
-    return key === 'text' ? { found: true, value: this.text('text') } : { found: false };
+    return key === 'text' ? { found: true, value: this.shownText.value } : { found: false };
   }
 }
 
@@ -376,8 +397,8 @@ export class TableModel extends BaseWidget {
 
 /** A widget type this viewer does not know: shown as an inline error, never a blank page. */
 export class UnknownModel extends BaseWidget {
-  override errors(): PropError[] {
-    return [{ prop: 'type', message: `Unknown widget type "${this.type}"`, }, ...super.errors()];
+  override errors(): readonly PropError[] {
+    return [{ prop: 'type', message: `Unknown widget type "${this.type}"` }, ...super.errors()];
   }
 }
 

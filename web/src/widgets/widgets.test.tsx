@@ -87,6 +87,26 @@ describe('widget views', () => {
     expect(el('inp').querySelector('label')?.textContent).toBe('Name');
   });
 
+  it('updates a Text\'s text node in place as its binding changes, and shows then clears an inline error', async () => {
+    const { el } = await mount([
+      w('inp', 'Input'),
+      w('txt', 'Text', { text: "{{ inp.text === 'boom' ? missing.x : 'Hi ' + inp.text }}" }),
+    ]);
+    const node = el('txt').querySelector('.lk-text')!.firstChild;
+    type(el('inp').querySelector('input')!, 'Ada');
+    await settle();
+    expect(el('txt').querySelector('.lk-text')!.firstChild).toBe(node);
+    expect(node?.textContent).toBe('Hi Ada');
+    type(el('inp').querySelector('input')!, 'boom');
+    await settle();
+    expect(el('txt').querySelector('.lk-widget-error')?.textContent).toMatch(/text: .*missing is not defined/);
+    expect(el('txt').querySelector('.lk-text')?.textContent).toBe('');
+    type(el('inp').querySelector('input')!, 'Bo');
+    await settle();
+    expect(el('txt').querySelector('.lk-widget-error')).toBeNull();
+    expect(el('txt').querySelector('.lk-text')?.textContent).toBe('Hi Bo');
+  });
+
   it('shows a validation message only once the user typed, and runs onSubmit on Enter', async () => {
     const { el, runtime } = await mount([
       w('mail', 'Input', { inputType: 'EMAIL', onSubmit: "{{ showAlert('submitted ' + mail.text) }}" }),
