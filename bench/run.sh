@@ -11,6 +11,10 @@
 #   BENCH_SERVER_CPUS   taskset CPU list for the server, e.g. 0   (default: not pinned)
 #   BENCH_LOADGEN_CPUS  taskset CPU list for the load generator, e.g. 1 (default: not pinned)
 #   BENCH_NO_DOC=1      print the results but do not append them to docs/benchmarks.md
+#   BENCH_LOWKEY        a prebuilt `lowkey` to measure instead of this checkout's (a baseline:
+#                       the binary of the commit before a change, built into its own target
+#                       directory), driven by this checkout's load generator
+#   BENCH_COMMIT        what to print as the commit (default: `git rev-parse --short HEAD`)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,10 +41,10 @@ pin() { # pin CPU_LIST CMD...: run CMD under taskset when a CPU list is given
 log "building (release): lowkey and the loadgen example"
 cargo build --release --quiet -p lowkey-server --bin lowkey --example loadgen
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-LOWKEY=$TARGET_DIR/release/lowkey
+LOWKEY=${BENCH_LOWKEY:-$TARGET_DIR/release/lowkey}
 LOADGEN=$TARGET_DIR/release/examples/loadgen
 [[ -x $LOWKEY && -x $LOADGEN ]] || {
-    echo "bench: built binaries not found under $TARGET_DIR/release" >&2
+    echo "bench: binaries not found: $LOWKEY, $LOADGEN" >&2
     exit 1
 }
 
@@ -151,6 +155,10 @@ COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if ! git diff --quiet HEAD -- crates Cargo.toml Cargo.lock 2>/dev/null; then
     COMMIT="$COMMIT (+ uncommitted changes under crates/)"
 fi
+COMMIT=${BENCH_COMMIT:-$COMMIT}
+if [[ -n ${BENCH_LOWKEY:-} ]]; then
+    COMMIT="$COMMIT; server binary: $BENCH_LOWKEY"
+fi
 PINNING="not pinned (server and load generator share all CPUs)"
 if [[ -n $SERVER_CPUS$LOADGEN_CPUS ]]; then
     PINNING="server on CPUs ${SERVER_CPUS:-all}, load generator on CPUs ${LOADGEN_CPUS:-all}"
@@ -186,8 +194,8 @@ $(row "GET /user ($(v user.clients) clients)" user)
 |---|---|---|
 | Sign-in / raw hash rate (step 1's hash median) | **$RATIO** | ≥ 0.9 |
 | Sign-in / raw hash rate, paired rounds (median of per-round ratios; hash $(v signin_hash.per_sec_median)/s) | **$(v signin.ratio_paired_median)** | ≥ 0.9 |
-| Refresh per second | **$(v refresh.per_sec_median)** | thousands |
-| GET /user per second | **$(v user.per_sec_median)** | thousands |
+| Refresh per second, $(v refresh.clients) clients (p99) | **$(v refresh.per_sec_median)** ($(v refresh.p99_ms) ms) | ≥ 5,000 (p99 ≤ 10 ms) |
+| GET /user per second | **$(v user.per_sec_median)** | ≥ 15,000 |
 | Server RSS idle after start | $(mib "$RSS_IDLE") MiB | tens of MB |
 | Server RSS after the sign-ins | $(mib "$(v signin.server_rss_kib_after)") MiB | tens of MB |
 | Server RSS after all the load (peak) | $(mib "$RSS_AFTER") MiB ($(mib "$RSS_PEAK") MiB) | tens of MB |

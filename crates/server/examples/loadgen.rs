@@ -108,6 +108,16 @@ struct HttpArgs {
     /// GET /user requests per round.
     #[arg(long, default_value_t = 6000)]
     user_requests: usize,
+    /// Which scenarios to run, in this order (for profiling one of them alone).
+    #[arg(long, value_delimiter = ',', default_value = "signin,refresh,user")]
+    scenarios: Vec<ScenarioName>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ScenarioName {
+    Signin,
+    Refresh,
+    User,
 }
 
 fn main() -> std::process::ExitCode {
@@ -632,50 +642,57 @@ async fn http_bench(args: HttpArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("first sign-in {e}"))?;
     emit("loadgen.threads", args.threads);
+    let wanted = |s: ScenarioName| args.scenarios.contains(&s);
 
-    emit("signin.clients", args.signin_clients);
-    let signin_clients = vec![Session::default(); args.signin_clients.max(1)];
-    scenario(
-        &args,
-        &target,
-        Scenario {
-            mode: Mode::SignIn,
-            requests: args.signin_requests,
-        },
-        signin_clients,
-    )
-    .await?;
+    if wanted(ScenarioName::Signin) {
+        emit("signin.clients", args.signin_clients);
+        let signin_clients = vec![Session::default(); args.signin_clients.max(1)];
+        scenario(
+            &args,
+            &target,
+            Scenario {
+                mode: Mode::SignIn,
+                requests: args.signin_requests,
+            },
+            signin_clients,
+        )
+        .await?;
+    }
 
     // Each virtual client signs in once, then follows its own rotation chain.
     let mut sessions = Vec::new();
     for _ in 0..args.clients.max(1) {
         sessions.push(target.sign_in().await.map_err(|e| format!("sign-in {e}"))?);
     }
-    emit("refresh.clients", sessions.len());
-    let sessions = scenario(
-        &args,
-        &target,
-        Scenario {
-            mode: Mode::Refresh,
-            requests: args.refresh_requests,
-        },
-        sessions,
-    )
-    .await?;
+    if wanted(ScenarioName::Refresh) {
+        emit("refresh.clients", sessions.len());
+        sessions = scenario(
+            &args,
+            &target,
+            Scenario {
+                mode: Mode::Refresh,
+                requests: args.refresh_requests,
+            },
+            sessions,
+        )
+        .await?;
+    }
 
-    // The access tokens the last rotations returned; their sessions are alive.
-    let sessions: Vec<Session> = sessions.into_iter().filter(|s| s.alive).collect();
-    emit("user.clients", sessions.len());
-    scenario(
-        &args,
-        &target,
-        Scenario {
-            mode: Mode::User,
-            requests: args.user_requests,
-        },
-        sessions,
-    )
-    .await?;
+    if wanted(ScenarioName::User) {
+        // The access tokens the last rotations returned; their sessions are alive.
+        let sessions: Vec<Session> = sessions.into_iter().filter(|s| s.alive).collect();
+        emit("user.clients", sessions.len());
+        scenario(
+            &args,
+            &target,
+            Scenario {
+                mode: Mode::User,
+                requests: args.user_requests,
+            },
+            sessions,
+        )
+        .await?;
+    }
     Ok(())
 }
 

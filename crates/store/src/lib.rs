@@ -20,7 +20,7 @@ mod sqlite;
 
 pub use sqlite::SqliteStore;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// A unique constraint refused the write; carries the constraint's name.
     #[error("conflict on {0}")]
@@ -136,4 +136,10 @@ pub trait Store: Send + Sync + 'static {
     /// for caches of the published definition.
     async fn published_version(&self, slug: &str) -> Result<Option<i64>>;
     async fn list_apps(&self) -> Result<Vec<StoredApp>>;
+
+    // checks
+    /// What is wrong with the stored invariants, one line each (empty when sound): a
+    /// session without exactly one current refresh token, a branched token chain, a dangling
+    /// reference, a damaged file. Reads everything: for tests and operators, not requests.
+    async fn integrity_problems(&self) -> Result<Vec<String>>;
 }

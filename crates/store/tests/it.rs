@@ -25,27 +25,24 @@ fn user(email: &str) -> NewUser {
     }
 }
 
-/// Every session's tokens form one chain with exactly one current token.
-async fn assert_integrity(dir: &std::path::Path) {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", dir.join("lowkey.db").display()))
+/// Every session's tokens form one chain with exactly one current token; no dangling rows.
+async fn assert_integrity(store: &dyn Store) {
+    let problems = store
+        .integrity_problems()
         .await
-        .unwrap();
-    let bad: i64 = sqlx::query_scalar(
-        "select count(*) from session s where (select count(*) from refresh_token t where t.session_id = s.id and t.rotated_at is null) <> 1",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(
-        bad, 0,
-        "a session without exactly one current refresh token"
-    );
-    let fk: Vec<(String,)> = sqlx::query_as("select \"table\" from pragma_foreign_key_check")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-    assert!(fk.is_empty(), "foreign key violations: {fk:?}");
-    pool.close().await;
+        .expect("integrity check runs");
+    assert!(problems.is_empty(), "integrity problems: {problems:#?}");
+}
+
+/// Polls `f` once and drops it: a caller that goes away after its request was sent (a closed
+/// connection, an aborted task). Whatever `f` had queued by then stays queued.
+async fn poll_once_then_drop<F: std::future::Future>(f: F) {
+    let mut f = std::pin::pin!(f);
+    tokio::select! {
+        biased;
+        _ = &mut f => {}
+        _ = std::future::ready(()) => {}
+    }
 }
 
 #[tokio::test]
@@ -67,31 +64,31 @@ async fn reopening_applies_migrations_once_and_keeps_data() {
 
 #[tokio::test]
 async fn a_duplicate_email_is_a_conflict_by_constraint_name() {
-    let (store, dir) = fresh().await;
+    let (store, _) = fresh().await;
     store.create_user(user("a@b.co"), 10).await.unwrap();
     match store.create_user(user("a@b.co"), 11).await {
         Err(StoreError::Conflict(name)) => assert_eq!(name, "user_email_key"),
         other => panic!("expected a conflict, got {:?}", other.map(|u| u.id)),
     }
-    assert_integrity(&dir).await;
+    assert_integrity(store.as_ref()).await;
 }
 
 #[tokio::test]
 async fn refresh_rotates_forgives_the_parent_and_revokes_on_other_reuse() {
-    let (store, dir) = fresh().await;
+    let (store, _) = fresh().await;
     let u = store.create_user(user("a@b.co"), 10).await.unwrap();
     let s = store.create_session(u.id, "d1", 100).await.unwrap();
     assert!(matches!(
         store.refresh("d1", "d2", 200, 0).await.unwrap(),
         RefreshOutcome::Rotated { .. }
     ));
-    assert_integrity(&dir).await;
+    assert_integrity(store.as_ref()).await;
     // d1 is the parent of the current d2: forgiven, d2 is rotated into d3.
     assert!(matches!(
         store.refresh("d1", "d3", 300, 0).await.unwrap(),
         RefreshOutcome::Rotated { .. }
     ));
-    assert_integrity(&dir).await;
+    assert_integrity(store.as_ref()).await;
     // d1 is now older than the parent: the session is revoked.
     assert!(matches!(
         store.refresh("d1", "d4", 400, 0).await.unwrap(),
@@ -102,12 +99,12 @@ async fn refresh_rotates_forgives_the_parent_and_revokes_on_other_reuse() {
         store.refresh("d3", "d5", 500, 0).await.unwrap(),
         RefreshOutcome::NotFound
     ));
-    assert_integrity(&dir).await;
+    assert_integrity(store.as_ref()).await;
 }
 
 #[tokio::test]
 async fn concurrent_refreshes_keep_one_chain() {
-    let (store, dir) = fresh().await;
+    let (store, _) = fresh().await;
     let u = store.create_user(user("a@b.co"), 10).await.unwrap();
     store.create_session(u.id, "root", 100).await.unwrap();
     let tasks: Vec<_> = (0..16)
@@ -122,12 +119,206 @@ async fn concurrent_refreshes_keep_one_chain() {
             RefreshOutcome::Rotated { .. }
         ));
     }
-    assert_integrity(&dir).await;
+    assert_integrity(store.as_ref()).await;
+}
+
+/// Reuse detection racing a legitimate rotation (RFC 9700 §4.14.2): a thief replays a token
+/// two rotations old while the owner refreshes the current one. Whichever the writer runs
+/// first, the session ends revoked, the thief gets nothing, and no chain branches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reuse_racing_a_rotation_revokes_the_session_whichever_runs_first() {
+    let (store, _) = fresh().await;
+    let u = store.create_user(user("a@b.co"), 10).await.unwrap();
+    let mut sessions = Vec::new();
+    for i in 0..24 {
+        let s = store
+            .create_session(u.id, &format!("s{i}-t0"), 100)
+            .await
+            .unwrap();
+        for (from, to) in [("t0", "t1"), ("t1", "t2")] {
+            assert!(matches!(
+                store
+                    .refresh(&format!("s{i}-{from}"), &format!("s{i}-{to}"), 200, 0)
+                    .await
+                    .unwrap(),
+                RefreshOutcome::Rotated { .. }
+            ));
+        }
+        sessions.push(s.id);
+    }
+    // No reuse interval: t0 (the grandparent of t2) is reuse outside the rules.
+    let races: Vec<_> = (0..24)
+        .map(|i| {
+            let (a, b) = (store.clone(), store.clone());
+            let owner = tokio::spawn(async move {
+                a.refresh(&format!("s{i}-t2"), &format!("s{i}-t3"), 300, 0)
+                    .await
+            });
+            let thief = tokio::spawn(async move {
+                b.refresh(&format!("s{i}-t0"), &format!("s{i}-x"), 300, 0)
+                    .await
+            });
+            (owner, thief)
+        })
+        .collect();
+    for (i, (owner, thief)) in races.into_iter().enumerate() {
+        assert!(
+            matches!(thief.await.unwrap().unwrap(), RefreshOutcome::AlreadyUsed),
+            "the replayed token never yields a session"
+        );
+        // The owner either rotated just before the revocation or found the session gone.
+        assert!(matches!(
+            owner.await.unwrap().unwrap(),
+            RefreshOutcome::Rotated { .. } | RefreshOutcome::NotFound
+        ));
+        assert!(
+            store.session(sessions[i]).await.unwrap().is_none(),
+            "session {i} revoked"
+        );
+        for t in ["t2", "t3", "x"] {
+            assert!(matches!(
+                store
+                    .refresh(&format!("s{i}-{t}"), &format!("s{i}-y{t}"), 400, 0)
+                    .await
+                    .unwrap(),
+                RefreshOutcome::NotFound
+            ));
+        }
+    }
+    assert_integrity(store.as_ref()).await;
+}
+
+/// Two tabs of one browser present the same token at once (within the reuse interval): both
+/// get a session answer, the later one by rotating the current token, so one chain with one
+/// current token remains — and each tab can go on refreshing with what it got.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tabs_refreshing_one_token_at_once_both_get_tokens_and_one_stays_current() {
+    let (store, _) = fresh().await;
+    let u = store.create_user(user("a@b.co"), 10).await.unwrap();
+    for i in 0..16 {
+        let s = store
+            .create_session(u.id, &format!("s{i}"), 100)
+            .await
+            .unwrap();
+        let tabs: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|tab| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .refresh(&format!("s{i}"), &format!("s{i}{tab}"), 200, 10_000)
+                        .await
+                })
+            })
+            .collect();
+        for tab in tabs {
+            match tab.await.unwrap().unwrap() {
+                RefreshOutcome::Rotated { session, .. } => assert_eq!(session.id, s.id),
+                _ => panic!("both tabs are answered with a session"),
+            }
+        }
+        assert_integrity(store.as_ref()).await;
+        for tab in ["a", "b"] {
+            assert!(matches!(
+                store
+                    .refresh(&format!("s{i}{tab}"), &format!("s{i}{tab}2"), 300, 10_000)
+                    .await
+                    .unwrap(),
+                RefreshOutcome::Rotated { .. }
+            ));
+        }
+    }
+    assert_integrity(store.as_ref()).await;
+}
+
+/// A caller that goes away after its refresh was queued (a closed connection, a crash
+/// between commit and answer) never sees the new token, but the rotation is committed. The
+/// token it presented is then the immediate parent of the current one: presenting it again is
+/// forgiven even with no reuse interval — once; after that it is reuse like any other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_whose_caller_went_away_still_commits_and_the_rules_forgive_it_once() {
+    let (store, dir) = fresh().await;
+    let u = store.create_user(user("a@b.co"), 10).await.unwrap();
+    let s = store.create_session(u.id, "t1", 100).await.unwrap();
+    poll_once_then_drop(store.refresh("t1", "lost", 200, 0)).await;
+    // Writes are carried out in order: once this one is answered, the lost one is committed.
+    store.clear_login_failures("barrier@b.co").await.unwrap();
+    assert_integrity(store.as_ref()).await;
+    // Also across a reopening of the database (the process that lost the answer is gone).
+    drop(store);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir).await.unwrap());
+    assert!(matches!(
+        store.refresh("t1", "t3", 300, 0).await.unwrap(),
+        RefreshOutcome::Rotated { .. }
+    ));
+    assert_integrity(store.as_ref()).await;
+    // Had the lost rotation not been committed, t1 would now be the parent of t3 and be
+    // forgiven again; it is the grandparent, so this is reuse and the session goes.
+    assert!(matches!(
+        store.refresh("t1", "t4", 400, 0).await.unwrap(),
+        RefreshOutcome::AlreadyUsed
+    ));
+    assert!(store.session(s.id).await.unwrap().is_none());
+    assert_integrity(store.as_ref()).await;
+}
+
+/// Group commit: writes queued together share one transaction, but a write that fails (here
+/// a duplicate e-mail) undoes only itself, and each caller gets its own answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_write_in_a_batch_undoes_only_itself() {
+    let (store, _) = fresh().await;
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let store = store.clone();
+            // Every fourth one repeats the e-mail of the one before it.
+            let email = format!("u{}@b.co", if i % 4 == 3 { i - 1 } else { i });
+            tokio::spawn(async move { store.create_user(user(&email), 10).await })
+        })
+        .collect();
+    let (mut created, mut conflicts) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(StoreError::Conflict("user_email_key")) => conflicts += 1,
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert_eq!((created, conflicts), (30, 10));
+    assert_eq!(store.list_users(0, 100).await.unwrap().1, 30);
+    assert_integrity(store.as_ref()).await;
+}
+
+/// A write is answered after its commit: what it wrote is at once visible to reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answered_write_is_visible_to_the_next_read() {
+    let (store, _) = fresh().await;
+    let u = store.create_user(user("a@b.co"), 10).await.unwrap();
+    let tasks: Vec<_> = (0..32)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let s = store
+                    .create_session(u.id, &format!("d{i}"), 100)
+                    .await
+                    .unwrap();
+                assert!(store.session(s.id).await.unwrap().is_some());
+                store
+                    .end_sessions(u.id, LogoutScope::Local, Some(s.id))
+                    .await
+                    .unwrap();
+                assert!(store.session(s.id).await.unwrap().is_none());
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_integrity(store.as_ref()).await;
 }
 
 #[tokio::test]
 async fn logout_scopes_delete_the_right_sessions() {
-    let (store, dir) = fresh().await;
+    let (store, _) = fresh().await;
     let u = store.create_user(user("a@b.co"), 10).await.unwrap();
     let a = store.create_session(u.id, "a", 1).await.unwrap();
     let b = store.create_session(u.id, "b", 2).await.unwrap();
@@ -150,7 +341,7 @@ async fn logout_scopes_delete_the_right_sessions() {
         1
     );
     assert!(store.delete_user(u.id).await.unwrap());
-    assert_integrity(&dir).await;
+    assert_integrity(store.as_ref()).await;
 }
 
 fn admitted(gate: LoginGate) -> bool {

@@ -330,6 +330,172 @@ async fn concurrent_refreshes_of_one_token_all_succeed_without_a_5xx() {
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
 }
 
+/// The store's invariants after a test: one chain with one current token per session, no
+/// dangling rows.
+async fn assert_store_integrity(app: &TestApp) {
+    let problems = app.state.store.integrity_problems().await.unwrap();
+    assert!(problems.is_empty(), "integrity problems: {problems:#?}");
+}
+
+fn claims_of(session: &Value) -> Value {
+    b64(session["access_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap())
+}
+
+/// These tests send more `/token` requests than the per-IP burst allows.
+fn unlimited_token_requests(c: &mut lowkey_server::config::Config) {
+    c.provider.rate_limit_token_burst = 1_000_000;
+    c.provider.rate_limit_token_refill = 1_000_000_000;
+}
+
+/// Sends a refresh on a task of its own, so several are really in flight at once.
+fn refresh_in_flight(app: &TestApp, token: &str) -> tokio::task::JoinHandle<(u16, Value)> {
+    let (client, url, token) = (
+        app.client.clone(),
+        app.auth("/token?grant_type=refresh_token"),
+        token.to_string(),
+    );
+    tokio::spawn(async move {
+        let r = client
+            .post(url)
+            .json(&json!({ "refresh_token": token }))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tabs_refreshing_one_token_at_once_both_get_working_tokens_and_one_chain_remains() {
+    // The default 10 s reuse interval; more /token requests than the per-IP burst.
+    let app = spawn_app_with(unlimited_token_requests).await;
+    app.create_user("ada@example.com").await;
+    for _ in 0..8 {
+        let s = app.session("ada@example.com").await;
+        let t = s["refresh_token"].as_str().unwrap();
+        let (a, b) = (refresh_in_flight(&app, t), refresh_in_flight(&app, t));
+        let ((sa, a), (sb, b)) = (a.await.unwrap(), b.await.unwrap());
+        assert_eq!((sa, sb), (200, 200), "{a} {b}");
+        assert_ne!(a["refresh_token"], b["refresh_token"]);
+        for tab in [&a, &b] {
+            assert_eq!(claims_of(tab)["session_id"], claims_of(&s)["session_id"]);
+            let access = tab["access_token"].as_str().unwrap();
+            assert_eq!(app.get_user(access).await.status(), 200);
+        }
+        assert_store_integrity(&app).await;
+        // Each tab goes on with the token it got.
+        for tab in [&a, &b] {
+            let r = app.refresh(tab["refresh_token"].as_str().unwrap()).await;
+            assert_eq!(r.status(), 200);
+        }
+        assert_store_integrity(&app).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stolen_token_replayed_while_the_owner_refreshes_revokes_the_session_whichever_lands_first(
+) {
+    // No reuse interval: a token two rotations old is reuse outside the rules.
+    let app = spawn_app_with(|c| {
+        unlimited_token_requests(c);
+        c.provider.refresh_reuse_interval = 0;
+    })
+    .await;
+    app.create_user("ada@example.com").await;
+    for _ in 0..8 {
+        let s0 = app.session("ada@example.com").await;
+        let stolen = s0["refresh_token"].as_str().unwrap().to_string();
+        let s1: Value = app.refresh(&stolen).await.json().await.unwrap();
+        let s2: Value = app
+            .refresh(s1["refresh_token"].as_str().unwrap())
+            .await
+            .json()
+            .await
+            .unwrap();
+        let owner = refresh_in_flight(&app, s2["refresh_token"].as_str().unwrap());
+        let thief = refresh_in_flight(&app, &stolen);
+        let ((so, o), (st, t)) = (owner.await.unwrap(), thief.await.unwrap());
+        assert_eq!(st, 400, "{t}");
+        assert_eq!(t["error_code"], "refresh_token_already_used");
+        // The owner rotated just before the revocation, or found the session already gone.
+        match so {
+            200 => assert!(o["refresh_token"].is_string()),
+            400 => assert_eq!(o["error_code"], "refresh_token_not_found"),
+            other => panic!("owner got {other}: {o}"),
+        }
+        // Either way the session is over, for every token of it.
+        assert_error(
+            app.get_user(s2["access_token"].as_str().unwrap()).await,
+            403,
+            "session_not_found",
+        )
+        .await;
+        if let Some(latest) = o["refresh_token"].as_str() {
+            assert_error(app.refresh(latest).await, 400, "refresh_token_not_found").await;
+        }
+        assert_store_integrity(&app).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_whose_answer_is_lost_after_commit_is_forgiven_once_even_after_a_restart() {
+    let dir = fresh_dir();
+    // The issuer must stay the same across the restart (the port changes here); no reuse
+    // interval, so only the immediate-parent rule can forgive.
+    let cfg = |c: &mut lowkey_server::config::Config| {
+        c.external_url = Some("http://lowkey.test".into());
+        c.provider.refresh_reuse_interval = 0;
+    };
+    let app = spawn_in(dir.clone(), cfg).await;
+    app.create_user("ada@example.com").await;
+    let t1 = app.session("ada@example.com").await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The refresh is sent (polled once: its write is queued) and then its caller is gone, as
+    // when the server dies between the commit and the answer.
+    {
+        let lost = std::pin::pin!(app.state.provider.refresh(&t1));
+        tokio::select! {
+            biased;
+            _ = lost => {}
+            _ = std::future::ready(()) => {}
+        }
+    }
+    // Writes are carried out in order: once this one is answered, the lost one is committed.
+    app.state
+        .store
+        .clear_login_failures("barrier@example.com")
+        .await
+        .unwrap();
+    assert_store_integrity(&app).await;
+    let mut app = app;
+    app.data_dir = fresh_dir(); // keep the directory: stop the server without its cleanup
+    drop(app);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let again = spawn_in(dir, cfg).await;
+    // t1 is the parent of the token nobody received: forgiven, and the chain goes on.
+    let r = again.refresh(&t1).await;
+    assert_eq!(r.status(), 200, "the parent of the lost token is forgiven");
+    let t3: Value = r.json().await.unwrap();
+    assert_store_integrity(&again).await;
+    // Had the lost rotation not been committed, t1 would be the parent of t3 and forgiven
+    // again. It is older than that: reuse, and the session is revoked.
+    assert_error(again.refresh(&t1).await, 400, "refresh_token_already_used").await;
+    assert_error(
+        again.refresh(t3["refresh_token"].as_str().unwrap()).await,
+        400,
+        "refresh_token_not_found",
+    )
+    .await;
+    assert_store_integrity(&again).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_scopes_end_the_right_sessions_at_once() {
     let app = spawn_app().await;
