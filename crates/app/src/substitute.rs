@@ -1,10 +1,11 @@
 //! Substitution: a stored query + the browser's binding values → the request to send.
 //!
 //! This is the server's hot path and a security boundary, so it is a pure function with no
-//! I/O: values arrive keyed by binding text and are inserted according to where the binding
-//! sits — as typed JSON in a JSON body (a string can never close its quotes, see the tests),
-//! percent-encoded in the URL, as text in headers and text/form bodies (with line breaks in
-//! header values refused). `{{secrets.NAME}}` is looked up on the server; no error message
+//! I/O (it only remembers, per thread, the origin each URL template fixes, which depends on
+//! the template's text alone): values arrive keyed by binding text and are inserted according
+//! to where the binding sits — as typed JSON in a JSON body (a string can never close its
+//! quotes, see the tests), percent-encoded in the URL, as text in headers and text/form bodies
+//! (with line breaks in header values refused). `{{secrets.NAME}}` is looked up on the server; no error message
 //! carries a value, so a secret cannot leak through one, and the `Debug` of a rendered request
 //! prints no header value, body or query string.
 //!
@@ -12,7 +13,8 @@
 //! stored app that skipped validation: the URL's scheme, host and port are the ones its literal
 //! text fixes, no header frames or routes the request, and a JSON body has no duplicate key.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -254,11 +256,7 @@ fn finish_target(
     let after_scheme = path.split_once("://").map_or(path, |(_, rest)| rest);
     // Dot segments would be resolved away by URL normalisation and let a value climb out of
     // the query's path (`/files/{{name}}` with `..`); bindings cannot add `/`, but refuse them.
-    let dot_segment = after_scheme.split('/').any(|segment| {
-        let decoded = segment.replace("%2e", ".").replace("%2E", ".");
-        decoded == "." || decoded == ".."
-    });
-    if dot_segment {
+    if after_scheme.split('/').any(is_dot_segment) {
         return Err(invalid("a path segment is `.` or `..`"));
     }
     if let Some(ds) = datasource.filter(|d| d.is_local()) {
@@ -283,16 +281,62 @@ fn finish_target(
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid("credentials in a URL are not allowed: use headers"));
     }
-    let expected = guard::template_origin(origin_template).map_err(|problem| match problem {
+    let same_origin = with_template_origin(origin_template, |expected| url.origin() == *expected)
+        .map_err(|problem| match problem {
         UrlProblem::Unclosed(e) => SubstitutionError::InvalidTemplate(e.to_string()),
         other => invalid(&other.to_string()),
     })?;
-    if url.origin() != expected {
+    if !same_origin {
         return Err(invalid(
             "its scheme, host or port differs from the ones the query's URL fixes",
         ));
     }
     Ok(Target::Absolute(url))
+}
+
+/// True when a path segment is `.` or `..`, also with its dots written `%2e` or `%2E`.
+fn is_dot_segment(segment: &str) -> bool {
+    let mut rest = segment.as_bytes();
+    let mut dots = 0;
+    while !rest.is_empty() {
+        rest = match rest {
+            [b'.', tail @ ..] | [b'%', b'2', b'e' | b'E', tail @ ..] => tail,
+            _ => return false,
+        };
+        dots += 1;
+    }
+    dots == 1 || dots == 2
+}
+
+/// Most origin templates a thread remembers (see [`with_template_origin`]); past it the memo
+/// starts over. Apps have a handful of datasources and absolute query URLs.
+const MAX_MEMO_ORIGINS: usize = 256;
+
+/// Calls `f` with the origin that the literal text of `template` fixes
+/// ([`guard::template_origin`]). That costs two URL parses, the larger part of rendering a
+/// query, and its answer depends on the template's text alone (stored apps do not change
+/// under a query), so each thread remembers it per template: a stored query's origin is
+/// computed once, not on every run. Errors are not remembered.
+fn with_template_origin<T>(
+    template: &str,
+    f: impl FnOnce(&url::Origin) -> T,
+) -> Result<T, UrlProblem> {
+    thread_local! {
+        static ORIGINS: RefCell<HashMap<String, url::Origin>> = RefCell::new(HashMap::new());
+    }
+    ORIGINS.with(|memo| {
+        if let Some(origin) = memo.borrow().get(template) {
+            return Ok(f(origin));
+        }
+        let origin = guard::template_origin(template)?;
+        let answer = f(&origin);
+        let mut memo = memo.borrow_mut();
+        if memo.len() >= MAX_MEMO_ORIGINS {
+            memo.clear();
+        }
+        memo.insert(template.to_owned(), origin);
+        Ok(answer)
+    })
 }
 
 struct Ctx<'a> {
@@ -333,6 +377,9 @@ impl Ctx<'_> {
     }
 
     fn render_text(&self, template: &str) -> Result<String, SubstitutionError> {
+        if !template::has_binding(template) {
+            return Ok(template.to_owned());
+        }
         let mut out = String::with_capacity(template.len());
         for segment in split(template)? {
             match segment {
@@ -346,6 +393,9 @@ impl Ctx<'_> {
     /// A URL template: bindings percent-encoded (every byte but `A-Z a-z 0-9 - . _ ~`), so a
     /// value cannot add a path segment, a query parameter or a fragment.
     fn render_url(&self, template: &str) -> Result<String, SubstitutionError> {
+        if !template::has_binding(template) {
+            return Ok(template.to_owned());
+        }
         let mut out = String::with_capacity(template.len());
         for segment in split(template)? {
             match segment {
@@ -1165,6 +1215,76 @@ mod tests {
         assert_eq!(
             format!("{:?}", Target::Local("/auth/v1/user#frag".into())),
             "Local(\"/auth/v1/user#…\")"
+        );
+    }
+
+    #[test]
+    fn dot_segments_are_recognised_as_the_decoding_check_did() {
+        fn by_decoding(segment: &str) -> bool {
+            let decoded = segment.replace("%2e", ".").replace("%2E", ".");
+            decoded == "." || decoded == ".."
+        }
+        for segment in [
+            "",
+            ".",
+            "..",
+            "...",
+            "%2e",
+            "%2E",
+            "%2e%2e",
+            "%2E%2e",
+            ".%2e",
+            "%2e.",
+            "%2e%2e%2e",
+            "..%2e",
+            "%2",
+            "%2e%2",
+            "%2ex",
+            "x%2e",
+            "a.",
+            ".a",
+            "%252e",
+            "%2e.%2e",
+            "%2f",
+            "%2F",
+            "%2e%",
+            "%%2e",
+            "..\u{e9}",
+            "%2e\u{e9}",
+        ] {
+            assert_eq!(is_dot_segment(segment), by_decoding(segment), "{segment:?}");
+        }
+    }
+
+    #[test]
+    fn a_remembered_origin_gives_the_same_answers_as_a_fresh_one() {
+        let run_url = |url: &str, v: Value| run(&url_query(url), v);
+        for _ in 0..3 {
+            let r = run_url("https://example.com/{{h}}", json!({"h": "x"})).unwrap();
+            assert_eq!(
+                r.target,
+                Target::Absolute(url::Url::parse("https://example.com/x").unwrap())
+            );
+            assert!(matches!(
+                run_url("http://{{h}}/x", json!({"h": "example.com"})),
+                Err(SubstitutionError::InvalidUrl { .. })
+            ));
+        }
+        // More templates than a thread remembers: each still gets its own origin.
+        for i in 0..(MAX_MEMO_ORIGINS + 10) {
+            let url = format!("https://h{i}.example.com/{{{{p}}}}");
+            let r = run_url(&url, json!({"p": i})).unwrap();
+            assert_eq!(
+                r.target,
+                Target::Absolute(
+                    url::Url::parse(&format!("https://h{i}.example.com/{i}")).unwrap()
+                )
+            );
+        }
+        let r = run_url("https://example.com/{{h}}", json!({"h": "y"})).unwrap();
+        assert_eq!(
+            r.target,
+            Target::Absolute(url::Url::parse("https://example.com/y").unwrap())
         );
     }
 }

@@ -1,10 +1,12 @@
 //! Apps on the server: import a folder as the draft, publish it, and serve the published
-//! version from a cache that a `lowkey app publish` in another process invalidates (the
-//! cache checks the published version number, one indexed read, before each use).
+//! version from a cache that a `lowkey app publish` in another process invalidates: the cache
+//! re-checks the published version number (one indexed read) when its entry is older than
+//! [`RECHECK_AFTER`], so a publish is seen within that time, and never sooner costs a read.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use lowkey_app::{App, Diagnostic, SourceFiles};
@@ -89,13 +91,47 @@ pub async fn import_dir(store: &dyn Store, dir: &Path) -> anyhow::Result<App> {
     }
 }
 
+/// How long a cached published app is served without asking the store whether a newer
+/// version was published. A query run used to pay one store round trip (a hand-off to a SQLite
+/// thread and back, about a quarter of the server's CPU per run) just for this check.
+///
+/// Why a time and not an exact check: `lowkey app publish` runs in another process against the
+/// same database, so this process cannot be told about it; the alternatives (SQLite's
+/// `data_version`, the WAL file's size) still need a read per run or tie the cache to one
+/// backend. One second is shorter than anyone takes to switch from a terminal to a browser and
+/// reload. Apps are never unpublished or deleted, and versions only grow, so a stale entry is
+/// only ever the previous published version, for at most this long. Misses (no such app, never
+/// published) are not cached: a first publish is visible at once.
+pub const RECHECK_AFTER: Duration = Duration::from_secs(1);
+
+struct Cached {
+    version: i64,
+    app: Arc<App>,
+    /// When the store last confirmed `version`.
+    checked: Instant,
+}
+
 /// Published apps, parsed once per published version.
-#[derive(Default)]
 pub struct PublishedApps {
-    cache: RwLock<HashMap<String, (i64, Arc<App>)>>,
+    cache: RwLock<HashMap<String, Cached>>,
+    recheck_after: Duration,
+}
+
+impl Default for PublishedApps {
+    fn default() -> Self {
+        Self::with_recheck_after(RECHECK_AFTER)
+    }
 }
 
 impl PublishedApps {
+    /// A cache that asks the store again after `recheck_after` ([`RECHECK_AFTER`] by default).
+    pub fn with_recheck_after(recheck_after: Duration) -> Self {
+        Self {
+            cache: RwLock::default(),
+            recheck_after,
+        }
+    }
+
     /// The apps viewers may open: those published at least once.
     pub async fn list(&self, store: &dyn Store) -> anyhow::Result<Vec<lowkey_store::StoredApp>> {
         let mut apps = store.list_apps().await?;
@@ -104,18 +140,32 @@ impl PublishedApps {
     }
 
     /// The published version of `slug`, or `None` when the app does not exist or was never
-    /// published.
+    /// published. Served from memory while the cached entry is younger than the recheck
+    /// interval; then one read of the version number (and a parse only when it
+    /// changed).
     pub async fn get(&self, store: &dyn Store, slug: &str) -> anyhow::Result<Option<Arc<App>>> {
+        let now = Instant::now();
+        let cached_version = match self.cache.read() {
+            Ok(cache) => match cache.get(slug) {
+                Some(c) if now.saturating_duration_since(c.checked) < self.recheck_after => {
+                    return Ok(Some(c.app.clone()));
+                }
+                Some(c) => Some(c.version),
+                None => None,
+            },
+            Err(_) => None,
+        };
         let Some(version) = store.published_version(slug).await? else {
             return Ok(None);
         };
         if version == 0 {
             return Ok(None);
         }
-        if let Ok(cache) = self.cache.read() {
-            if let Some((v, app)) = cache.get(slug) {
-                if *v == version {
-                    return Ok(Some(app.clone()));
+        if cached_version == Some(version) {
+            if let Ok(mut cache) = self.cache.write() {
+                if let Some(c) = cache.get_mut(slug).filter(|c| c.version == version) {
+                    c.checked = now;
+                    return Ok(Some(c.app.clone()));
                 }
             }
         }
@@ -127,8 +177,93 @@ impl PublishedApps {
         };
         let app = Arc::new(App::from_json(&json).context("Failed to read the stored app")?);
         if let Ok(mut cache) = self.cache.write() {
-            cache.insert(slug.to_string(), (stored.published_version, app.clone()));
+            // A concurrent reload may have stored a newer version already: keep the newest.
+            let newer = cache
+                .get(slug)
+                .is_some_and(|c| c.version > stored.published_version);
+            if !newer {
+                cache.insert(
+                    slug.to_string(),
+                    Cached {
+                        version: stored.published_version,
+                        app: app.clone(),
+                        checked: now,
+                    },
+                );
+            }
         }
         Ok(Some(app))
+    }
+
+    /// Forgets the cached version of `slug`, so the next use reads the store: for a publish
+    /// made by this process, which then need not wait for [`RECHECK_AFTER`].
+    pub fn invalidate(&self, slug: &str) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.remove(slug);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lowkey_store::SqliteStore;
+
+    fn files(title: &str) -> SourceFiles {
+        let mut f = SourceFiles::new();
+        f.insert(
+            "app.yaml".into(),
+            format!("version: 1\nname: {title}\nslug: cache\nhomePage: Home\n"),
+        );
+        f.insert("pages/Home.yaml".into(), "name: Home\nwidgets: []\n".into());
+        f
+    }
+
+    async fn publish(store: &dyn Store, title: &str) {
+        import_files(store, "cache", &files(title)).await.unwrap();
+        store.publish_app("cache", now_millis()).await.unwrap();
+    }
+
+    fn title(app: &App) -> &str {
+        &app.name
+    }
+
+    async fn store() -> (SqliteStore, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("lowkey-apps-{}", uuid::Uuid::new_v4()));
+        (SqliteStore::open(&dir).await.unwrap(), dir)
+    }
+
+    #[tokio::test]
+    async fn a_publish_is_seen_after_the_recheck_interval_or_an_invalidation_and_misses_are_not_cached(
+    ) {
+        let (store, dir) = store().await;
+        let cache = PublishedApps::with_recheck_after(Duration::from_secs(3600));
+        assert!(cache.get(&store, "cache").await.unwrap().is_none());
+        publish(&store, "one").await;
+        let first = cache.get(&store, "cache").await.unwrap().unwrap();
+        assert_eq!(title(&first), "one", "a miss is not cached");
+        publish(&store, "two").await;
+        let cached = cache.get(&store, "cache").await.unwrap().unwrap();
+        assert!(Arc::ptr_eq(&first, &cached), "served from memory");
+        cache.invalidate("cache");
+        assert_eq!(
+            title(&cache.get(&store, "cache").await.unwrap().unwrap()),
+            "two"
+        );
+
+        let always = PublishedApps::with_recheck_after(Duration::ZERO);
+        let a = always.get(&store, "cache").await.unwrap().unwrap();
+        let b = always.get(&store, "cache").await.unwrap().unwrap();
+        assert!(
+            Arc::ptr_eq(&a, &b),
+            "an unchanged version is not parsed again"
+        );
+        publish(&store, "three").await;
+        assert_eq!(
+            title(&always.get(&store, "cache").await.unwrap().unwrap()),
+            "three"
+        );
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -45,10 +45,32 @@ const MAX_REDIRECTS: usize = 5;
 pub struct QueryResult {
     pub status: u16,
     pub headers: Map<String, Value>,
-    pub body: Value,
+    pub body: AnswerBody,
     /// `Some("base64")` when the upstream's body was not text.
     pub body_encoding: Option<&'static str>,
     pub duration_ms: f64,
+}
+
+/// The body of a query's answer.
+#[derive(Debug, PartialEq)]
+pub enum AnswerBody {
+    /// The upstream's JSON text, checked to be exactly one JSON value (as `serde_json` parses
+    /// it: UTF-8, paired surrogates, finite numbers, nothing after it) in which no string (key
+    /// or value) holds a secret the run used: written into the answer as it came, without
+    /// building a tree and serialising it again.
+    Json(Vec<u8>),
+    /// Anything else: JSON that had to be masked, text, base64, or `null` for no body.
+    Value(Value),
+}
+
+impl AnswerBody {
+    /// Writes the body as JSON.
+    pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        match self {
+            AnswerBody::Json(bytes) => out.write_all(bytes),
+            AnswerBody::Value(value) => serde_json::to_writer(out, value).map_err(Into::into),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -199,15 +221,16 @@ impl SelfAddress {
         let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
             return false;
         };
-        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+        let host = host.trim_matches(['[', ']']);
         if let Some((ext_host, ext_port)) = &self.external {
-            if *ext_host == host && *ext_port == port {
+            if *ext_port == port && ext_host.eq_ignore_ascii_case(host) {
                 return true;
             }
         }
         if port != self.listen.port() {
             return false;
         }
+        let host = host.to_ascii_lowercase();
         let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
             Ok(ip) => vec![ip],
             Err(_) => match tokio::net::lookup_host((host.as_str(), port)).await {
@@ -237,6 +260,8 @@ impl SelfAddress {
 
 pub struct QueryRunner {
     client: reqwest::Client,
+    /// [`HOP_HEADER`]'s value, built once.
+    hop: reqwest::header::HeaderValue,
     cfg: QueryConfig,
     /// This server's own router, for datasources whose URL is a path.
     local: OnceLock<Router>,
@@ -253,7 +278,11 @@ impl QueryRunner {
             .user_agent(concat!("lowkey/", env!("CARGO_PKG_VERSION")))
             // Redirects are followed by `send_remote`, hop by hop, under the policy.
             .redirect(reqwest::redirect::Policy::none())
-            .referer(false);
+            .referer(false)
+            // No retries: reqwest's only retry is of HTTP/2 refusals, which an HTTP/1 client
+            // never gets, yet its retry layer copied every request (headers, URI) in case;
+            // and a query that changes data must not be sent twice anyway.
+            .retry(reqwest::retry::never().max_retries_per_request(0));
         builder = match &cfg.proxy {
             Some(proxy) => builder.proxy(reqwest::Proxy::all(proxy.as_str())?),
             None => builder.no_proxy(),
@@ -265,13 +294,15 @@ impl QueryRunner {
             cfg.max_concurrent_runs,
             cfg.max_concurrent_runs_per_client,
         );
+        let instance = uuid::Uuid::new_v4().simple().to_string();
         Ok(Self {
             client: builder.build()?,
+            hop: reqwest::header::HeaderValue::from_str(&instance)?,
             cfg,
             local: OnceLock::new(),
             secrets,
             me,
-            instance: uuid::Uuid::new_v4().simple().to_string(),
+            instance,
             limits,
         })
     }
@@ -303,19 +334,22 @@ impl QueryRunner {
         client: IpAddr,
     ) -> Result<QueryResult, RunError> {
         let _permit = self.limits.try_acquire(client)?;
-        let used: RefCell<Vec<String>> = RefCell::new(Vec::new());
-        let request = {
+        // The secrets this run used (borrowed from the map read at start-up), to mask them in
+        // the answer.
+        let used: RefCell<Vec<&str>> = RefCell::new(Vec::new());
+        let mut request = {
             let lookup = |name: &str| {
-                let value = self.secrets.get(name)?.expose().to_owned();
-                used.borrow_mut().push(value.clone());
-                Some(value)
+                let value = self.secrets.get(name)?.expose();
+                used.borrow_mut().push(value);
+                Some(value.to_owned())
             };
             lowkey_app::render(query, &app.datasources, values, &lookup)?
         };
         let used = used.into_inner();
         let started = Instant::now();
         let timeout = request.timeout;
-        let sent = match request.target.clone() {
+        let target = std::mem::replace(&mut request.target, Target::Local(String::new()));
+        let sent = match target {
             Target::Local(path) => {
                 tokio::time::timeout(timeout, self.send_local(path, request, client)).await
             }
@@ -325,8 +359,9 @@ impl QueryRunner {
         };
         let (status, mut headers, bytes, content_type) =
             sent.map_err(|_| RunError::Timeout(timeout.as_millis()))??;
-        let (mut body, body_encoding) = decode_body(bytes, &content_type);
-        mask_secrets(&used, &mut body, &mut headers);
+        let secrets = maskable(&used);
+        let (body, body_encoding) = decode_body(bytes, &content_type, &secrets);
+        mask_headers(&secrets, &mut headers);
         Ok(QueryResult {
             status,
             headers,
@@ -425,7 +460,7 @@ impl QueryRunner {
             let mut builder = self
                 .client
                 .request(method.clone(), url.clone())
-                .header(HOP_HEADER, &self.instance);
+                .header(HOP_HEADER, self.hop.clone());
             // The query's and its datasource's headers (credentials among them) go to the
             // query's own origin only.
             if same_origin {
@@ -491,7 +526,11 @@ impl QueryRunner {
         {
             return Err(RunError::TooLarge(limit));
         }
-        let mut bytes = Vec::new();
+        let mut bytes = Vec::with_capacity(
+            response
+                .content_length()
+                .map_or(0, |n| (n as usize).min(limit)),
+        );
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
             if bytes.len() + chunk.len() > limit {
                 return Err(RunError::TooLarge(limit));
@@ -505,22 +544,107 @@ impl QueryRunner {
 type Response = (u16, Map<String, Value>, Vec<u8>, String);
 
 /// The answer's body for the browser: JSON when the upstream says JSON and it parses, text
-/// when it is UTF-8, otherwise base64 (a lossy conversion would corrupt binary data).
-fn decode_body(bytes: Vec<u8>, content_type: &str) -> (Value, Option<&'static str>) {
+/// when it is UTF-8, otherwise base64 (a lossy conversion would corrupt binary data). Every
+/// string of it (JSON keys included) that holds one of `secrets` has them replaced by
+/// [`MASK`].
+///
+/// JSON is not parsed into a tree: one pass checks that it is exactly what `serde_json` would
+/// parse and looks for the secrets in every decoded string (escapes resolved, so a secret
+/// spelt with `\u` escapes is found too). Only when one is found is it parsed and masked.
+fn decode_body(
+    bytes: Vec<u8>,
+    content_type: &str,
+    secrets: &[&str],
+) -> (AnswerBody, Option<&'static str>) {
     if bytes.is_empty() {
-        return (Value::Null, None);
+        return (AnswerBody::Value(Value::Null), None);
     }
     if content_type.contains("json") {
-        if let Ok(v) = serde_json::from_slice(&bytes) {
-            return (v, None);
+        match scan_json(&bytes, secrets) {
+            Some(false) => return (AnswerBody::Json(bytes), None),
+            Some(true) => {
+                if let Ok(mut v) = serde_json::from_slice(&bytes) {
+                    mask_value(secrets, &mut v);
+                    return (AnswerBody::Value(v), None);
+                }
+            }
+            None => {}
         }
     }
-    match String::from_utf8(bytes) {
+    let (mut body, encoding) = match String::from_utf8(bytes) {
         Ok(text) => (Value::String(text), None),
         Err(e) => (
             Value::String(base64::engine::general_purpose::STANDARD.encode(e.as_bytes())),
             Some("base64"),
         ),
+    };
+    mask_value(secrets, &mut body);
+    (AnswerBody::Value(body), encoding)
+}
+
+/// Whether the JSON text `bytes` has a string (key or value) that contains one of `secrets`;
+/// `None` when it is not one JSON value.
+fn scan_json(bytes: &[u8], secrets: &[&str]) -> Option<bool> {
+    use serde::de::DeserializeSeed as _;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let found = SecretScan { secrets }.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(found)
+}
+
+/// A JSON value visited without being stored: the same parse as `serde_json::Value`'s (strings
+/// decoded and checked, numbers parsed), answering whether a string holds a secret.
+#[derive(Clone, Copy)]
+struct SecretScan<'a> {
+    secrets: &'a [&'a str],
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for SecretScan<'_> {
+    type Value = bool;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SecretScan<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_str<E>(self, s: &str) -> Result<bool, E> {
+        Ok(self.secrets.iter().any(|secret| s.contains(secret)))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        let mut found = false;
+        while let Some(f) = seq.next_element_seed(self)? {
+            found |= f;
+        }
+        Ok(found)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut found = false;
+        while let Some(in_key) = map.next_key_seed(self)? {
+            found |= in_key;
+            found |= map.next_value_seed(self)?;
+        }
+        Ok(found)
     }
 }
 
@@ -529,18 +653,22 @@ fn decode_body(bytes: Vec<u8>, content_type: &str) -> (Value, Option<&'static st
 const MIN_MASKED_SECRET: usize = 4;
 pub const MASK: &str = "[secret]";
 
-/// Replaces every secret the run used wherever it appears in the answer.
-fn mask_secrets(used: &[String], body: &mut Value, headers: &mut Map<String, Value>) {
-    let secrets: Vec<&str> = used
-        .iter()
-        .map(String::as_str)
+/// The secrets of `used` that are masked (long enough).
+fn maskable<'a>(used: &[&'a str]) -> Vec<&'a str> {
+    used.iter()
+        .copied()
         .filter(|s| s.len() >= MIN_MASKED_SECRET)
-        .collect();
+        .collect()
+}
+
+/// Replaces every secret of `secrets` wherever it appears in a string of `value`, keys
+/// included.
+fn mask_value(secrets: &[&str], value: &mut Value) {
     if secrets.is_empty() {
         return;
     }
     let mask = |s: &mut String| {
-        for secret in &secrets {
+        for secret in secrets {
             if s.contains(secret) {
                 *s = s.replace(secret, MASK);
             }
@@ -561,12 +689,18 @@ fn mask_secrets(used: &[String], body: &mut Value, headers: &mut Map<String, Val
             _ => {}
         }
     }
-    walk(body, &mask);
-    let entries = std::mem::take(headers);
-    for (mut k, mut v) in entries {
-        mask(&mut k);
-        walk(&mut v, &mask);
-        headers.insert(k, v);
+    walk(value, &mask);
+}
+
+/// Masks the secrets in the answer's header names and values.
+fn mask_headers(secrets: &[&str], headers: &mut Map<String, Value>) {
+    if secrets.is_empty() {
+        return;
+    }
+    let mut wrapped = Value::Object(std::mem::take(headers));
+    mask_value(secrets, &mut wrapped);
+    if let Value::Object(masked) = wrapped {
+        *headers = masked;
     }
 }
 
@@ -654,39 +788,141 @@ mod tests {
         }
     }
 
+    /// The answer's body as the browser parses it.
+    fn parsed(body: &AnswerBody) -> Value {
+        let mut out = Vec::new();
+        body.write_to(&mut out).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    /// What the body was before JSON answers were passed through: parsed into a tree when
+    /// it parses, text otherwise.
+    fn as_before(bytes: &[u8]) -> Value {
+        serde_json::from_slice(bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8(bytes.to_vec()).unwrap()))
+    }
+
     #[test]
     fn secrets_used_by_a_run_are_masked_in_body_keys_values_and_headers() {
-        let used = vec!["SUPERSECRET-1".to_string(), "abc".to_string()];
-        let mut body = serde_json::json!({
+        let used = maskable(&["SUPERSECRET-1", "abc"]);
+        let body = serde_json::json!({
             "echo": "key=SUPERSECRET-1&x", "SUPERSECRET-1": ["a SUPERSECRET-1"], "abc": "abc"
         });
+        let (body, _) = decode_body(body.to_string().into_bytes(), "application/json", &used);
         let mut headers = Map::new();
         headers.insert(
             "x-echo".into(),
             Value::String("Bearer SUPERSECRET-1".into()),
         );
-        mask_secrets(&used, &mut body, &mut headers);
+        mask_headers(&used, &mut headers);
+        let body = parsed(&body);
         let text = format!("{body}{headers:?}");
         assert!(!text.contains("SUPERSECRET"), "{text}");
         assert_eq!(body["echo"], "key=[secret]&x");
         assert_eq!(body["[secret]"][0], "a [secret]");
         assert_eq!(body["abc"], "abc", "short secrets are not masked");
         assert_eq!(headers["x-echo"], "Bearer [secret]");
+        // Text bodies too.
+        let (text, _) = decode_body(b"token SUPERSECRET-1".to_vec(), "text/plain", &used);
+        assert_eq!(
+            text,
+            AnswerBody::Value(Value::String("token [secret]".into()))
+        );
+    }
+
+    #[test]
+    fn a_secret_spelt_with_json_escapes_is_still_masked() {
+        let used = ["SUPER/SECRET-1"];
+        for body in [
+            r#"{"echo": "SUPER\/SECRET-1"}"#,
+            r#"{"echo": "\u0053UPER/SECRET-1"}"#,
+            r#"{"echo": "SUPER\u002fSECRET\u002D1 and more"}"#,
+            r#"{"echo": ["x", {"deep": "..SUPER/SECRE\u0054-1.."}]}"#,
+            r#"{"SUPER\/SECRET-1": 1}"#,
+            r#"{"a": {"\u0053UPER/SECRET-1": null}}"#,
+            r#""SUPER/SECRET-1""#,
+        ] {
+            let (out, _) = decode_body(body.as_bytes().to_vec(), "application/json", &used);
+            assert!(
+                matches!(out, AnswerBody::Value(_)),
+                "{body}: parsed and masked"
+            );
+            let text = parsed(&out).to_string();
+            assert!(!text.contains("SECRET"), "{body} → {text}");
+            assert!(text.contains(MASK), "{body} → {text}");
+        }
+    }
+
+    #[test]
+    fn json_without_a_secret_is_passed_through_as_it_came() {
+        let used = ["SUPERSECRET-1"];
+        for body in [
+            "{\"b\": 1, \"a\": [true, null, 2.5e3, \"x\\\"y\"]}\n",
+            r#"{"note": "SUPERSECRET-", "n": 12345678901234567890}"#,
+            r#"{"escaped": "\u00e9\n\t\\", "emoji": "\ud83d\ude00"}"#,
+            "[]",
+            "  \"just a string\"  ",
+            "-0",
+        ] {
+            for secrets in [&used[..], &[]] {
+                let (out, encoding) =
+                    decode_body(body.as_bytes().to_vec(), "application/json", secrets);
+                assert_eq!(out, AnswerBody::Json(body.as_bytes().to_vec()), "{body}");
+                assert_eq!(encoding, None);
+                assert_eq!(parsed(&out), as_before(body.as_bytes()), "{body}");
+            }
+        }
+    }
+
+    #[test]
+    fn what_serde_json_would_not_parse_is_never_passed_through() {
+        // Each of these could break the answer's JSON if written verbatim; each came back as
+        // text before, and still does.
+        for body in [
+            r#"{"a": 1} x"#,
+            r#"{"a": 1}{"b": 2}"#,
+            r#"1}, "status": 200, "x": {"#,
+            r#"{"a": "\ud800"}"#,
+            r#"{"a": "\x"}"#,
+            "{\"a\": \"line\nbreak\"}",
+            r#"{"a": 1e400}"#,
+            r#"{"a": }"#,
+            "\u{feff}{\"bom\": 1}",
+        ] {
+            let (out, encoding) = decode_body(body.as_bytes().to_vec(), "application/json", &[]);
+            assert_eq!(out, AnswerBody::Value(as_before(body.as_bytes())), "{body}");
+            assert!(matches!(out, AnswerBody::Value(Value::String(_))), "{body}");
+            assert_eq!(encoding, None);
+        }
+        // Not UTF-8 inside a string: base64, as before.
+        let (out, encoding) = decode_body(b"\"\xff\"".to_vec(), "application/json", &[]);
+        assert_eq!(out, AnswerBody::Value(Value::String("Iv8i".into())));
+        assert_eq!(encoding, Some("base64"));
+        // JSON under another content type stays text.
+        let (out, _) = decode_body(b"{\"a\":1}".to_vec(), "text/plain", &[]);
+        assert_eq!(out, AnswerBody::Value(Value::String("{\"a\":1}".into())));
     }
 
     #[test]
     fn bodies_are_json_text_or_base64() {
         assert_eq!(
-            decode_body(b"{\"a\":1}".to_vec(), "application/json"),
-            (serde_json::json!({"a": 1}), None)
+            parsed(&decode_body(b"{\"a\":1}".to_vec(), "application/json", &[]).0),
+            serde_json::json!({"a": 1})
         );
         assert_eq!(
-            decode_body(b"not json".to_vec(), "application/json"),
-            (Value::String("not json".into()), None)
+            decode_body(b"not json".to_vec(), "application/json", &[]),
+            (AnswerBody::Value(Value::String("not json".into())), None)
         );
         assert_eq!(
-            decode_body(vec![0xff, 0x00, 0x01], "application/octet-stream"),
-            (Value::String("/wAB".into()), Some("base64"))
+            decode_body(vec![0xff, 0x00, 0x01], "application/octet-stream", &[]),
+            (
+                AnswerBody::Value(Value::String("/wAB".into())),
+                Some("base64")
+            )
+        );
+        assert_eq!(
+            decode_body(Vec::new(), "application/json", &[]),
+            (AnswerBody::Value(Value::Null), None)
         );
     }
 }

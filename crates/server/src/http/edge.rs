@@ -243,9 +243,11 @@ fn cross_origin(edge: &EdgePolicy, headers: &HeaderMap) -> Option<&'static str> 
 
 /// Security headers on the way out.
 pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
+    let path = request.uri().path();
+    let exempt = path.starts_with("/auth/v1") || path == "/health" || path == "/metrics";
+    let api = path.starts_with("/api/");
     let mut response = next.run(request).await;
-    if path.starts_with("/auth/v1") || path == "/health" || path == "/metrics" {
+    if exempt {
         return response;
     }
     let h = response.headers_mut();
@@ -261,7 +263,7 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
     if state.edge.deny_framing {
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
-    if path.starts_with("/api/") {
+    if api {
         // Query answers carry tokens (sign-in, refresh): never cached by anyone.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
