@@ -186,11 +186,6 @@ impl Secrets {
     pub fn get(&self, name: &str) -> Option<&Secret> {
         self.0.get(name)
     }
-
-    /// The names configured (never the values): for diagnostics and the editor.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.0.keys().map(String::as_str)
-    }
 }
 
 /// How this server is reached, to refuse queries that would call it.
