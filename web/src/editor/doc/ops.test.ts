@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { bigApp, loginApp, page, pos, widget } from './fixture.ts';
+import { OpError, applyChange, applyOp, applyWithInverse, invertOp } from './ops.ts';
+import { findPage, findWidget } from './query.ts';
+import type { AppDoc, Op } from './types.ts';
+
+/** Applies `op`, then its inverse, and expects the original document back. */
+function roundTrip(doc: AppDoc, op: Op): AppDoc {
+  const inverse = invertOp(doc, op);
+  const after = applyOp(doc, op);
+  expect(after).not.toEqual(doc);
+  expect(applyOp(after, inverse)).toEqual(doc);
+  return after;
+}
+
+const home = (doc: AppDoc) => findPage(doc, 'LoginPage')!;
+
+describe('applyOp and invertOp', () => {
+  it('undo of each kind of operation restores the document exactly', () => {
+    const doc = loginApp();
+    const ops: Op[] = [
+      { kind: 'addWidget', page: 'LoginPage', parent: 'login_form', widget: widget('Text1', 'Text', pos(1, 30)), index: 1 },
+      { kind: 'addWidget', page: 'Dashboard', parent: null, widget: widget('Text1', 'Text', pos(0, 10)) },
+      { kind: 'removeWidget', page: 'LoginPage', name: 'inp_password' },
+      { kind: 'removeWidget', page: 'LoginPage', name: 'login_form' },
+      { kind: 'placeWidget', page: 'LoginPage', name: 'btn_login', parent: null, position: pos(40, 40) },
+      { kind: 'placeWidget', page: 'LoginPage', name: 'txt_hint', parent: 'login_form', position: pos(0, 30), index: 0 },
+      { kind: 'placeWidget', page: 'LoginPage', name: 'inp_username', parent: 'login_form', position: pos(2, 2, 20, 7) },
+      { kind: 'setProp', page: 'LoginPage', widget: 'inp_username', prop: 'label', value: 'E-mail' },
+      { kind: 'setProp', page: 'LoginPage', widget: 'inp_username', prop: 'isRequired', value: true },
+      { kind: 'unsetProp', page: 'LoginPage', widget: 'inp_username', prop: 'label' },
+      { kind: 'renameWidget', page: 'LoginPage', from: 'inp_username', to: 'inp_email' },
+      { kind: 'addPage', page: page('Settings', [widget('Text9', 'Text', pos(0, 0))]), index: 1 },
+      { kind: 'removePage', name: 'Dashboard' },
+      { kind: 'renamePage', from: 'Dashboard', to: 'Home' },
+      { kind: 'renamePage', from: 'LoginPage', to: 'SignIn' },
+      { kind: 'setPageHidden', name: 'Dashboard', hidden: false },
+      { kind: 'setHomePage', name: 'Dashboard' },
+      { kind: 'setAppName', name: 'Other' },
+    ];
+    for (const op of ops) roundTrip(doc, op);
+  });
+
+  it('puts an unset property back at its place among the others on undo', () => {
+    const doc = loginApp();
+    const op: Op = { kind: 'unsetProp', page: 'LoginPage', widget: 'btn_login', prop: 'text' };
+    const after = applyOp(doc, op);
+    const back = applyOp(after, invertOp(doc, op));
+    expect(Object.keys(findWidget(home(back), 'btn_login')!.widget.props)).toEqual(['text', 'onClick', 'disabledWhenInvalid']);
+  });
+
+  it('shares everything a property change does not touch', () => {
+    const doc = bigApp(300);
+    const after = applyOp(doc, { kind: 'setProp', page: 'Big', widget: 'Text150', prop: 'text', value: 'x' });
+    const [bigBefore, ...restBefore] = doc.pages;
+    const [bigAfter, ...restAfter] = after.pages;
+    restAfter.forEach((p, i) => expect(p).toBe(restBefore[i]));
+    expect(after.queries).toBe(doc.queries);
+    expect(after.jsObjects).toBe(doc.jsObjects);
+    bigAfter!.widgets.forEach((w, i) => {
+      if (w.name === 'Text150') expect(w).not.toBe(bigBefore!.widgets[i]);
+      else expect(w).toBe(bigBefore!.widgets[i]);
+    });
+  });
+
+  it('copies only the lists on the path to a nested widget', () => {
+    const doc = loginApp();
+    const after = applyOp(doc, { kind: 'setProp', page: 'LoginPage', widget: 'inp_password', prop: 'label', value: 'Secret' });
+    const form = findWidget(home(after), 'login_form')!.widget;
+    const formBefore = findWidget(home(doc), 'login_form')!.widget;
+    expect(form.children[0]).toBe(formBefore.children[0]);
+    expect(form.children[2]).toBe(formBefore.children[2]);
+    expect(findWidget(home(after), 'txt_hint')!.widget).toBe(findWidget(home(doc), 'txt_hint')!.widget);
+  });
+
+  it('returns the same document when an operation changes nothing', () => {
+    const doc = loginApp();
+    expect(applyOp(doc, { kind: 'setProp', page: 'LoginPage', widget: 'btn_login', prop: 'text', value: 'Log in' })).toBe(doc);
+    expect(applyOp(doc, { kind: 'unsetProp', page: 'LoginPage', widget: 'btn_login', prop: 'regex' })).toBe(doc);
+    expect(applyOp(doc, { kind: 'setPageHidden', name: 'Dashboard', hidden: true })).toBe(doc);
+  });
+
+  it('renames a widget together with every reference to it', () => {
+    const after = applyOp(loginApp(), { kind: 'renameWidget', page: 'LoginPage', from: 'inp_username', to: 'inp_email' });
+    expect(findWidget(home(after), 'inp_email')).toBeDefined();
+    expect(findWidget(home(after), 'txt_hint')!.widget.props.text).toBe('Hello {{ inp_email.text }}');
+    expect(after.queries[0]!.body).toEqual({ type: 'json', content: '{"email": {{inp_email.text}}, "password": {{inp_password.text}}}' });
+    expect(after.jsObjects[0]!.source).toContain('login.run({ user: inp_email.text })');
+    // A comment is text, not a reference.
+    expect(after.jsObjects[0]!.source).toContain('// inp_username is checked');
+  });
+
+  it('renames a page with the home page and navigateTo targets', () => {
+    const after = applyOp(loginApp(), { kind: 'renamePage', from: 'Dashboard', to: 'Overview' });
+    expect(after.pages.map((p) => p.name)).toEqual(['LoginPage', 'Overview']);
+    expect(after.jsObjects[0]!.source).toContain("navigateTo('Overview')");
+    const home2 = applyOp(loginApp(), { kind: 'renamePage', from: 'LoginPage', to: 'SignIn' });
+    expect(home2.homePage).toBe('SignIn');
+  });
+
+  it('refuses what does not apply, with a sentence', () => {
+    const doc = loginApp();
+    const refused: [Op, RegExp][] = [
+      [{ kind: 'removeWidget', page: 'LoginPage', name: 'nope' }, /no widget nope on page LoginPage/],
+      [{ kind: 'removeWidget', page: 'Nope', name: 'x' }, /no page Nope/],
+      [{ kind: 'addWidget', page: 'Dashboard', parent: null, widget: widget('inp_username', 'Text', pos(0, 0)) }, /already the name of the widget inp_username on page LoginPage/],
+      [{ kind: 'addWidget', page: 'Dashboard', parent: null, widget: widget('login', 'Text', pos(0, 0)) }, /already the name of the query login/],
+      [{ kind: 'addWidget', page: 'LoginPage', parent: 'btn_login', widget: widget('t', 'Text', pos(0, 0)) }, /btn_login is a Button, which cannot hold/],
+      [{ kind: 'addWidget', page: 'LoginPage', parent: null, widget: widget('class', 'Text', pos(0, 0)) }, /reserved word/],
+      [{ kind: 'addWidget', page: 'LoginPage', parent: null, widget: widget('t', 'Text', pos(0, 0, 0, 1)) }, /width and height of at least 1/],
+      [{ kind: 'placeWidget', page: 'LoginPage', name: 'login_form', parent: 'login_form', position: pos(0, 0) }, /inside itself/],
+      [{ kind: 'renameWidget', page: 'LoginPage', from: 'inp_username', to: 'Auth' }, /already the name of the JS object Auth/],
+      [{ kind: 'renameWidget', page: 'LoginPage', from: 'inp_username', to: '1x' }, /not a valid name/],
+      [{ kind: 'renameWidget', page: 'LoginPage', from: 'inp_username', to: 'storeValue' }, /global of the runtime/],
+      [{ kind: 'renamePage', from: 'Dashboard', to: 'LoginPage' }, /already a page named LoginPage/],
+      [{ kind: 'renamePage', from: 'Dashboard', to: 'loginpage' }, /only in letter case/],
+      [{ kind: 'addPage', page: page('Login_Page', []) }, /already has the URL \/login-page/],
+      [{ kind: 'removePage', name: 'LoginPage' }, /home page/],
+      [{ kind: 'setHomePage', name: 'Nope' }, /no page Nope/],
+      [{ kind: 'setAppName', name: '  ' }, /needs a name/],
+    ];
+    for (const [op, message] of refused) {
+      expect(() => applyOp(doc, op), JSON.stringify(op)).toThrowError(OpError);
+      expect(() => applyOp(doc, op)).toThrowError(message);
+    }
+  });
+});
+
+describe('applyChange', () => {
+  it('applies all operations or none', () => {
+    const doc = loginApp();
+    const change = {
+      label: 'Two',
+      ops: [
+        { kind: 'setProp', page: 'LoginPage', widget: 'btn_login', prop: 'text', value: 'Go' },
+        { kind: 'removeWidget', page: 'LoginPage', name: 'nope' },
+      ] satisfies Op[],
+    };
+    expect(() => applyChange(doc, change)).toThrowError(/no widget nope/);
+    expect(findWidget(home(doc), 'btn_login')!.widget.props.text).toBe('Log in');
+  });
+
+  it('inverts a change of several dependent operations in reverse order', () => {
+    const doc = loginApp();
+    const change = {
+      label: 'Add and move',
+      ops: [
+        { kind: 'addWidget', page: 'LoginPage', parent: null, widget: widget('Text1', 'Text', pos(0, 50)) },
+        { kind: 'placeWidget', page: 'LoginPage', name: 'Text1', parent: 'login_form', position: pos(0, 30) },
+        { kind: 'renameWidget', page: 'LoginPage', from: 'Text1', to: 'txt_note' },
+      ] satisfies Op[],
+    };
+    const { doc: after, inverse } = applyWithInverse(doc, change);
+    expect(findWidget(home(after), 'txt_note')!.parent!.name).toBe('login_form');
+    expect(applyChange(after, inverse)).toEqual(doc);
+  });
+});

@@ -1,0 +1,315 @@
+/**
+ * Applying and inverting operations.
+ *
+ * `applyOp` returns a new document that shares every page, widget and list it did not touch
+ * (a setProp on a 300-widget page copies the page's list of widgets along the path to the
+ * widget, not the app), so the UI can compare by identity and re-render only what changed.
+ * It checks only what the operation touches (the page, the widget, the names it introduces);
+ * the whole app is validated by the server on save.
+ *
+ * An operation that does not apply throws `OpError` with a sentence for the builder, and
+ * `applyChange` applies all of a change's operations or none.
+ */
+
+import { isContainerType, isWidgetType } from './catalogue.ts';
+import { OpError } from './errors.ts';
+import { identifierProblem } from './names.ts';
+import { allNames, nameOwner, pageIndex, pageNameProblem, requirePage as mustPage, requireWidget as mustFind, subtree } from './query.ts';
+import { renamePageReferences, renameReferences } from './rename.ts';
+import type { AppDoc, Change, Op, PageDoc, Position, WidgetDoc } from './types.ts';
+
+export { OpError };
+
+export function applyChange(doc: AppDoc, change: Change): AppDoc {
+  // Each op returns a new document and never mutates its input, so stopping at a throwing op
+  // leaves `doc` as it was: all or nothing.
+  let out = doc;
+  for (const op of change.ops) out = applyOp(out, op);
+  return out;
+}
+
+/** The change that undoes `change`, computed against the document it applies to. */
+export function invertChange(doc: AppDoc, change: Change): Change {
+  return applyWithInverse(doc, change).inverse;
+}
+
+/** Applies a change (all or nothing) and returns the document with the change's inverse. */
+export function applyWithInverse(doc: AppDoc, change: Change): { readonly doc: AppDoc; readonly inverse: Change } {
+  const inverse: Op[] = [];
+  let cur = doc;
+  for (const op of change.ops) {
+    inverse.push(invertOp(cur, op));
+    cur = applyOp(cur, op);
+  }
+  return { doc: cur, inverse: { label: change.label, ops: inverse.reverse() } };
+}
+
+export function applyOp(doc: AppDoc, op: Op): AppDoc {
+  switch (op.kind) {
+    case 'addWidget':
+      return addWidget(doc, op.page, op.parent, op.widget, op.index);
+    case 'removeWidget':
+      return updatePage(doc, op.page, (page) => {
+        const found = mustFind(page, op.name);
+        return { ...page, widgets: removeAt(page.widgets, found.path) };
+      });
+    case 'placeWidget':
+      return placeWidget(doc, op.page, op.name, op.parent, op.position, op.index);
+    case 'setProp':
+      if (op.value === undefined) throw new OpError(`A property value must not be undefined (${op.prop} of ${op.widget}).`);
+      return updateWidget(doc, op.page, op.widget, (w) => {
+        if (Object.is(w.props[op.prop], op.value)) return w;
+        return { ...w, props: setKey(w.props, op.prop, op.value, op.index) };
+      });
+    case 'unsetProp':
+      return updateWidget(doc, op.page, op.widget, (w) => {
+        if (!Object.hasOwn(w.props, op.prop)) return w;
+        const props: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(w.props)) if (k !== op.prop) props[k] = v;
+        return { ...w, props };
+      });
+    case 'renameWidget': {
+      const page = mustPage(doc, op.page);
+      mustFind(page, op.from);
+      if (op.to === op.from) return doc;
+      checkNewName(doc, op.to);
+      const renamed = updateWidget(doc, op.page, op.from, (w) => ({ ...w, name: op.to }));
+      return renameReferences(renamed, op.from, op.to);
+    }
+    case 'addPage': {
+      const problem = pageNameProblem(doc, op.page.name);
+      if (problem) throw new OpError(problem);
+      const taken = allNames(doc);
+      const names = new Set<string>();
+      for (const w of op.page.widgets) for (const s of subtree(w)) checkFresh(doc, taken, names, s);
+      const pages = [...doc.pages];
+      pages.splice(clampIndex(op.index, pages.length), 0, op.page);
+      return { ...doc, pages };
+    }
+    case 'removePage': {
+      mustPage(doc, op.name);
+      if (doc.homePage === op.name) throw new OpError(`${op.name} is the home page: make another page the home page before deleting it.`);
+      return { ...doc, pages: doc.pages.filter((p) => p.name !== op.name) };
+    }
+    case 'renamePage': {
+      mustPage(doc, op.from);
+      if (op.to === op.from) return doc;
+      const problem = pageNameProblem(doc, op.to, op.from);
+      if (problem) throw new OpError(problem);
+      const renamed = updatePage(doc, op.from, (p) => ({ ...p, name: op.to }));
+      const home = renamed.homePage === op.from ? { ...renamed, homePage: op.to } : renamed;
+      return renamePageReferences(home, op.from, op.to);
+    }
+    case 'setPageHidden':
+      return updatePage(doc, op.name, (p) => (p.hidden === op.hidden ? p : { ...p, hidden: op.hidden }));
+    case 'setHomePage':
+      mustPage(doc, op.name);
+      return doc.homePage === op.name ? doc : { ...doc, homePage: op.name };
+    case 'setAppName': {
+      const name = op.name.trim();
+      if (name === '') throw new OpError('An app needs a name.');
+      return name === doc.name ? doc : { ...doc, name };
+    }
+  }
+}
+
+/** The operation that undoes `op`, computed against the document `op` applies to. Throws
+ * `OpError` when `op` does not apply to `doc`. */
+export function invertOp(doc: AppDoc, op: Op): Op {
+  switch (op.kind) {
+    case 'addWidget':
+      return { kind: 'removeWidget', page: op.page, name: op.widget.name };
+    case 'removeWidget': {
+      const found = mustFind(mustPage(doc, op.page), op.name);
+      return { kind: 'addWidget', page: op.page, parent: found.parent?.name ?? null, widget: found.widget, index: found.index };
+    }
+    case 'placeWidget': {
+      const found = mustFind(mustPage(doc, op.page), op.name);
+      return {
+        kind: 'placeWidget',
+        page: op.page,
+        name: op.name,
+        parent: found.parent?.name ?? null,
+        position: found.widget.position,
+        index: found.index,
+      };
+    }
+    case 'setProp':
+    case 'unsetProp': {
+      const w = mustFind(mustPage(doc, op.page), op.widget).widget;
+      if (!Object.hasOwn(w.props, op.prop)) return { kind: 'unsetProp', page: op.page, widget: op.widget, prop: op.prop };
+      const index = Object.keys(w.props).indexOf(op.prop);
+      return { kind: 'setProp', page: op.page, widget: op.widget, prop: op.prop, value: w.props[op.prop], index };
+    }
+    case 'renameWidget':
+      mustFind(mustPage(doc, op.page), op.from);
+      return { kind: 'renameWidget', page: op.page, from: op.to, to: op.from };
+    case 'addPage':
+      return { kind: 'removePage', name: op.page.name };
+    case 'removePage': {
+      const index = pageIndex(doc, op.name);
+      const page = doc.pages[index];
+      if (!page) throw new OpError(`There is no page ${op.name}.`);
+      return { kind: 'addPage', page, index };
+    }
+    case 'renamePage':
+      mustPage(doc, op.from);
+      return { kind: 'renamePage', from: op.to, to: op.from };
+    case 'setPageHidden':
+      return { kind: 'setPageHidden', name: op.name, hidden: mustPage(doc, op.name).hidden };
+    case 'setHomePage':
+      return { kind: 'setHomePage', name: doc.homePage };
+    case 'setAppName':
+      return { kind: 'setAppName', name: doc.name };
+  }
+}
+
+// ---- widgets ------------------------------------------------------------------------------
+
+function addWidget(doc: AppDoc, pageName: string, parent: string | null, widget: WidgetDoc, index?: number): AppDoc {
+  const page = mustPage(doc, pageName);
+  const taken = allNames(doc);
+  const names = new Set<string>();
+  for (const w of subtree(widget)) checkFresh(doc, taken, names, w);
+  checkPosition(widget.position);
+  if (parent === null) {
+    const widgets = [...page.widgets];
+    widgets.splice(clampIndex(index, widgets.length), 0, widget);
+    return replacePage(doc, page, { ...page, widgets });
+  }
+  const target = mustFind(page, parent);
+  mustBeContainer(target.widget);
+  return replacePage(doc, page, {
+    ...page,
+    widgets: updateAt(page.widgets, target.path, (p) => {
+      const children = [...p.children];
+      children.splice(clampIndex(index, children.length), 0, widget);
+      return { ...p, children };
+    }),
+  });
+}
+
+function placeWidget(doc: AppDoc, pageName: string, name: string, parent: string | null, position: Position, index?: number): AppDoc {
+  const page = mustPage(doc, pageName);
+  const found = mustFind(page, name);
+  checkPosition(position);
+  const oldParent = found.parent?.name ?? null;
+  if (parent === oldParent && (index === undefined || index === found.index)) {
+    if (samePosition(found.widget.position, position)) return doc;
+    return replacePage(doc, page, { ...page, widgets: updateAt(page.widgets, found.path, (w) => ({ ...w, position })) });
+  }
+  if (parent !== null) {
+    if (subtree(found.widget).some((w) => w.name === parent)) {
+      throw new OpError(`${name} cannot be placed inside itself.`);
+    }
+    mustBeContainer(mustFind(page, parent).widget);
+  }
+  const moved: WidgetDoc = { ...found.widget, position };
+  const without = removeAt(page.widgets, found.path);
+  const pageWithout: PageDoc = { ...page, widgets: without };
+  let widgets: readonly WidgetDoc[];
+  if (parent === null) {
+    const list = [...without];
+    list.splice(clampIndex(index, list.length), 0, moved);
+    widgets = list;
+  } else {
+    const target = mustFind(pageWithout, parent);
+    widgets = updateAt(without, target.path, (p) => {
+      const children = [...p.children];
+      children.splice(clampIndex(index, children.length), 0, moved);
+      return { ...p, children };
+    });
+  }
+  return replacePage(doc, page, { ...page, widgets });
+}
+
+function checkFresh(doc: AppDoc, taken: ReadonlySet<string>, adding: Set<string>, w: WidgetDoc): void {
+  if (!isWidgetType(w.type)) throw new OpError(`There is no widget type ${String(w.type)}.`);
+  const problem = identifierProblem(w.name);
+  if (problem) throw new OpError(problem);
+  if (taken.has(w.name)) throw new OpError(`"${w.name}" is already the name of ${nameOwner(doc, w.name) ?? 'something else'}.`);
+  if (adding.has(w.name)) throw new OpError(`Two new widgets are both named ${w.name}.`);
+  adding.add(w.name);
+  if (w.children.length > 0 && !isContainerType(w.type)) throw new OpError(`A ${w.type} cannot hold other widgets.`);
+}
+
+function checkNewName(doc: AppDoc, name: string): void {
+  const problem = identifierProblem(name);
+  if (problem) throw new OpError(problem);
+  const owner = nameOwner(doc, name);
+  if (owner) throw new OpError(`"${name}" is already the name of ${owner}.`);
+}
+
+function checkPosition(p: Position): void {
+  const ok = [p.col, p.row, p.width, p.height].every((n) => Number.isInteger(n) && n >= 0);
+  if (!ok || p.width < 1 || p.height < 1) {
+    throw new OpError(`A position needs whole numbers, and a width and height of at least 1 (got ${JSON.stringify(p)}).`);
+  }
+}
+
+function samePosition(a: Position, b: Position): boolean {
+  return a.col === b.col && a.row === b.row && a.width === b.width && a.height === b.height;
+}
+
+function mustBeContainer(w: WidgetDoc): void {
+  if (!isContainerType(w.type)) throw new OpError(`${w.name} is a ${w.type}, which cannot hold other widgets.`);
+}
+
+// ---- immutable updates ----------------------------------------------------------------------
+
+function replacePage(doc: AppDoc, old: PageDoc, page: PageDoc): AppDoc {
+  return { ...doc, pages: doc.pages.map((p) => (p === old ? page : p)) };
+}
+
+function updatePage(doc: AppDoc, name: string, f: (p: PageDoc) => PageDoc): AppDoc {
+  const page = mustPage(doc, name);
+  const next = f(page);
+  return next === page ? doc : replacePage(doc, page, next);
+}
+
+function updateWidget(doc: AppDoc, pageName: string, name: string, f: (w: WidgetDoc) => WidgetDoc): AppDoc {
+  return updatePage(doc, pageName, (page) => {
+    const found = mustFind(page, name);
+    const next = f(found.widget);
+    if (next === found.widget) return page;
+    return { ...page, widgets: updateAt(page.widgets, found.path, () => next) };
+  });
+}
+
+/** A copy of `list` with the widget at `path` replaced by `f(widget)`; only the lists along the
+ * path are copied. */
+function updateAt(list: readonly WidgetDoc[], path: readonly number[], f: (w: WidgetDoc) => WidgetDoc): readonly WidgetDoc[] {
+  const [i, ...rest] = path;
+  if (i === undefined) return list;
+  const w = list[i];
+  if (!w) return list;
+  const next = rest.length === 0 ? f(w) : { ...w, children: updateAt(w.children, rest, f) };
+  const out = [...list];
+  out[i] = next;
+  return out;
+}
+
+function removeAt(list: readonly WidgetDoc[], path: readonly number[]): readonly WidgetDoc[] {
+  const [i, ...rest] = path;
+  if (i === undefined) return list;
+  if (rest.length === 0) return list.filter((_, k) => k !== i);
+  const w = list[i];
+  if (!w) return list;
+  const out = [...list];
+  out[i] = { ...w, children: removeAt(w.children, rest) };
+  return out;
+}
+
+function clampIndex(index: number | undefined, length: number): number {
+  if (index === undefined || !Number.isInteger(index)) return length;
+  return Math.max(0, Math.min(length, index));
+}
+
+/** `props` with `key` set; a new key goes at `index` (default: last), an existing one keeps its
+ * place, so the saved file's key order follows the builder's edits. */
+function setKey(props: Readonly<Record<string, unknown>>, key: string, value: unknown, index?: number): Record<string, unknown> {
+  if (Object.hasOwn(props, key) || index === undefined) return { ...props, [key]: value };
+  const entries = Object.entries(props);
+  entries.splice(clampIndex(index, entries.length), 0, [key, value]);
+  return Object.fromEntries(entries);
+}
