@@ -2,6 +2,8 @@
 // @vitest-environment-options {"url": "http://localhost:8080/app/demo"}
 import { render } from 'preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fetchAppAt, queryTransport } from './api.ts';
+import { memoryHost } from './memoryHost.ts';
 import { Viewer } from './Viewer.tsx';
 
 let root: HTMLElement;
@@ -95,5 +97,49 @@ describe('Viewer', () => {
       expect(root.querySelector('[data-error-screen] h1')?.textContent).toBe('The app definition is invalid'),
     );
     expect(root.querySelector('[data-error-screen] p')?.textContent).toMatch(/pages is not a list/);
+  });
+
+  it('runs embedded (the preview): its own definition, query endpoint and in-memory URL', async () => {
+    const TWO_PAGES = {
+      ...APP,
+      pages: [
+        {
+          ...APP.pages[0],
+          widgets: [
+            ...APP.pages[0]!.widgets,
+            {
+              name: 'btn_next',
+              type: 'Button',
+              position: { col: 0, row: 5, width: 10, height: 4 },
+              props: { text: 'Next', onClick: "{{ storeValue('seen', 1); navigateTo('Second') }}" },
+              children: [],
+            },
+          ],
+        },
+        { name: 'Second', slug: 'second', hidden: false, onLoad: [], widgets: [] },
+      ],
+    };
+    const fetchMock = vi.fn(async (url: string) => {
+      if (url === '/draft/demo/viewer') return json(200, TWO_PAGES);
+      if (url === '/draft/demo/queries/load_data/run') {
+        return json(200, { status: 200, headers: {}, body: { who: 'draft' }, durationMs: 1 });
+      }
+      return json(404, { error: { code: 'not_found', message: url } });
+    });
+    vi.stubGlobal('fetch', fetchMock);
+    const host = memoryHost({ path: '/app/demo', transport: queryTransport((_a, q) => `/draft/demo/queries/${q}/run`) });
+    document.title = 'Editor';
+    const addressBefore = window.location.pathname;
+    render(<Viewer embedded={{ host, fetchApp: () => fetchAppAt('/draft/demo/viewer') }} />, root);
+    await vi.waitFor(() => expect(root.querySelector('[data-widget="txt_hello"]')?.textContent).toBe('Hello draft'));
+    expect(fetchMock.mock.calls.map((c) => c[0])).toEqual(['/draft/demo/viewer', '/draft/demo/queries/load_data/run']);
+
+    (root.querySelector('[data-widget="btn_next"] button') as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(root.querySelector('[data-page="Second"]')).not.toBeNull());
+    // The app moved in its own memory; the tab's address, title and storage did not.
+    expect(host.location().pathname).toBe('/app/demo/second');
+    expect(window.location.pathname).toBe(addressBefore);
+    expect(document.title).toBe('Editor');
+    expect(window.localStorage.length).toBe(0);
   });
 });

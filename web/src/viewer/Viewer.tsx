@@ -2,47 +2,64 @@
  * The viewer's screens: loading the app, the error screens (unknown app, network error,
  * invalid definition, unknown page), and the app itself (page navigation, the page with its
  * loading state, toasts).
+ *
+ * By default it runs the published app the tab's URL names. The editor's preview embeds it
+ * with a host of its own (URL and store in memory, queries run against the draft) and its own
+ * source of the definition: the same components, navigation and pages, on the draft.
  */
 
 import { useEffect, useState } from 'preact/hooks';
-import { AppRuntime, parseAppDef, parseAppPath, storageKey, type PageDef, type Toast } from '../runtime/index.ts';
+import { AppRuntime, parseAppDef, parseAppPath, storageKey, type Host, type PageDef, type Toast } from '../runtime/index.ts';
 import { createPageWidgets, Grid } from '../widgets/index.ts';
-import { fetchApp } from './api.ts';
+import { fetchApp, type FetchAppResult } from './api.ts';
 import { browserHost } from './browserHost.ts';
+
+export interface EmbeddedApp {
+  /** The runtime's host; its location names the app and the page to open. */
+  readonly host: Host;
+  /** Loads the app definition (the viewer's JSON) for the slug of the host's location. */
+  readonly fetchApp: (slug: string) => Promise<FetchAppResult>;
+}
+
+export interface ViewerProps {
+  /** Runs the app inside another page instead of this tab (the tab's URL and title stay). */
+  readonly embedded?: EmbeddedApp;
+}
 
 type Boot =
   | { state: 'loading' }
   | { state: 'error'; title: string; detail: string; retry: boolean }
   | { state: 'ready'; runtime: AppRuntime };
 
-export function Viewer() {
+export function Viewer({ embedded }: ViewerProps = {}) {
   const [boot, setBoot] = useState<Boot>({ state: 'loading' });
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
     let cancelled = false;
     setBoot({ state: 'loading' });
-    void load().then((b) => {
+    void load(embedded).then((b) => {
       if (!cancelled) setBoot(b);
     });
     return () => {
       cancelled = true;
     };
-  }, [attempt]);
+  }, [attempt, embedded]);
 
   if (boot.state === 'loading') return <Loading label="Loading app…" />;
   if (boot.state === 'error') {
     return <ErrorScreen title={boot.title} detail={boot.detail} onRetry={boot.retry ? () => setAttempt((n) => n + 1) : undefined} />;
   }
-  return <AppView runtime={boot.runtime} />;
+  return <AppView runtime={boot.runtime} inTab={!embedded} />;
 }
 
-async function load(): Promise<Boot> {
-  const where = parseAppPath(window.location.pathname);
+async function load(embedded: EmbeddedApp | undefined): Promise<Boot> {
+  const host = embedded?.host ?? browserHost();
+  const where = parseAppPath(host.location().pathname);
   if (!where) {
     return { state: 'error', title: 'Not an app address', detail: 'App addresses look like /app/<app>/<page>.', retry: false };
   }
-  const result = await fetchApp(where.appSlug);
+  const result = await (embedded?.fetchApp ?? fetchApp)(where.appSlug);
   switch (result.kind) {
     case 'not_found':
       return {
@@ -73,34 +90,37 @@ async function load(): Promise<Boot> {
     return { state: 'error', title: 'The app definition is invalid', detail: parsed.problems.slice(0, 5).join('; '), retry: false };
   }
   try {
-    const runtime = new AppRuntime(parsed.app, browserHost(), createPageWidgets);
+    const runtime = new AppRuntime(parsed.app, host, createPageWidgets);
     return { state: 'ready', runtime };
   } catch (e) {
     return { state: 'error', title: 'The app could not start', detail: e instanceof Error ? e.message : String(e), retry: false };
   }
 }
 
-function AppView({ runtime }: { runtime: AppRuntime }) {
+/** `inTab`: the app owns this tab (its history, its title, its localStorage). */
+function AppView({ runtime, inTab }: { runtime: AppRuntime; inTab: boolean }) {
   useEffect(() => {
     const onPop = (): void => void runtime.followLocation();
     const onStorage = (e: StorageEvent): void => {
       if (e.key === null || e.key === storageKey(runtime.app.slug)) runtime.store.reload();
     };
-    window.addEventListener('popstate', onPop);
-    window.addEventListener('storage', onStorage);
+    if (inTab) {
+      window.addEventListener('popstate', onPop);
+      window.addEventListener('storage', onStorage);
+    }
     void runtime.start();
     return () => {
       window.removeEventListener('popstate', onPop);
       window.removeEventListener('storage', onStorage);
     };
-  }, [runtime]);
+  }, [runtime, inTab]);
 
   const view = runtime.view.value;
   const page = view.status === 'loading' || view.status === 'ready' ? view.page : undefined;
 
   useEffect(() => {
-    document.title = page ? `${page.name} · ${runtime.app.name}` : runtime.app.name;
-  }, [page, runtime]);
+    if (inTab) document.title = page ? `${page.name} · ${runtime.app.name}` : runtime.app.name;
+  }, [page, runtime, inTab]);
 
   return (
     <div class="lk-app">

@@ -1,6 +1,7 @@
 /**
  * The viewer's HTTP calls to lowkey's platform API (docs/api.md): loading an app, and the
- * transport the runtime runs queries through.
+ * transport the runtime runs queries through. The published app is the default; the editor's
+ * preview points both at the draft's endpoints instead (`fetchAppAt`, `queryTransport`).
  */
 
 import type { Transport, TransportResponse } from '../runtime/index.ts';
@@ -11,10 +12,16 @@ export type FetchAppResult =
   | { kind: 'http_error'; status: number; message: string }
   | { kind: 'network_error'; message: string };
 
-export async function fetchApp(slug: string): Promise<FetchAppResult> {
+/** The published app of this slug. */
+export function fetchApp(slug: string): Promise<FetchAppResult> {
+  return fetchAppAt(`/api/v1/apps/${encodeURIComponent(slug)}`);
+}
+
+/** An app definition in the viewer's JSON from any endpoint that answers with one. */
+export async function fetchAppAt(url: string): Promise<FetchAppResult> {
   let response: Response;
   try {
-    response = await fetch(`/api/v1/apps/${encodeURIComponent(slug)}`, {
+    response = await fetch(url, {
       headers: { Accept: 'application/json' },
       cache: 'no-store',
     });
@@ -29,25 +36,30 @@ export async function fetchApp(slug: string): Promise<FetchAppResult> {
   return { kind: 'ok', json: body };
 }
 
-export const transport: Transport = {
-  async runQuery(appSlug, query, params): Promise<TransportResponse> {
-    let response: Response;
-    try {
-      response = await fetch(
-        `/api/v1/apps/${encodeURIComponent(appSlug)}/queries/${encodeURIComponent(query)}/run`,
-        {
+/** Runs queries by posting their binding values to the URL `runUrl` names for a query. */
+export function queryTransport(runUrl: (appSlug: string, query: string) => string): Transport {
+  return {
+    async runQuery(appSlug, query, params): Promise<TransportResponse> {
+      let response: Response;
+      try {
+        response = await fetch(runUrl(appSlug, query), {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
           body: JSON.stringify({ params }),
           cache: 'no-store',
-        },
-      );
-    } catch {
-      throw new Error('Could not reach the server. Check your connection and try again.');
-    }
-    return { httpStatus: response.status, body: await readBody(response) };
-  },
-};
+        });
+      } catch {
+        throw new Error('Could not reach the server. Check your connection and try again.');
+      }
+      return { httpStatus: response.status, body: await readBody(response) };
+    },
+  };
+}
+
+/** The published app's queries. */
+export const transport: Transport = queryTransport(
+  (appSlug, query) => `/api/v1/apps/${encodeURIComponent(appSlug)}/queries/${encodeURIComponent(query)}/run`,
+);
 
 async function readBody(response: Response): Promise<unknown> {
   const text = await response.text().catch(() => '');
