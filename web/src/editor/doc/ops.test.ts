@@ -90,6 +90,15 @@ describe('applyOp and invertOp', () => {
     expect(after.jsObjects[0]!.source).toContain('// inp_username is checked');
   });
 
+  it('connects code written for the new name before the rename, and its undo disconnects it again', () => {
+    let doc = loginApp();
+    doc = applyOp(doc, { kind: 'setProp', page: 'LoginPage', widget: 'txt_hint', prop: 'text', value: '{{ inp_email.text + inp_username.text + { inp_email } }}' });
+    const rename: Op = { kind: 'renameWidget', page: 'LoginPage', from: 'inp_username', to: 'inp_email' };
+    const after = applyOp(doc, rename);
+    expect(findWidget(home(after), 'txt_hint')!.widget.props.text).toBe('{{ inp_email.text + inp_email.text + { inp_email } }}');
+    expect(applyOp(after, invertOp(doc, rename))).toEqual(doc);
+  });
+
   it('renames a page with the home page and navigateTo targets', () => {
     const after = applyOp(loginApp(), { kind: 'renamePage', from: 'Dashboard', to: 'Overview' });
     expect(after.pages.map((p) => p.name)).toEqual(['LoginPage', 'Overview']);

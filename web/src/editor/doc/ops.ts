@@ -15,7 +15,7 @@ import { isContainerType, isWidgetType } from './catalogue.ts';
 import { OpError } from './errors.ts';
 import { identifierProblem } from './names.ts';
 import { allNames, nameOwner, pageIndex, pageNameProblem, requirePage as mustPage, requireWidget as mustFind, subtree } from './query.ts';
-import { renamePageReferences, renameReferences } from './rename.ts';
+import { keepForUndo, renamePageReferences, renameReferences } from './rename.ts';
 import type { AppDoc, Change, Op, PageDoc, Position, WidgetDoc } from './types.ts';
 
 export { OpError };
@@ -74,7 +74,7 @@ export function applyOp(doc: AppDoc, op: Op): AppDoc {
       if (op.to === op.from) return doc;
       checkNewName(doc, op.to);
       const renamed = updateWidget(doc, op.page, op.from, (w) => ({ ...w, name: op.to }));
-      return renameReferences(renamed, op.from, op.to);
+      return renameReferences(renamed, op.from, op.to, op.keep);
     }
     case 'addPage': {
       const problem = pageNameProblem(doc, op.page.name);
@@ -98,7 +98,7 @@ export function applyOp(doc: AppDoc, op: Op): AppDoc {
       if (problem) throw new OpError(problem);
       const renamed = updatePage(doc, op.from, (p) => ({ ...p, name: op.to }));
       const home = renamed.homePage === op.from ? { ...renamed, homePage: op.to } : renamed;
-      return renamePageReferences(home, op.from, op.to);
+      return renamePageReferences(home, op.from, op.to, op.keep);
     }
     case 'setPageHidden':
       return updatePage(doc, op.name, (p) => (p.hidden === op.hidden ? p : { ...p, hidden: op.hidden }));
@@ -141,9 +141,12 @@ export function invertOp(doc: AppDoc, op: Op): Op {
       const index = Object.keys(w.props).indexOf(op.prop);
       return { kind: 'setProp', page: op.page, widget: op.widget, prop: op.prop, value: w.props[op.prop], index };
     }
-    case 'renameWidget':
+    case 'renameWidget': {
       mustFind(mustPage(doc, op.page), op.from);
-      return { kind: 'renameWidget', page: op.page, from: op.to, to: op.from };
+      // The widget is renamed before its own references, so places are named as in `doc`.
+      const keep = keepForUndo(doc, op.from, op.to, op.keep, 'name');
+      return { kind: 'renameWidget', page: op.page, from: op.to, to: op.from, ...(keep ? { keep } : {}) };
+    }
     case 'addPage':
       return { kind: 'removePage', name: op.page.name };
     case 'removePage': {
@@ -152,9 +155,11 @@ export function invertOp(doc: AppDoc, op: Op): Op {
       if (!page) throw new OpError(`There is no page ${op.name}.`);
       return { kind: 'addPage', page, index };
     }
-    case 'renamePage':
+    case 'renamePage': {
       mustPage(doc, op.from);
-      return { kind: 'renamePage', from: op.to, to: op.from };
+      const keep = keepForUndo(doc, op.from, op.to, op.keep, 'page');
+      return { kind: 'renamePage', from: op.to, to: op.from, ...(keep ? { keep } : {}) };
+    }
     case 'setPageHidden':
       return { kind: 'setPageHidden', name: op.name, hidden: mustPage(doc, op.name).hidden };
     case 'setHomePage':

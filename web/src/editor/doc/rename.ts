@@ -14,6 +14,11 @@
  * argument of `navigateTo('OldName')` calls (the same calls the server's validator checks) and
  * `homePage`.
  *
+ * Code may already mention the new name (written before the widget got it, or left by a
+ * deleted widget): after the rename those mentions reach the widget, which is usually why the
+ * builder chose the name. The undo of such a rename keeps them (`keepForUndo`), so undo gives
+ * back exactly the app before.
+ *
  * Known limits: a name spelled with a Unicode escape (`\u0069np`) or built at run time is not
  * found; a local variable of the new name in some code would be captured by the rename.
  */
@@ -23,9 +28,14 @@ import { identRoles, tokenize } from './jstokens.ts';
 import type { Token } from './jstokens.ts';
 import type { AppDoc, JsObjectDoc, PageDoc, QueryDoc, WidgetDoc } from './types.ts';
 
+/** Decides, reference by reference in the order of the code, whether to rewrite it. */
+export type Decide = () => boolean;
+
+const always: Decide = () => true;
+
 /** Rewrites references to `from` in one piece of code. Returns `code` itself when nothing
  * changed, so callers can keep the old object. */
-export function renameInCode(code: string, from: string, to: string, startsAsExpression = true): string {
+export function renameInCode(code: string, from: string, to: string, startsAsExpression = true, decide: Decide = always): string {
   if (!code.includes(from)) return code;
   const tokens = tokenize(code);
   const roles = identRoles(tokens, startsAsExpression);
@@ -35,6 +45,7 @@ export function renameInCode(code: string, from: string, to: string, startsAsExp
     const t = tokens[k];
     const role = roles[k];
     if (!t || t.kind !== 'ident' || t.text !== from || role === 'other') continue;
+    if (!decide()) continue;
     const key = collapsibleKey(tokens, k, to);
     if (key) {
       // `{ b: a }` renamed to b is `{ b }`: the undo of the expansion below, exactly.
@@ -46,6 +57,16 @@ export function renameInCode(code: string, from: string, to: string, startsAsExp
     last = t.end;
   }
   return last === 0 ? code : out + code.slice(last);
+}
+
+/** Calls `visit` with each reference token of `code` whose name is in `names`, in order. */
+function visitReferences(code: string, names: readonly string[], startsAsExpression: boolean, visit: (name: string) => void): void {
+  if (!names.some((n) => code.includes(n))) return;
+  const tokens = tokenize(code);
+  const roles = identRoles(tokens, startsAsExpression);
+  tokens.forEach((t, k) => {
+    if (t.kind === 'ident' && roles[k] !== 'other' && names.includes(t.text)) visit(t.text);
+  });
 }
 
 /**
@@ -65,8 +86,8 @@ function collapsibleKey(tokens: readonly Token[], k: number, to: string): Token 
 }
 
 /** Rewrites references inside each `{{ }}` of a property value (text outside is kept). */
-export function renameInTemplate(text: string, from: string, to: string): string {
-  return mapBindings(text, (code) => renameInCode(code, from, to));
+export function renameInTemplate(text: string, from: string, to: string, decide: Decide = always): string {
+  return mapBindings(text, (code) => renameInCode(code, from, to, true, decide));
 }
 
 /** Applies `f` to the code of every binding of `text`; returns `text` itself when nothing
@@ -115,16 +136,22 @@ export function mapTemplates(value: unknown, f: (text: string) => string): unkno
   return value;
 }
 
-/** A function over every place code lives in an app: binding templates and JS objects' source. */
+/** What to do with the code of one place: its binding templates and its JS source. */
 interface CodeRewrite {
   template(text: string): string;
   jsSource(source: string): string;
 }
 
-/** Rewrites every binding and JS object of `doc`, sharing whatever did not change. */
-function rewriteApp(doc: AppDoc, rw: CodeRewrite): AppDoc {
+/**
+ * Rewrites every binding and JS object of `doc`, sharing whatever did not change. Code lives
+ * in places — a widget's properties (`widget:<name>`), a query (`query:<name>`), a JS object
+ * (`js:<name>`) — and `rewriteFor` gives the rewrite of each, so a rewrite can count what it
+ * meets within one place. Within a place, code is visited in a fixed order.
+ */
+function rewriteApp(doc: AppDoc, rewriteFor: (place: string) => CodeRewrite): AppDoc {
   const rewriteWidget = (w: WidgetDoc): WidgetDoc => {
-    const props = mapTemplates(w.props, rw.template) as WidgetDoc['props'];
+    const rw = rewriteFor(`widget:${w.name}`);
+    const props = mapTemplates(w.props, (t) => rw.template(t)) as WidgetDoc['props'];
     let childrenChanged = false;
     const children = w.children.map((c) => {
       const r = rewriteWidget(c);
@@ -139,21 +166,34 @@ function rewriteApp(doc: AppDoc, rw: CodeRewrite): AppDoc {
     return widgets === p.widgets ? p : { ...p, widgets };
   });
   const queries = sameOr(doc.queries, (q: QueryDoc) => {
+    const rw = rewriteFor(`query:${q.name}`);
     const out: Record<string, unknown> = {};
     let changed = false;
     for (const [k, v] of Object.entries(q)) {
-      const r = k === 'name' ? v : mapTemplates(v, rw.template);
+      const r = k === 'name' ? v : mapTemplates(v, (t) => rw.template(t));
       if (r !== v) changed = true;
       out[k] = r;
     }
     return changed ? ({ ...out, name: q.name } as QueryDoc) : q;
   });
   const jsObjects = sameOr(doc.jsObjects, (j: JsObjectDoc) => {
-    const source = rw.jsSource(j.source);
+    const source = rewriteFor(`js:${j.name}`).jsSource(j.source);
     return source === j.source ? j : { ...j, source };
   });
   if (pages === doc.pages && queries === doc.queries && jsObjects === doc.jsObjects) return doc;
   return { ...doc, pages, queries, jsObjects };
+}
+
+/** References to leave as they are, by place: ordinals among the place's references to the old
+ * name, from 0 (see `RenameKeep` in types.ts). */
+export type Keep = Readonly<Record<string, readonly number[]>>;
+
+/** A Decide for one place that skips the ordinals `keep` lists there. */
+function skipping(keep: Keep | undefined, place: string): Decide {
+  const skip = keep?.[place];
+  if (!skip || skip.length === 0) return always;
+  let n = 0;
+  return () => !skip.includes(n++);
 }
 
 /** Maps a list, returning the same list when every element came back unchanged. */
@@ -167,29 +207,104 @@ function sameOr<T>(list: readonly T[], f: (t: T) => T): readonly T[] {
   return changed ? out : list;
 }
 
-/** Rewrites every reference to the name `from` (a widget, query or JS object) into `to`. */
-export function renameReferences(doc: AppDoc, from: string, to: string): AppDoc {
-  return rewriteApp(doc, {
-    template: (text) => renameInTemplate(text, from, to),
-    // A JS object's source is `export default { … }`: statements, not an expression.
-    jsSource: (source) => renameInCode(source, from, to, false),
+/** Rewrites every reference to the name `from` (a widget, query or JS object) into `to`,
+ * except those `keep` lists. */
+export function renameReferences(doc: AppDoc, from: string, to: string, keep?: Keep): AppDoc {
+  return rewriteApp(doc, (place) => {
+    const decide = skipping(keep, place);
+    return {
+      template: (text) => renameInTemplate(text, from, to, decide),
+      // A JS object's source is `export default { … }`: statements, not an expression.
+      jsSource: (source) => renameInCode(source, from, to, false, decide),
+    };
   });
 }
 
-/** Rewrites `navigateTo('from')` into `navigateTo('to')` in every binding and JS object. */
-export function renamePageReferences(doc: AppDoc, from: string, to: string): AppDoc {
-  return rewriteApp(doc, {
-    template: (text) => mapBindings(text, (code) => renameNavigateTargets(code, from, to)),
-    jsSource: (source) => renameNavigateTargets(source, from, to),
+/** Rewrites `navigateTo('from')` into `navigateTo('to')` in every binding and JS object,
+ * except the calls `keep` lists. */
+export function renamePageReferences(doc: AppDoc, from: string, to: string, keep?: Keep): AppDoc {
+  return rewriteApp(doc, (place) => {
+    const decide = skipping(keep, place);
+    return {
+      template: (text) => mapBindings(text, (code) => renameNavigateTargets(code, from, to, decide)),
+      jsSource: (source) => renameNavigateTargets(source, from, to, decide),
+    };
   });
+}
+
+/**
+ * What the undo of a rename `from` → `to` (that kept `keep`) must keep, computed against the
+ * document before the rename. References to `to` that were there already (code written for a
+ * widget that did not exist yet) point at the renamed widget after the rename; its undo must
+ * leave them as they were rather than rename them to `from`, so each such reference is kept
+ * by its ordinal among the references to `to` after the rename.
+ */
+export function keepForUndo(doc: AppDoc, from: string, to: string, keep: Keep | undefined, kind: 'name' | 'page'): Keep | undefined {
+  const out: Record<string, number[]> = {};
+  const seen = new Map<string, string[]>();
+  const record = (place: string) => (name: string) => {
+    const list = seen.get(place) ?? [];
+    list.push(name);
+    seen.set(place, list);
+  };
+  const names = [from, to];
+  rewriteApp(doc, (place) => ({
+    template: (text) => {
+      mapBindings(text, (code) => {
+        if (kind === 'name') visitReferences(code, names, true, record(place));
+        else visitNavigateTargets(code, names, record(place));
+        return code;
+      });
+      return text;
+    },
+    jsSource: (source) => {
+      if (kind === 'name') visitReferences(source, names, false, record(place));
+      else visitNavigateTargets(source, names, record(place));
+      return source;
+    },
+  }));
+  for (const [place, list] of seen) {
+    const skip = keep?.[place] ?? [];
+    let fromOrdinal = 0;
+    let toOrdinal = 0;
+    const kept: number[] = [];
+    for (const name of list) {
+      if (name === to) {
+        kept.push(toOrdinal++);
+      } else if (!skip.includes(fromOrdinal++)) {
+        toOrdinal++;
+      }
+    }
+    if (kept.length > 0) out[place] = kept;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** Rewrites the page name in `navigateTo('from', …)` calls of one piece of code. */
-export function renameNavigateTargets(code: string, from: string, to: string): string {
+export function renameNavigateTargets(code: string, from: string, to: string, decide: Decide = always): string {
   if (!code.includes('navigateTo') || !code.includes(from)) return code;
-  const tokens = tokenize(code);
   let out = '';
   let last = 0;
+  forEachNavigateTarget(code, (arg, name) => {
+    if (name !== from || !decide()) return;
+    const quote = arg.text.charAt(0);
+    out += code.slice(last, arg.start) + quote + to + quote;
+    last = arg.end;
+  });
+  return last === 0 ? code : out + code.slice(last);
+}
+
+function visitNavigateTargets(code: string, names: readonly string[], visit: (name: string) => void): void {
+  if (!code.includes('navigateTo')) return;
+  forEachNavigateTarget(code, (_arg, name) => {
+    if (names.includes(name)) visit(name);
+  });
+}
+
+/** Each string literal given as the first argument of a `navigateTo(…)` call (not a method
+ * `x.navigateTo`), with its text between the quotes. */
+function forEachNavigateTarget(code: string, visit: (arg: Token, name: string) => void): void {
+  const tokens = tokenize(code);
   for (let k = 0; k + 2 < tokens.length; k++) {
     const t = tokens[k];
     const prev = tokens[k - 1];
@@ -197,12 +312,9 @@ export function renameNavigateTargets(code: string, from: string, to: string): s
     const arg = tokens[k + 2];
     if (!t || !paren || !arg || t.kind !== 'ident' || t.text !== 'navigateTo') continue;
     if (prev?.kind === 'punct' && (prev.text === '.' || prev.text === '?.')) continue;
-    if (paren.text !== '(' || arg.kind !== 'string' || arg.text.slice(1, -1) !== from) continue;
-    const quote = arg.text.charAt(0);
-    out += code.slice(last, arg.start) + quote + to + quote;
-    last = arg.end;
+    if (paren.text !== '(' || arg.kind !== 'string') continue;
+    visit(arg, arg.text.slice(1, -1));
   }
-  return last === 0 ? code : out + code.slice(last);
 }
 
 /** Where code of the app refers to `name` as an identifier, in words (for messages); empty when

@@ -83,13 +83,22 @@ export type Op =
       readonly index?: number;
     }
   | { readonly kind: 'unsetProp'; readonly page: string; readonly widget: string; readonly prop: string }
-  | { readonly kind: 'renameWidget'; readonly page: string; readonly from: string; readonly to: string }
+  | { readonly kind: 'renameWidget'; readonly page: string; readonly from: string; readonly to: string; readonly keep?: RenameKeep }
   | { readonly kind: 'addPage'; readonly page: PageDoc; readonly index?: number }
   | { readonly kind: 'removePage'; readonly name: string }
-  | { readonly kind: 'renamePage'; readonly from: string; readonly to: string }
+  | { readonly kind: 'renamePage'; readonly from: string; readonly to: string; readonly keep?: RenameKeep }
   | { readonly kind: 'setPageHidden'; readonly name: string; readonly hidden: boolean }
   | { readonly kind: 'setHomePage'; readonly name: string }
   | { readonly kind: 'setAppName'; readonly name: string };
+
+/**
+ * References a rename leaves as they are, so that the undo of a rename is exact: by place
+ * (`widget:<name>`, `query:<name>`, `js:<name>`), the ordinals (from 0, in the order of the
+ * place's code) of the references to the old name to skip. Only undo sets it: a rename onto a
+ * name that code already mentioned makes those mentions point at the widget, and its undo must
+ * not rename them too.
+ */
+export type RenameKeep = Readonly<Record<string, readonly number[]>>;
 
 /** What one user action did: its operations, applied in order, and a label for undo menus. */
 export interface Change {
