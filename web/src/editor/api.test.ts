@@ -21,6 +21,11 @@ let server: Server;
 let base = '';
 let revision = 3;
 
+/** An error answer as docs/api.md writes it: {"error": {"code", "message"}, …more}. */
+function error(code: string, message: string, more: Record<string, unknown> = {}): Record<string, unknown> {
+  return { error: { code, message }, ...more };
+}
+
 function reply(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, body === undefined ? headers : { 'content-type': 'application/json', ...headers });
   res.end(body === undefined ? undefined : JSON.stringify(body));
@@ -36,10 +41,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   switch (route) {
     case 'POST /api/v1/builder/session':
       if (b.password === 'right') return reply(res, 200, { builder: { id: 'b1', email: b.email, role: 'admin' } });
-      if (b.password === 'often') return reply(res, 429, { error: 'over_request_rate_limit', message: 'Too many attempts' }, { 'retry-after': '17' });
-      return reply(res, 400, { error: 'invalid_credentials', message: 'Invalid login credentials' });
+      if (b.password === 'often') return reply(res, 429, error('over_request_rate_limit', 'Too many attempts'), { 'retry-after': '17' });
+      return reply(res, 400, error('invalid_credentials', 'Invalid login credentials'));
     case 'GET /api/v1/builder/session':
-      return reply(res, 401, { error: 'not_signed_in', message: 'Sign in first' });
+      return reply(res, 401, error('not_signed_in', 'Sign in first'));
     case 'DELETE /api/v1/builder/session':
       return reply(res, 204);
     case 'GET /api/v1/edit/apps':
@@ -47,7 +52,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
         apps: [{ slug: 'a', name: 'A', revision: 2, draftUpdatedAt: '2026-12-02T08:00:00Z', publishedVersion: null, publishedAt: null }],
       });
     case 'POST /api/v1/edit/apps':
-      if (b.name === 'Taken') return reply(res, 409, { error: 'app_exists', message: 'An app with the slug taken exists' });
+      if (b.name === 'Taken') return reply(res, 409, error('app_exists', 'An app with the slug taken exists'));
       return reply(res, 201, { slug: 'new-app', name: b.name, revision: 1, app: loginApp(), problems: [] });
     case 'DELETE /api/v1/edit/apps/my%20app':
       return reply(res, 204);
@@ -55,16 +60,17 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       return reply(res, 200, { revision, app: loginApp(), problems: [{ message: 'm', file: 'pages/P.yaml', line: 3, column: 5, page: 'P' }] });
     case 'PUT /api/v1/edit/apps/a/draft':
       if (b.revision !== revision) {
-        return reply(res, 409, { error: 'revision_conflict', message: 'The draft changed', revision, app: loginApp() });
+        return reply(res, 409, error('revision_conflict', 'The draft changed', { revision, app: loginApp() }));
       }
-      if ((b.app as { name?: string }).name === '') return reply(res, 400, { error: 'invalid_request', message: 'The app needs a name' });
+      // An older flat error shape, {"error", "message"}: the client reads it too.
+      if ((b.app as { name?: string }).name === '') return reply(res, 400, { error: 'invalid_draft', message: 'The app needs a name' });
       revision++;
       return reply(res, 200, { revision, problems: [] });
     case 'PUT /api/v1/edit/apps/busy/draft':
       return reply(res, 503);
     case 'POST /api/v1/edit/apps/a/publish':
       if (b.revision === 0) {
-        return reply(res, 422, { error: 'invalid_app', message: 'The app has problems', problems: [{ message: 'bad', file: 'app.yaml', line: 1, column: 1 }] });
+        return reply(res, 422, error('invalid_app', 'The app has problems', { problems: [{ message: 'bad', file: 'app.yaml', line: 1, column: 1 }] }));
       }
       return reply(res, 200, { version: 4, publishedAt: '2026-12-02T08:01:00Z', publishedBy: 'b@x.dev' });
     case 'GET /api/v1/edit/apps/a/versions':

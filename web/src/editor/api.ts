@@ -5,8 +5,9 @@
  * Every request stays on this origin with its cookie (`credentials: 'same-origin'`); every
  * request with a body sends `content-type: application/json`, which together with the Origin
  * header the browser adds is what the server's CSRF check asks for. Failures are `ApiError`s
- * carrying the HTTP status, the server's error code and its message — except the draft write,
- * whose outcomes (saved, conflict, refused, offline) are ordinary results for autosave.
+ * carrying the HTTP status, the server's error code and its message (docs/api.md: `{"error":
+ * {"code", "message"}}`) — except the draft write, whose outcomes (saved, conflict, refused,
+ * offline) are ordinary results for autosave.
  */
 
 import type { AppDoc, DraftApi, DraftSnapshot, Problem, PutDraftResult } from './doc/types.ts';
@@ -50,6 +51,8 @@ export class ApiError extends Error {
     readonly problems: readonly Problem[] = [],
     /** Seconds to wait before trying again (429's Retry-After). */
     readonly retryAfter: number | null = null,
+    /** The whole JSON answer (a conflict's current draft), or null. */
+    readonly body: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -144,13 +147,10 @@ export function createBuilderApi(options: ApiOptions = {}) {
         if (body === null) return { kind: 'refused', status: res.status, message: 'The server answered with something that is not JSON.' };
         return { kind: 'saved', revision: num(field(body, 'revision')), problems: problemsOf(optionalField(body, 'problems')) };
       }
-      if (res.status === 409) {
-        const body = await readJson(res).catch(() => null);
-        if (body !== null && optionalField(body, 'error') === 'revision_conflict') {
-          return { kind: 'conflict', current: snapshotOf(body) };
-        }
-      }
       const err = await errorOf(res);
+      if (err.status === 409 && err.code === 'revision_conflict' && err.body !== null) {
+        return { kind: 'conflict', current: snapshotOf(err.body) };
+      }
       return { kind: 'refused', status: err.status, message: err.message };
     },
 
@@ -201,10 +201,14 @@ async function errorOf(res: Response): Promise<ApiError> {
   }
   const retry = res.headers.get('retry-after');
   const retryAfter = retry !== null && /^\d+$/.test(retry) ? Number(retry) : null;
-  const code = isRecord(body) && typeof body.error === 'string' ? body.error : 'http_error';
-  const message = isRecord(body) && typeof body.message === 'string' ? body.message : `The server answered ${res.status}.`;
+  // docs/api.md: {"error": {"code", "message"}, …more members}; a flat {"error", "message"}
+  // is read too.
+  const error = isRecord(body) ? body.error : undefined;
+  const described = isRecord(error) ? error : isRecord(body) ? { code: body.error, message: body.message } : {};
+  const code = typeof described.code === 'string' ? described.code : 'http_error';
+  const message = typeof described.message === 'string' ? described.message : `The server answered ${res.status}.`;
   const problems = isRecord(body) ? problemsOf(body.problems) : [];
-  return new ApiError(res.status, code, message, problems, retryAfter);
+  return new ApiError(res.status, code, message, problems, retryAfter, body);
 }
 
 function bad(what: string): ApiError {
