@@ -1,0 +1,349 @@
+/**
+ * The editor benchmark (issue 8's budgets): on a page of 300 widgets opened in the editor in
+ * Chromium, (1) a property edit typed into the Properties pane, from the keydown to the canvas
+ * repainted with the new text (p95 ≤ 16 ms), and (2) a drag of a widget on the canvas, its frame
+ * rate and frame times (60 frames per second). Two editor builds in the same run, their rounds
+ * interleaved so a noisy neighbour hurts both alike: `base`, built with
+ * VITE_LOWKEY_CANVAS_REBUILD=1 (the canvas makes its runtime and every widget model again at each
+ * change), and `current` (only what changed is built again). An idle page's frames are the
+ * floor of the drag's.
+ *
+ * Usage (bench/editor/run.sh does all of it): node bench/editor/bench.mjs
+ *   --lowkey BIN --work DIR --base DIST --current DIST [--json FILE] [--markdown FILE]
+ * Environment: BENCH_ROUNDS (editor loads per build, default 3), BENCH_KEYS (keystrokes per
+ * load, default 40), BENCH_DRAG_FRAMES (frames per drag, default 180), BENCH_WIDGETS (default
+ * 300).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, request } from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { extname, join, normalize } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const require = createRequire(new URL('../../web/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+const { values: opts } = parseArgs({
+  options: {
+    lowkey: { type: 'string' },
+    work: { type: 'string' },
+    base: { type: 'string' },
+    current: { type: 'string' },
+    json: { type: 'string' },
+    markdown: { type: 'string' },
+  },
+});
+for (const k of ['lowkey', 'work', 'base', 'current']) if (!opts[k]) throw new Error(`--${k} is required`);
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const KEYS = Number(process.env.BENCH_KEYS ?? 40);
+const DRAG_FRAMES = Number(process.env.BENCH_DRAG_FRAMES ?? 180);
+const WIDGETS = Number(process.env.BENCH_WIDGETS ?? 300);
+const EMAIL = 'bench@example.com';
+const PASSWORD = 'bench password of some length';
+const SLUG = 'bench-editor';
+
+const log = (...a) => console.error('[bench:editor]', ...a);
+
+// ---- the app ------------------------------------------------------------------------------
+
+/**
+ * One page of `n` widgets, four to a row band: every other one an Input, the others Texts
+ * bound to the Input before them. `t_edit` (a Text, first band) is the one whose `text`
+ * property the benchmark types into; `b_drag` (a Button) is the one it drags.
+ */
+function writeApp(dir, n) {
+  const widgets = [
+    { name: 't_edit', type: 'Text', position: { col: 0, row: 0, width: 16, height: 4 }, props: { text: 'x' } },
+    { name: 'b_drag', type: 'Button', position: { col: 24, row: 0, width: 12, height: 4 }, props: { text: 'Drag me' } },
+  ];
+  for (let i = 0; widgets.length < n; i++) {
+    const position = { col: (i % 4) * 16, row: 6 + Math.floor(i / 4) * 8, width: 16, height: 8 };
+    if (i % 2 === 0) widgets.push({ name: `inp_${i}`, type: 'Input', position, props: { label: `Input ${i}`, defaultText: `v${i}` } });
+    else widgets.push({ name: `txt_${i}`, type: 'Text', position, props: { text: `{{inp_${i - 1}.text + ' #${i}'}}` } });
+  }
+  const lines = ['name: Main', 'widgets:'];
+  for (const w of widgets) {
+    const p = w.position;
+    lines.push(`  - name: ${w.name}`, `    type: ${w.type}`, `    position: { col: ${p.col}, row: ${p.row}, width: ${p.width}, height: ${p.height} }`, '    props:');
+    for (const [k, v] of Object.entries(w.props)) lines.push(`      ${k}: ${JSON.stringify(v)}`);
+  }
+  mkdirSync(join(dir, 'pages'), { recursive: true });
+  writeFileSync(join(dir, 'app.yaml'), `version: 1\nname: Editor bench\nslug: ${SLUG}\nhomePage: Main\n`);
+  writeFileSync(join(dir, 'pages', 'Main.yaml'), `${lines.join('\n')}\n`);
+}
+
+// ---- a front server per build -------------------------------------------------------------
+
+const MIME = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.html': 'text/html; charset=utf-8' };
+
+/** The headers lowkey sends with its editor page (its Content-Security-Policy above all). */
+async function editorHeaders(upstream) {
+  const res = await fetch(`${upstream}/edit`);
+  await res.arrayBuffer();
+  const keep = {};
+  for (const [k, v] of res.headers) {
+    if (k === 'content-security-policy' || k.startsWith('x-') || k === 'referrer-policy' || k.startsWith('cross-origin')) keep[k] = v;
+  }
+  return keep;
+}
+
+/**
+ * Serves one build's edit.html for /edit/… and its assets, and passes everything else (sign-in,
+ * the draft API) to lowkey as if it had been sent to lowkey itself (Host and Origin rewritten,
+ * so its same-origin checks hold). The bytes of the editor are the build's; only the static
+ * file server differs from production.
+ */
+async function startFront(distDir, upstream, headers) {
+  const up = new URL(upstream);
+  const html = await readFile(join(distDir, 'edit.html'));
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    if (req.method === 'GET' && (path === '/edit' || path.startsWith('/edit/'))) {
+      res.writeHead(200, { ...headers, 'content-type': MIME['.html'], 'cache-control': 'no-cache' });
+      res.end(html);
+      return;
+    }
+    if (req.method === 'GET' && path.startsWith('/assets/')) {
+      const file = normalize(join(distDir, path));
+      if (!file.startsWith(normalize(join(distDir, 'assets')))) return void res.writeHead(404).end();
+      try {
+        const body = await readFile(file);
+        res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+      return;
+    }
+    const fwdHeaders = { ...req.headers, host: up.host };
+    if (fwdHeaders.origin) fwdHeaders.origin = up.origin;
+    const fwd = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: fwdHeaders }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    fwd.on('error', () => res.writeHead(502).end());
+    req.pipe(fwd);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+// ---- the page side ------------------------------------------------------------------------
+
+/**
+ * Installed in the page: from a keydown in the Properties field to the canvas widget's new
+ * text in the DOM, then to the end of the next frame (a task after the animation frame runs
+ * once the frame has been produced). One measurement at a time.
+ */
+function installEditProbe() {
+  const w = window;
+  w.__edit = [];
+  const field = document.activeElement;
+  field.addEventListener(
+    'keydown',
+    () => {
+      const t0 = performance.now();
+      const target = document.querySelector('[aria-label="Canvas"] [data-widget="t_edit"]');
+      const before = target.textContent;
+      const done = () => requestAnimationFrame(() => setTimeout(() => w.__edit.push(performance.now() - t0), 0));
+      const mo = new MutationObserver(() => {
+        if (target.textContent === before) return;
+        mo.disconnect();
+        done();
+      });
+      mo.observe(target, { subtree: true, childList: true, characterData: true });
+    },
+    true,
+  );
+}
+
+/**
+ * Runs `frames` animation frames and resolves to their intervals in ms. With `drag`, a drag of
+ * `b_drag`: one pointer move per frame, across the page and back over other widgets and empty
+ * rows, then Esc (so the page is unchanged for the next round); without, the same page with
+ * nothing happening, the floor of the drag's frames.
+ */
+function framesInPage({ frames, drag }) {
+  let move = () => undefined;
+  if (drag) {
+    const el = document.querySelector('[aria-label="Canvas"] [data-widget="b_drag"]');
+    const stage = el.closest('.ed-cv-stage') ?? el.parentElement;
+    const r = el.getBoundingClientRect();
+    const x0 = r.left + r.width / 2;
+    const y0 = r.top + r.height / 2;
+    const ev = (type, x, y) => new PointerEvent(type, { pointerId: 9, button: 0, buttons: 1, clientX: x, clientY: y, bubbles: true, cancelable: true });
+    el.dispatchEvent(ev('pointerdown', x0, y0));
+    move = (i) => {
+      const phase = (i % 120) / 120;
+      stage.dispatchEvent(ev('pointermove', x0 + 400 * Math.sin(Math.PI * phase), y0 + 300 * phase));
+    };
+  }
+  return new Promise((resolve) => {
+    const intervals = [];
+    let last = 0;
+    let i = 0;
+    const tick = (t) => {
+      if (last) intervals.push(t - last);
+      last = t;
+      move(++i);
+      if (i < frames) {
+        requestAnimationFrame(tick);
+        return;
+      }
+      if (drag) window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }));
+      resolve(intervals);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
+// ---- statistics ---------------------------------------------------------------------------
+
+function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}
+const summary = (xs) => ({ n: xs.length, median: quantile(xs, 0.5), p95: quantile(xs, 0.95), max: Math.max(...xs) });
+const fps = (intervals) => (intervals.length * 1000) / intervals.reduce((a, b) => a + b, 0);
+
+// ---- the run ------------------------------------------------------------------------------
+
+async function startLowkey(dataDir) {
+  const child = spawn(opts.lowkey, ['serve', '--addr', '127.0.0.1:0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOWKEY_LOG: 'info' },
+  });
+  let out = '';
+  const origin = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`lowkey printed no address:\n${out}`)), 30_000);
+    const onData = (d) => {
+      out += d.toString();
+      const m = /listening addr=(127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://${m[1]}`);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`lowkey exited with ${code}:\n${out}`)));
+  });
+  return { origin, child };
+}
+
+function run(args, input) {
+  const r = spawnSync(opts.lowkey, args, { encoding: 'utf8', input });
+  if (r.status !== 0) throw new Error(`lowkey ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+}
+
+/** Signs in at /edit, opens the app, and waits for the last widget on the canvas. */
+async function openEditor(context, origin) {
+  const page = await context.newPage();
+  await page.goto(`${origin}/edit`);
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'New app' }).waitFor();
+  await page.goto(`${origin}/edit/${SLUG}`);
+  const canvas = page.getByRole('region', { name: 'Canvas' });
+  await canvas.locator('[data-widget]').nth(WIDGETS - 1).waitFor({ timeout: 60_000 });
+  return { page, canvas };
+}
+
+async function measureEdits(page, canvas) {
+  await canvas.getByRole('button', { name: 't_edit (Text)', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  const field = page.getByRole('region', { name: 'Properties' }).getByLabel('text', { exact: true });
+  await field.focus();
+  await page.keyboard.press('End');
+  await page.evaluate(installEditProbe);
+  for (let k = 0; k < KEYS; k++) {
+    await page.keyboard.press(String.fromCharCode(97 + (k % 26)));
+    await page.waitForFunction((n) => window.__edit.length >= n, k + 1, { timeout: 10_000 });
+  }
+  return page.evaluate(() => window.__edit);
+}
+
+async function main() {
+  const appDir = join(opts.work, 'app');
+  const dataDir = join(opts.work, 'data');
+  writeApp(appDir, WIDGETS);
+  run(['admin', 'add', EMAIL, '--role', 'admin', '--data-dir', dataDir], `${PASSWORD}\n`);
+  run(['app', 'import', appDir, '--data-dir', dataDir]);
+  log(`imported a page of ${WIDGETS} widgets`);
+
+  const lowkey = await startLowkey(dataDir);
+  const fronts = [];
+  let browser;
+  try {
+    const headers = await editorHeaders(lowkey.origin);
+    const builds = [
+      { name: 'base', front: await startFront(opts.base, lowkey.origin, headers) },
+      { name: 'current', front: await startFront(opts.current, lowkey.origin, headers) },
+    ];
+    fronts.push(...builds.map((b) => b.front));
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const results = Object.fromEntries(builds.map((b) => [b.name, { edit: [], drag: [], idle: [] }]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const b of builds) {
+        const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+        try {
+          const { page, canvas } = await openEditor(context, b.front.origin);
+          const r = results[b.name];
+          r.idle.push(...(await page.evaluate(framesInPage, { frames: DRAG_FRAMES, drag: false })));
+          r.drag.push(...(await page.evaluate(framesInPage, { frames: DRAG_FRAMES, drag: true })));
+          r.edit.push(...(await measureEdits(page, canvas)));
+          log(`round ${round + 1}/${ROUNDS} ${b.name}: edit p95 ${quantile(r.edit, 0.95).toFixed(1)} ms, drag ${fps(r.drag).toFixed(1)} fps`);
+        } finally {
+          await context.close();
+        }
+      }
+    }
+    const report = {
+      widgets: WIDGETS,
+      rounds: ROUNDS,
+      keys: KEYS,
+      builds: Object.fromEntries(
+        Object.entries(results).map(([name, r]) => [
+          name,
+          { edit: summary(r.edit), drag: { fps: fps(r.drag), ...summary(r.drag) }, idle: { fps: fps(r.idle), ...summary(r.idle) } },
+        ]),
+      ),
+    };
+    if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2));
+    const table = markdown(report);
+    if (opts.markdown) writeFileSync(opts.markdown, table);
+    console.log(table);
+  } finally {
+    await browser?.close();
+    for (const f of fronts) await f.close();
+    lowkey.child.kill('SIGTERM');
+  }
+}
+
+function markdown(report) {
+  const ms = (x) => x.toFixed(1);
+  const rows = Object.entries(report.builds).map(
+    ([name, b]) =>
+      `| ${name} | ${ms(b.edit.median)} | ${ms(b.edit.p95)} | ${ms(b.edit.max)} | ${b.drag.fps.toFixed(1)} | ${ms(b.drag.p95)} | ${ms(b.drag.max)} | ${b.idle.fps.toFixed(1)} |`,
+  );
+  return [
+    `A page of ${report.widgets} widgets; ${report.rounds} editor loads per build, ${report.keys} keystrokes into the Properties pane's \`text\` field per load; a drag of ${DRAG_FRAMES} frames per load.`,
+    '',
+    '| build | edit → repaint median (ms) | p95 | max | drag fps | drag frame p95 (ms) | max | idle fps |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    'base: the canvas rebuilds its runtime and every widget model at each change (VITE_LOWKEY_CANVAS_REBUILD=1); current: only the changed widgets. Budgets: edit p95 ≤ 16 ms, drag 60 fps.',
+  ].join('\n');
+}
+
+await main();

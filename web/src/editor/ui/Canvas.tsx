@@ -1,0 +1,472 @@
+/**
+ * The canvas: a region named "Canvas" showing the current page as the viewer shows it (the
+ * viewer's own widget views, live bindings included, each widget's root carrying
+ * `data-widget`), with an edit overlay on top.
+ *
+ * The overlay has one frame per widget, placed from the document's grid positions (so a
+ * widget whose `isVisible` is false can still be selected): a toggle button named
+ * "<name> (<type>)" that the keyboard reaches (Enter or Space selects, Shift adds), and that the
+ * pointer passes through, so a canvas Input can be typed into. The pointer is handled once, on
+ * the stage: a press selects the innermost widget under it by geometry (Shift, Ctrl or Cmd adds
+ * to the selection), a drag moves the selection (into or out of containers), the handles of the
+ * selected widget resize it; both snap to the 64-column grid and 10 px rows, and Esc cancels.
+ * Nothing changes in the document until the release, so a cancelled drag leaves no trace; the
+ * model pushes overlapped siblings down (doc/layout.ts).
+ */
+
+import { signal, type ReadonlySignal, type Signal } from '@preact/signals';
+import { Component, type RefObject } from 'preact';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { WidgetModel } from '../../runtime/index.ts';
+import { BaseWidget, WidgetView } from '../../widgets/index.ts';
+import { gridRows } from '../../widgets/WidgetView.tsx';
+import { isContainerType, isWidgetType, widgetSpec } from '../doc/catalogue.ts';
+import type { PageDoc } from '../doc/types.ts';
+import { addWidgetAt, moveWidgets, resizeWidget, type Placement } from './canvas/actions.ts';
+import { CANVAS_ROOT_ATTR } from './canvas/commands.ts';
+import { useCanvas, type CanvasController } from './canvas/controller.ts';
+import {
+  boxOf,
+  cellAt,
+  chooseDropTarget,
+  HANDLES,
+  hitTest,
+  layoutFrames,
+  resizeBy,
+  ROW_HEIGHT_PX,
+  samePosition,
+  snapBox,
+  type Box,
+  type Frame,
+  type GridBox,
+  type Handle,
+  type Point,
+} from './canvas/geometry.ts';
+import { DRAG_THRESHOLD_PX, startPointerDrag } from './canvas/pointer.ts';
+import type { EditorContext } from './context.ts';
+import './canvas/canvas.css';
+
+/** Empty rows below the lowest widget, to drop new widgets into. */
+const EXTRA_ROWS = 30;
+
+const isContainer = (type: string): boolean => isWidgetType(type) && isContainerType(type);
+
+/** What the DOM tells the overlay: the page grid's width and each container's own grid. */
+interface Measured {
+  readonly width: number;
+  readonly inner: ReadonlyMap<string, GridBox>;
+}
+
+const NOTHING_MEASURED: Measured = { width: 0, inner: new Map() };
+
+function sameMeasured(a: Measured, b: Measured): boolean {
+  if (a.width !== b.width || a.inner.size !== b.inner.size) return false;
+  for (const [name, g] of a.inner) {
+    const h = b.inner.get(name);
+    if (!h || h.x !== g.x || h.y !== g.y || h.width !== g.width) return false;
+  }
+  return true;
+}
+
+function measure(grid: HTMLElement, containers: readonly string[]): Measured {
+  const origin = grid.getBoundingClientRect();
+  const inner = new Map<string, GridBox>();
+  if (containers.length > 0) {
+    const wanted = new Set(containers);
+    for (const el of grid.querySelectorAll<HTMLElement>('[data-type="Form"], [data-type="Container"]')) {
+      const name = el.dataset.widget;
+      if (name === undefined || !wanted.has(name)) continue;
+      const g = el.querySelector('.lk-grid');
+      if (!g) continue;
+      const r = g.getBoundingClientRect();
+      inner.set(name, { x: r.left - origin.left, y: r.top - origin.top, width: r.width });
+    }
+  }
+  return { width: origin.width, inner };
+}
+
+/** What the overlay shows while the pointer drags. */
+type Preview =
+  | { readonly kind: 'move'; readonly ghost: Box; readonly targets: readonly Box[]; readonly into: Box | null }
+  | { readonly kind: 'resize'; readonly target: Box }
+  | { readonly kind: 'new'; readonly target: Box; readonly into: Box | null };
+
+export function Canvas() {
+  const { ctx, canvas } = useCanvas();
+  const doc = ctx.session.doc.value;
+  const page = doc.pages.find((p) => p.name === ctx.currentPage.value);
+  return (
+    <section class="ed-cv" aria-label="Canvas" {...{ [CANVAS_ROOT_ATTR]: '' }}>
+      {page ? (
+        <Stage ctx={ctx} canvas={canvas} page={page} />
+      ) : (
+        <p class="ed-cv-empty">This app has no page “{ctx.currentPage.value}”.</p>
+      )}
+    </section>
+  );
+}
+
+function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasController; page: PageDoc }) {
+  const gridRef = useRef<HTMLDivElement>(null);
+  const stageRef = useRef<HTMLDivElement>(null);
+  const [measured, setMeasured] = useState<Measured>(NOTHING_MEASURED);
+  const preview = useMemo(() => signal<Preview | null>(null), []);
+  const selection = ctx.selection.value;
+
+  const frames = useMemo(
+    () => layoutFrames(page.widgets, { x: 0, y: 0, width: measured.width }, isContainer, measured.inner),
+    [page.widgets, measured],
+  );
+  const byName = useMemo(() => new Map(frames.map((f) => [f.name, f])), [frames]);
+  const containers = useMemo(() => frames.filter((f) => f.inner !== undefined).map((f) => f.name), [frames]);
+
+  // The gesture handlers run long after this render: they read the latest frames from here.
+  const latest = useRef({ frames, byName, measured });
+  latest.current = { frames, byName, measured };
+
+  const pageGrid = (): GridBox => ({ x: 0, y: 0, width: latest.current.measured.width });
+  const gridOf = (parent: string | null): GridBox =>
+    (parent === null ? undefined : latest.current.byName.get(parent)?.inner) ?? pageGrid();
+  const toPage = (client: Point): Point => {
+    const r = gridRef.current?.getBoundingClientRect();
+    return r ? { x: client.x - r.left, y: client.y - r.top } : client;
+  };
+
+  // Measure after every render (a container's inner grid moves with what is drawn), and when
+  // the canvas is resized. A state update only when something moved.
+  const remeasure = (): void => {
+    const grid = gridRef.current;
+    if (!grid) return;
+    const next = measure(grid, containers);
+    setMeasured((prev) => (sameMeasured(prev, next) ? prev : next));
+  };
+  useLayoutEffect(remeasure);
+  useEffect(() => {
+    const grid = gridRef.current;
+    if (!grid || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => remeasure());
+    ro.observe(grid);
+    return () => ro.disconnect();
+  }, []);
+
+  const focusFrame = (name: string): void => {
+    // After the render that made the frame.
+    requestAnimationFrame(() => {
+      const el = stageRef.current?.querySelector<HTMLElement>(`[data-frame="${name}"]`);
+      el?.focus({ preventScroll: true });
+    });
+  };
+
+  // Drops from the palette land here.
+  useEffect(() => {
+    const drop = (type: Parameters<NonNullable<CanvasController['dropNew']>>[0], client: Point): boolean => {
+      const area = stageRef.current?.parentElement?.getBoundingClientRect();
+      if (!area || client.x < area.left || client.x > area.right || client.y < area.top || client.y > area.bottom) return false;
+      const pt = toPage(client);
+      const target = chooseDropTarget(latest.current.frames, pt);
+      const grid = target?.inner ?? pageGrid();
+      const size = widgetSpec(type).defaultSize;
+      const at = cellAt(grid, pt, size.width, size.height);
+      const ok = addWidgetAt(ctx, type, target?.name ?? null, { col: at.col, row: at.row });
+      const added = ctx.selection.peek()[0];
+      if (ok && added !== undefined) focusFrame(added);
+      return ok;
+    };
+    canvas.dropNew = drop;
+    return () => {
+      if (canvas.dropNew === drop) canvas.dropNew = null;
+    };
+  }, [canvas, ctx]);
+
+  const select = (name: string, additive: boolean): void => {
+    const current = ctx.selection.peek();
+    if (!additive) ctx.selection.value = [name];
+    else if (current.includes(name)) ctx.selection.value = current.filter((n) => n !== name);
+    else ctx.selection.value = [...current, name];
+  };
+
+  const startResize = (e: PointerEvent, frame: Frame, handle: Handle): void => {
+    const start = toPage({ x: e.clientX, y: e.clientY });
+    const grid = gridOf(frame.parent);
+    let position = frame.position;
+    startPointerDrag(e, {
+      threshold: 0,
+      move: (client) => {
+        const pt = toPage(client);
+        position = resizeBy(grid, frame.position, handle, pt.x - start.x, pt.y - start.y);
+        preview.value = { kind: 'resize', target: boxOf(grid, position) };
+      },
+      end: () => {
+        preview.value = null;
+        if (!samePosition(position, frame.position)) resizeWidget(ctx, frame.name, position);
+      },
+      cancel: () => {
+        preview.value = null;
+      },
+    });
+  };
+
+  const startMove = (e: PointerEvent, hit: Frame, names: readonly string[], focusAfterClick: boolean, wasSelected: boolean): void => {
+    const start = toPage({ x: e.clientX, y: e.clientY });
+    const moving = names.map((n) => latest.current.byName.get(n)).filter((f): f is Frame => f !== undefined);
+    let moves: Placement[] = [];
+    startPointerDrag(e, {
+      threshold: DRAG_THRESHOLD_PX,
+      move: (client) => {
+        const pt = toPage(client);
+        const dx = pt.x - start.x;
+        const dy = pt.y - start.y;
+        const into = chooseDropTarget(latest.current.frames, pt, new Set(names));
+        const grid = into?.inner ?? pageGrid();
+        const lead = snapBox(grid, { x: hit.box.x + dx, y: hit.box.y + dy }, hit.position.width, hit.position.height);
+        // The others keep their offsets from the widget under the pointer, in grid units.
+        moves = moving.map((f) => ({
+          name: f.name,
+          parent: into?.name ?? null,
+          position:
+            f === hit
+              ? lead
+              : snapBox(
+                  grid,
+                  boxOf(grid, { ...f.position, col: lead.col + f.position.col - hit.position.col, row: lead.row + f.position.row - hit.position.row }),
+                  f.position.width,
+                  f.position.height,
+                ),
+        }));
+        preview.value = {
+          kind: 'move',
+          ghost: { ...hit.box, x: hit.box.x + dx, y: hit.box.y + dy },
+          targets: moves.map((m) => boxOf(grid, m.position)),
+          into: into?.box ?? null,
+        };
+      },
+      end: (_client, moved) => {
+        preview.value = null;
+        if (moved) {
+          const changed = moves.filter((m) => {
+            const f = latest.current.byName.get(m.name);
+            return f !== undefined && (f.parent !== m.parent || !samePosition(f.position, m.position));
+          });
+          if (changed.length > 0) moveWidgets(ctx, moves);
+          return;
+        }
+        // A click on one of several selected widgets selects it alone.
+        if (wasSelected && ctx.selection.peek().length > 1) ctx.selection.value = [hit.name];
+        if (focusAfterClick) focusFrame(hit.name);
+      },
+      cancel: () => {
+        preview.value = null;
+      },
+    });
+  };
+
+  const onPointerDown = (e: PointerEvent): void => {
+    if (e.button !== 0) return;
+    const target = e.target instanceof Element ? e.target : null;
+    const handle = target?.closest<HTMLElement>('[data-handle]')?.dataset.handle as Handle | undefined;
+    const primary = ctx.selection.peek()[0];
+    const primaryFrame = primary === undefined ? undefined : latest.current.byName.get(primary);
+    if (handle && primaryFrame) {
+      e.preventDefault();
+      startResize(e, primaryFrame, handle);
+      return;
+    }
+    const hit = hitTest(latest.current.frames, toPage({ x: e.clientX, y: e.clientY }));
+    const additive = e.shiftKey || e.metaKey || e.ctrlKey;
+    if (!hit) {
+      if (!additive) ctx.selection.value = [];
+      return;
+    }
+    if (additive) {
+      e.preventDefault();
+      select(hit.name, true);
+      return;
+    }
+    const current = ctx.selection.peek();
+    const wasSelected = current.includes(hit.name);
+    if (!wasSelected) ctx.selection.value = [hit.name];
+    // A drag takes the selected widgets that share the grabbed one's grid.
+    const names = (wasSelected ? current : [hit.name]).filter((n) => latest.current.byName.get(n)?.parent === hit.parent);
+    const editable = target?.closest('input, textarea, select, [contenteditable]') !== null;
+    startMove(e, hit, names, !editable, wasSelected);
+  };
+
+  // Widgets whose isVisible is false are not drawn by their views; their frames say so.
+  const models = canvas.live.models.value;
+  const hidden = new Set<string>();
+  for (const [name, m] of models) if (m instanceof BaseWidget && !m.isVisible) hidden.add(name);
+
+  const primary = selection[0];
+  return (
+    <div class="ed-cv-scroll">
+      <div
+        class="ed-cv-stage"
+        ref={stageRef}
+        onPointerDown={onPointerDown}
+        // The canvas edits widgets, it does not use them: a click on a canvas button selects it
+        // and does nothing else (its events do not run here anyway).
+        onClickCapture={(e) => {
+          const t = e.target instanceof Element ? e.target : null;
+          if (t?.closest('.lk-grid button') && !t.closest('[data-frame]')) {
+            e.preventDefault();
+            e.stopPropagation();
+          }
+        }}
+      >
+        <CanvasGrid roots={canvas.live.roots} gridRef={gridRef} />
+        <div class="ed-cv-overlay">
+          {frames.map((f) => (
+            <FrameView
+              key={f.name}
+              frame={f}
+              selected={selection.includes(f.name)}
+              handles={primary === f.name && selection.length === 1}
+              hidden={hidden.has(f.name)}
+              onSelect={select}
+            />
+          ))}
+          <DragPreview preview={preview} />
+          <PaletteDropPreview canvas={canvas} frames={frames} toPage={toPage} pageWidth={measured.width} />
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** The page's widgets as the viewer renders them; a widget whose model did not change is not
+ * rendered again (a keystroke in the property pane repaints one widget, not the page). */
+function CanvasGrid(props: { roots: ReadonlySignal<readonly WidgetModel[]>; gridRef: RefObject<HTMLDivElement | null> }) {
+  const { gridRef } = props;
+  const roots = props.roots.value;
+  return (
+    <div class="lk-grid ed-cv-grid" ref={gridRef} style={{ minHeight: `${(gridRows(roots) + EXTRA_ROWS) * ROW_HEIGHT_PX}px` }}>
+      {roots.map((m) => (
+        <StableWidget key={m.name} model={m} />
+      ))}
+    </div>
+  );
+}
+
+class StableWidget extends Component<{ model: WidgetModel }> {
+  override shouldComponentUpdate(next: { model: WidgetModel }): boolean {
+    return next.model !== this.props.model;
+  }
+  override render() {
+    return <WidgetView model={this.props.model} />;
+  }
+}
+
+function px(n: number): string {
+  return `${Math.round(n * 100) / 100}px`;
+}
+
+function boxStyle(b: Box): Record<string, string> {
+  return { left: px(b.x), top: px(b.y), width: px(b.width), height: px(b.height) };
+}
+
+interface FrameProps {
+  readonly frame: Frame;
+  readonly selected: boolean;
+  readonly handles: boolean;
+  /** Not shown (its `isVisible` is false): the frame alone marks where it is. */
+  readonly hidden: boolean;
+  readonly onSelect: (name: string, additive: boolean) => void;
+}
+
+function sameBox(a: Box, b: Box): boolean {
+  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
+}
+
+/** One widget's frame; rendered again only when its box, type or selection changes. */
+class FrameView extends Component<FrameProps> {
+  override shouldComponentUpdate(next: FrameProps): boolean {
+    const p = this.props;
+    return (
+      next.selected !== p.selected ||
+      next.handles !== p.handles ||
+      next.hidden !== p.hidden ||
+      next.frame.type !== p.frame.type ||
+      next.frame.depth !== p.frame.depth ||
+      !sameBox(next.frame.box, p.frame.box)
+    );
+  }
+
+  override render() {
+    const { frame, selected, handles, hidden } = this.props;
+    const cls = `ed-cv-frame${selected ? ' is-selected' : ''}${hidden ? ' is-hidden' : ''}`;
+    return (
+      <div
+        class={cls}
+        role="button"
+        tabIndex={0}
+        aria-pressed={selected}
+        data-frame={frame.name}
+        style={{ ...boxStyle(frame.box), zIndex: String(frame.depth + 1) }}
+        onKeyDown={(e) => {
+          if (e.target !== e.currentTarget) return;
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            this.props.onSelect(frame.name, e.shiftKey || e.metaKey || e.ctrlKey);
+          }
+        }}
+      >
+        <span class="ed-sr">
+          {frame.name} ({frame.type}){hidden ? ', hidden' : ''}
+        </span>
+        {selected && (
+          <span class="ed-cv-tag" aria-hidden="true">
+            {frame.name}
+          </span>
+        )}
+        {handles &&
+          HANDLES.map((h) => (
+            <span
+              key={h}
+              class={`ed-cv-handle ed-cv-handle-${h}`}
+              data-handle={h}
+              aria-hidden="true"
+            />
+          ))}
+      </div>
+    );
+  }
+}
+
+function DragPreview({ preview }: { preview: Signal<Preview | null> }) {
+  const p = preview.value;
+  return p ? <PreviewBoxes p={p} /> : null;
+}
+
+function PreviewBoxes({ p }: { p: Preview }) {
+  if (p.kind === 'resize') return <div class="ed-cv-target" style={boxStyle(p.target)} aria-hidden="true" />;
+  if (p.kind === 'new') {
+    return (
+      <>
+        {p.into && <div class="ed-cv-into" style={boxStyle(p.into)} aria-hidden="true" />}
+        <div class="ed-cv-target" style={boxStyle(p.target)} aria-hidden="true" />
+      </>
+    );
+  }
+  return (
+    <>
+      {p.into && <div class="ed-cv-into" style={boxStyle(p.into)} aria-hidden="true" />}
+      {p.targets.map((t, i) => (
+        <div key={i} class="ed-cv-target" style={boxStyle(t)} aria-hidden="true" />
+      ))}
+      <div class="ed-cv-ghost" style={boxStyle(p.ghost)} aria-hidden="true" />
+    </>
+  );
+}
+
+/** While a widget type is dragged from the palette over the canvas: where it would land. */
+function PaletteDropPreview(props: { canvas: CanvasController; frames: readonly Frame[]; toPage: (c: Point) => Point; pageWidth: number }) {
+  const drag = props.canvas.paletteDrag.value;
+  if (!drag) return null;
+  const pt = props.toPage(drag.client);
+  const into = chooseDropTarget(props.frames, pt);
+  const grid = into?.inner ?? { x: 0, y: 0, width: props.pageWidth };
+  if (pt.x < 0 || pt.y < 0 || pt.x > props.pageWidth) return null;
+  const size = widgetSpec(drag.type).defaultSize;
+  const target = boxOf(grid, cellAt(grid, pt, size.width, size.height));
+  return <PreviewBoxes p={{ kind: 'new', target, into: into?.box ?? null }} />;
+}
