@@ -53,6 +53,40 @@ describe('renameInCode', () => {
     );
   });
 
+  it('tells a regular expression from a division by what comes before the slash', () => {
+    expect(renameInCode('function f() { return /inp/g.test(x) + inp }', 'inp', 'field', false)).toBe(
+      'function f() { return /inp/g.test(x) + field }',
+    );
+    expect(r('a / inp / b')).toBe('a / field / b');
+    expect(r('(a) / inp')).toBe('(a) / field');
+    expect(r('x.replace(/[/}]inp/, inp)')).toBe('x.replace(/[/}]inp/, field)');
+  });
+
+  it('handles a JS object the way the guide writes one', () => {
+    const source = [
+      'export default {',
+      '  user: inp,',
+      '  async signin() {',
+      "    const res = await login.run({ inp: inp.text, other: `${inp.text}` });",
+      '    if (typeof inp === "undefined") { return { inp } }',
+      "    storeValue('inp', inp.text); // remember inp",
+      '  },',
+      '}',
+    ].join('\n');
+    expect(renameInCode(source, 'inp', 'field', false)).toBe(
+      [
+        'export default {',
+        '  user: field,',
+        '  async signin() {',
+        "    const res = await login.run({ inp: field.text, other: `${field.text}` });",
+        '    if (typeof field === "undefined") { return { inp: field } }',
+        "    storeValue('inp', field.text); // remember inp",
+        '  },',
+        '}',
+      ].join('\n'),
+    );
+  });
+
   it('returns the very same string when nothing refers to the name', () => {
     const code = 'form.inp + "inp"';
     expect(renameInCode(code, 'inp', 'field')).toBe(code);
