@@ -89,6 +89,13 @@ export class History {
     if (e) this.undoStack.push({ change: e.change, inverse, at: Number.NEGATIVE_INFINITY, mergeKey: null });
   }
 
+  /** Rewrites every step (after a rebase renamed widgets that collided with another tab's). */
+  remap(f: (change: Change) => Change): void {
+    const map = (e: Entry): Entry => ({ ...e, change: f(e.change), inverse: f(e.inverse) });
+    this.undoStack = this.undoStack.map(map);
+    this.redoStack = this.redoStack.map(map);
+  }
+
   clear(): void {
     this.undoStack = [];
     this.redoStack = [];

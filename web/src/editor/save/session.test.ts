@@ -228,6 +228,27 @@ describe('two tabs on one app', () => {
     expect(storage.getItem(journalKey(SLUG))).toBeNull();
   });
 
+  it('keeps both widgets when both tabs add one with the same name, and undo follows the new name', async () => {
+    const server = new FakeServer();
+    const clock = new ManualClock();
+    const storage = new MemoryStorage();
+    const a = (await openTab(server, clock, storage, 'a')).session;
+    const b = (await openTab(server, clock, storage, 'b')).session;
+    a.apply(cmd.addWidget(a.doc.value, 'Dashboard', 'Button', null));
+    b.apply(cmd.addWidget(b.doc.value, 'Dashboard', 'Button', null));
+    b.apply(cmd.setProp(b.doc.value, 'Dashboard', 'Button1', 'text', 'From b'));
+    await a.flush();
+    await b.flush();
+    expect(b.saveState.value).toBe('saved');
+    expect(widgetOf(server.app, 'Dashboard', 'Button1')!.props.text).toBe('Submit');
+    expect(widgetOf(server.app, 'Dashboard', 'Button2')!.props.text).toBe('From b');
+    b.undo();
+    b.undo();
+    await b.flush();
+    expect(widgetOf(server.app, 'Dashboard', 'Button1')).toBeDefined();
+    expect(widgetOf(server.app, 'Dashboard', 'Button2')).toBeUndefined();
+  });
+
   it('keeps a change that no longer applies, names it, and saves the rest', async () => {
     const server = new FakeServer();
     const clock = new ManualClock();

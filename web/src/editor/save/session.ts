@@ -7,9 +7,10 @@
  *
  * What can go wrong, and what happens — an edit is never silently lost:
  * - 409 (another tab or builder saved first): the server's current draft is taken and the
- *   unacknowledged changes are re-applied on top of it (a rebase); those that no longer apply
- *   (their widget was deleted meanwhile…) are listed by name in the message, kept in the
- *   journal as "not applied", and the state is `conflict` until the builder dismisses them.
+ *   unacknowledged changes are re-applied on top of it (a rebase, `rebase.ts`: a widget both
+ *   tabs named "Text1" gets a fresh name); those that no longer apply (their widget was deleted
+ *   meanwhile…) are listed by name in the message, kept in the journal as "not applied", and
+ *   the state is `conflict` until the builder dismisses them.
  * - The server cannot be reached: `offline`; retried with backoff, and at once when the
  *   browser says it is online again.
  * - The server refuses the write (4xx): `error` with its message; the changes stay pending and
@@ -24,7 +25,7 @@
 import { computed, signal } from '@preact/signals';
 import type { ReadonlySignal, Signal } from '@preact/signals';
 import { History } from '../doc/history.ts';
-import { OpError, applyChange, applyWithInverse } from '../doc/ops.ts';
+import { applyChange, applyWithInverse } from '../doc/ops.ts';
 import type {
   AppDoc,
   Change,
@@ -37,6 +38,8 @@ import type {
   SaveState,
 } from '../doc/types.ts';
 import { HEARTBEAT_MS, adoptAbandoned, digest, writeJournal } from './journal.ts';
+import { rebaseChanges, renameInChange } from './rebase.ts';
+import type { RebaseResult } from './rebase.ts';
 import type { Journal, StorageLike } from './journal.ts';
 
 export interface Timers {
@@ -293,34 +296,35 @@ class Session implements EditingSession {
   }
 
   /**
-   * Takes the server's current draft and re-applies the pending changes on top of it; those
-   * that do not apply any more move to "not applied", named in the message.
+   * Takes the server's current draft and re-applies the pending changes on top of it
+   * (`rebase.ts`); those that do not apply any more move to "not applied", named in the
+   * message.
    */
   private rebase(current: DraftSnapshot): void {
-    let doc = current.app;
-    const kept: Change[] = [];
-    const failed: NotAppliedChange[] = [];
-    for (const change of this.pending) {
-      try {
-        doc = applyChange(doc, change);
-        kept.push(change);
-      } catch (e) {
-        if (!(e instanceof OpError)) throw e;
-        failed.push({ change, reason: e.message });
-      }
-    }
-    this.pending = kept;
+    const result = this.replay(current.app, this.pending, true);
+    this.pending = [...result.applied];
     this.baseRevision = current.revision;
     this.revision.value = current.revision;
     this.problems.value = current.problems;
-    this.doc.value = doc;
-    if (failed.length > 0) {
-      this.notApplied.value = [...this.notApplied.peek(), ...failed];
-      const these = failed.length === 1 ? 'This change' : 'These changes';
-      this.setMessage('conflict', `Another tab or builder changed this app meanwhile. ${these} could not be re-applied: ${describe(failed)}`);
+    this.doc.value = result.doc;
+    if (result.failed.length > 0) {
+      const these = result.failed.length === 1 ? 'This change' : 'These changes';
+      this.setMessage('conflict', `Another tab or builder changed this app meanwhile. ${these} could not be re-applied: ${describe(result.failed)}`);
       this.saveState.value = 'conflict';
     }
     this.saveJournal();
+  }
+
+  /** Replays changes on `doc`; failures join `notApplied`. When the changes are this session's
+   * own (`ours`), renames of collided names reach its undo history too. */
+  private replay(doc: AppDoc, changes: readonly Change[], ours: boolean): RebaseResult {
+    const result = rebaseChanges(doc, changes);
+    if (ours && (result.renames.widgets.size > 0 || result.renames.pages.size > 0)) {
+      this.history.remap((c) => renameInChange(c, result.renames));
+      this.historyVersion.value++;
+    }
+    if (result.failed.length > 0) this.notApplied.value = [...this.notApplied.peek(), ...result.failed];
+    return result;
   }
 
   /**
@@ -333,35 +337,26 @@ class Session implements EditingSession {
     if (!this.storage) return;
     const journals = adoptAbandoned(this.storage, this.slug, this.tabId, this.now());
     if (journals.length === 0) return;
-    let doc = this.doc.peek();
-    let adopted = 0;
-    const failed: NotAppliedChange[] = [];
+    const earlier: NotAppliedChange[] = [];
+    const changes: Change[] = [];
     for (const journal of journals) {
-      let changes = journal.pending;
       // The entry's last write may have landed before its tab closed: then the draft is what
       // was sent, and those changes must not be applied twice.
-      if (snapshot && journal.sent && snapshot.revision !== journal.baseRevision && digest(snapshot.app) === journal.sent.digest) {
-        changes = changes.slice(journal.sent.count);
-      }
-      failed.push(...journal.notApplied);
-      for (const change of changes) {
-        try {
-          doc = applyChange(doc, change);
-          this.pending.push(change);
-          adopted++;
-        } catch (e) {
-          if (!(e instanceof OpError)) throw e;
-          failed.push({ change, reason: e.message });
-        }
-      }
+      const landed = snapshot && journal.sent && snapshot.revision !== journal.baseRevision && digest(snapshot.app) === journal.sent.digest;
+      changes.push(...(landed && journal.sent ? journal.pending.slice(journal.sent.count) : journal.pending));
+      earlier.push(...journal.notApplied);
     }
-    this.doc.value = doc;
+    this.notApplied.value = [...this.notApplied.peek(), ...earlier];
+    const result = this.replay(this.doc.peek(), changes, false);
+    this.pending.push(...result.applied);
+    const adopted = result.applied.length;
+    const failed = [...earlier, ...result.failed];
+    this.doc.value = result.doc;
     const notes: string[] = [];
     if (adopted > 0) {
       notes.push(`${adopted} unsaved ${adopted === 1 ? 'change' : 'changes'} from an earlier visit ${adopted === 1 ? 'was' : 'were'} re-applied and will be saved.`);
     }
     if (failed.length > 0) {
-      this.notApplied.value = [...this.notApplied.peek(), ...failed];
       notes.push(`${failed.length === 1 ? 'A change' : 'Changes'} from an earlier visit could not be re-applied: ${describe(failed)}`);
       this.saveState.value = 'conflict';
     } else if (adopted > 0 && this.saveState.peek() === 'saved') {
