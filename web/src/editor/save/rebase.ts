@@ -41,38 +41,42 @@ export function rebaseChanges(base: AppDoc, changes: readonly Change[]): RebaseR
   const failed: NotAppliedChange[] = [];
   // Names introduced by a change that failed: later changes touching them fail too.
   const lost = new Map<string, string>();
+  const prepare = (change: Change): Change => withoutDone(doc, renameInChange(change, { widgets, pages }));
   for (const change of changes) {
-    let c = withoutDone(doc, renameInChange(change, { widgets, pages }));
+    let c = prepare(change);
     const dependency = touched(c).find((n) => lost.has(n));
-    if (dependency !== undefined) {
-      failed.push({ change, reason: `It depends on "${lost.get(dependency) ?? ''}", which could not be re-applied.` });
-      for (const n of introduced(c)) lost.set(n, change.label);
-      continue;
-    }
-    try {
-      doc = applyChange(doc, c);
-      applied.push(c);
-      continue;
-    } catch (e) {
-      if (!(e instanceof OpError)) throw e;
+    let outcome: AppDoc | OpError =
+      dependency !== undefined ? new OpError(`It depends on "${lost.get(dependency) ?? ''}", which could not be re-applied.`) : tryApply(doc, c);
+    if (outcome instanceof OpError && dependency === undefined) {
+      // Names another tab took meanwhile: the replayed widgets and pages get fresh ones.
       const fresh = freshNames(doc, c);
       if (fresh.widgets.size > 0 || fresh.pages.size > 0) {
         for (const [from, to] of fresh.widgets) widgets.set(from, to);
         for (const [from, to] of fresh.pages) pages.set(from, to);
-        c = withoutDone(doc, renameInChange(change, { widgets, pages }));
-        try {
-          doc = applyChange(doc, c);
-          applied.push(c);
-          continue;
-        } catch (again) {
-          if (!(again instanceof OpError)) throw again;
-        }
+        c = prepare(change);
+        const again = tryApply(doc, c);
+        if (!(again instanceof OpError)) outcome = again;
       }
-      failed.push({ change, reason: e.message });
+    }
+    if (outcome instanceof OpError) {
+      failed.push({ change, reason: outcome.message });
       for (const n of introduced(c)) lost.set(n, change.label);
+    } else {
+      doc = outcome;
+      applied.push(c);
     }
   }
   return { doc, applied, failed, renames: { widgets, pages } };
+}
+
+/** The document with the change applied, or the OpError saying why it does not apply. */
+function tryApply(doc: AppDoc, change: Change): AppDoc | OpError {
+  try {
+    return applyChange(doc, change);
+  } catch (e) {
+    if (e instanceof OpError) return e;
+    throw e;
+  }
 }
 
 /** The change without the deletions someone else already made (the widget or page is gone:
