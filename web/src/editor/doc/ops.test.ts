@@ -118,6 +118,7 @@ describe('applyOp and invertOp', () => {
       [{ kind: 'addWidget', page: 'LoginPage', parent: null, widget: widget('class', 'Text', pos(0, 0)) }, /reserved word/],
       [{ kind: 'addWidget', page: 'LoginPage', parent: null, widget: widget('t', 'Text', pos(0, 0, 0, 1)) }, /width and height of at least 1/],
       [{ kind: 'placeWidget', page: 'LoginPage', name: 'login_form', parent: 'login_form', position: pos(0, 0) }, /inside itself/],
+      [{ kind: 'placeWidget', page: 'LoginPage', name: 'txt_hint', parent: null, position: pos(60, 0, 5, 1) }, /fit the grid's 64 columns/],
       [{ kind: 'renameWidget', page: 'LoginPage', from: 'inp_username', to: 'Auth' }, /already the name of the JS object Auth/],
       [{ kind: 'renameWidget', page: 'LoginPage', from: 'inp_username', to: '1x' }, /not a valid name/],
       [{ kind: 'renameWidget', page: 'LoginPage', from: 'inp_username', to: 'storeValue' }, /global of the runtime/],

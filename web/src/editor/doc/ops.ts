@@ -11,7 +11,7 @@
  * `applyChange` applies all of a change's operations or none.
  */
 
-import { isContainerType, isWidgetType } from './catalogue.ts';
+import { GRID_COLUMNS, isContainerType, isWidgetType } from './catalogue.ts';
 import { OpError } from './errors.ts';
 import { identifierProblem } from './names.ts';
 import { allNames, nameOwner, pageIndex, pageNameProblem, requirePage as mustPage, requireWidget as mustFind, subtree } from './query.ts';
@@ -245,10 +245,15 @@ function checkNewName(doc: AppDoc, name: string): void {
   if (owner) throw new OpError(`"${name}" is already the name of ${owner}.`);
 }
 
+/** The server's rule (crates/app/src/load.rs): whole numbers, at least 1×1, inside the grid's
+ * columns (rows are unbounded). */
 function checkPosition(p: Position): void {
   const ok = [p.col, p.row, p.width, p.height].every((n) => Number.isInteger(n) && n >= 0);
   if (!ok || p.width < 1 || p.height < 1) {
     throw new OpError(`A position needs whole numbers, and a width and height of at least 1 (got ${JSON.stringify(p)}).`);
+  }
+  if (p.col + p.width > GRID_COLUMNS) {
+    throw new OpError(`A widget must fit the grid's ${GRID_COLUMNS} columns (column ${p.col} + width ${p.width} is more).`);
   }
 }
 
