@@ -70,3 +70,53 @@ export function initialProps(type: WidgetType): Record<string, unknown> {
   for (const p of widgetSpec(type).props) if (p.initial !== undefined) props[p.name] = p.initial;
   return props;
 }
+
+/**
+ * Why `value` cannot be the value of property `prop` (the shape the server's validator asks
+ * for, crates/app/src/load.rs `check_prop`); null when it can. A text with a `{{ }}` binding
+ * fits every kind: its type is known only when it runs.
+ */
+export function propValueProblem(prop: PropSpec, value: unknown): string | null {
+  if (prop.kind === 'event') {
+    return typeof value === 'string' ? null : `${prop.name} holds code in {{ }}, such as "{{ MyObject.run() }}".`;
+  }
+  if (typeof value === 'string' && value.includes('{{')) return null;
+  const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  let ok: boolean;
+  let expected: string;
+  switch (prop.kind) {
+    case 'text':
+      ok = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+      expected = 'text';
+      break;
+    case 'bool':
+      ok = typeof value === 'boolean';
+      expected = 'true or false';
+      break;
+    case 'count':
+      ok = typeof value === 'number' && Number.isInteger(value) && value >= 0;
+      expected = 'a whole number ≥ 0';
+      break;
+    case 'choice':
+      ok = typeof value === 'string' && (prop.choices ?? []).includes(value);
+      expected = `one of ${(prop.choices ?? []).join(', ')}`;
+      break;
+    case 'columns':
+      ok =
+        Array.isArray(value) &&
+        value.every(
+          (c: unknown) =>
+            isRecord(c) &&
+            typeof c.key === 'string' &&
+            (c.label === undefined || typeof c.label === 'string') &&
+            Object.keys(c).every((k) => k === 'key' || k === 'label'),
+        );
+      expected = 'a list of {key, label}';
+      break;
+    case 'data':
+      ok = true;
+      expected = 'a value';
+      break;
+  }
+  return ok ? null : `${prop.name} must be ${expected} (or a {{ }} binding).`;
+}

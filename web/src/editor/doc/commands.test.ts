@@ -92,6 +92,22 @@ describe('properties and names', () => {
     expect(() => cmd.setProp(doc, 'LoginPage', 'btn_login', 'inputType', 'EMAIL')).toThrowError('A Button has no property inputType.');
   });
 
+  it('refuses a value of the wrong shape, as the server would, but takes any binding', () => {
+    const doc = loginApp();
+    const refused: [string, string, unknown, string][] = [
+      ['inp_username', 'inputType', 'DATE', 'inputType must be one of TEXT, EMAIL, PASSWORD, NUMBER (or a {{ }} binding).'],
+      ['inp_username', 'isRequired', 'yes', 'isRequired must be true or false (or a {{ }} binding).'],
+      ['inp_username', 'maxChars', -1, 'maxChars must be a whole number ≥ 0 (or a {{ }} binding).'],
+      ['inp_username', 'label', ['a'], 'label must be text (or a {{ }} binding).'],
+      ['btn_login', 'onClick', 3, 'onClick holds code in {{ }}, such as "{{ MyObject.run() }}".'],
+    ];
+    for (const [widget, prop, value, message] of refused) {
+      expect(() => cmd.setProp(doc, 'LoginPage', widget, prop, value)).toThrowError(message);
+    }
+    expect(cmd.setProp(doc, 'LoginPage', 'inp_username', 'inputType', '{{ appsmith.store.kind }}').ops).toHaveLength(1);
+    expect(cmd.setProp(doc, 'LoginPage', 'inp_username', 'maxChars', 12).ops).toHaveLength(1);
+  });
+
   it('renames with a sentence when the name is invalid or taken', () => {
     const doc = loginApp();
     expect(() => cmd.renameWidget(doc, 'LoginPage', 'btn_login', 'txt_hint')).toThrowError(

@@ -7,7 +7,8 @@
  * A command that adds widgets says which ones to select afterwards (`select`).
  */
 
-import { initialProps, isContainerType, widgetSpec } from './catalogue.ts';
+import { initialProps, isContainerType, propValueProblem, widgetSpec } from './catalogue.ts';
+import type { PropSpec } from './catalogue.ts';
 import { clampToGrid, firstFreeSpot, overlaps, placeWithoutOverlap } from './layout.ts';
 import { identifierProblem } from './names.ts';
 import { OpError } from './errors.ts';
@@ -105,8 +106,10 @@ export function nudge(doc: AppDoc, page: string, names: readonly string[], dCol:
 /** Sets a property of the widget's type (the catalogue's list) to a value or a `{{ }}` text. */
 export function setProp(doc: AppDoc, page: string, widget: string, prop: string, value: unknown): EditChange {
   const w = mustWidget(doc, page, widget).widget;
-  mustKnowProp(w, prop);
+  const spec = mustKnowProp(w, prop);
   if (value === undefined) return unsetProp(doc, page, widget, prop);
+  const problem = propValueProblem(spec, value);
+  if (problem) throw new OpError(problem);
   return { label: `Set ${prop} of ${widget}`, ops: [{ kind: 'setProp', page, widget, prop, value }] };
 }
 
@@ -356,8 +359,10 @@ function mustContainer(w: WidgetDoc): void {
   if (!isContainerType(w.type)) throw new OpError(`${w.name} is a ${w.type}, which cannot hold other widgets.`);
 }
 
-function mustKnowProp(w: WidgetDoc, prop: string): void {
-  if (!widgetSpec(w.type).props.some((p) => p.name === prop)) throw new OpError(`A ${w.type} has no property ${prop}.`);
+function mustKnowProp(w: WidgetDoc, prop: string): PropSpec {
+  const spec = widgetSpec(w.type).props.find((p) => p.name === prop);
+  if (!spec) throw new OpError(`A ${w.type} has no property ${prop}.`);
+  return spec;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
