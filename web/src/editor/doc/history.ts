@@ -89,6 +89,12 @@ export class History {
     if (e) this.undoStack.push({ change: e.change, inverse, at: Number.NEGATIVE_INFINITY, mergeKey: null });
   }
 
+  /** Forgets the top undo step (`'undo'`) or redo step (`'redo'`): one that no longer applies,
+   * so the steps under it stay reachable. */
+  drop(which: 'undo' | 'redo'): void {
+    (which === 'undo' ? this.undoStack : this.redoStack).pop();
+  }
+
   /** Rewrites every step (after a rebase renamed widgets that collided with another tab's). */
   remap(f: (change: Change) => Change): void {
     const map = (e: Entry): Entry => ({ ...e, change: f(e.change), inverse: f(e.inverse) });

@@ -193,6 +193,28 @@ describe('autosave', () => {
     expect(session.canRedo.value).toBe(true);
   });
 
+  it('forgets an undo step another tab made impossible, and the steps under it still undo', async () => {
+    const server = new FakeServer();
+    const clock = new ManualClock();
+    const storage = new MemoryStorage();
+    const a = (await openTab(server, clock, storage, 'a')).session;
+    const b = (await openTab(server, clock, storage, 'b')).session;
+    a.apply(cmd.setAppName(a.doc.value, 'Renamed by a'));
+    a.apply(cmd.setProp(a.doc.value, 'LoginPage', 'txt_hint', 'text', 'From a'));
+    await a.flush();
+    b.apply(cmd.deleteWidgets(b.doc.value, 'LoginPage', ['txt_hint']));
+    await b.flush();
+    a.apply(cmd.setPageHidden(a.doc.value, 'Dashboard', false));
+    await a.flush();
+    expect(widgetOf(a.doc.value, 'LoginPage', 'txt_hint')).toBeUndefined();
+    a.undo();
+    expect(() => a.undo()).toThrowError('"Set text of txt_hint" cannot be undone any more: There is no widget txt_hint on page LoginPage.');
+    expect(a.undoLabel.value).toBe('Rename the app to Renamed by a');
+    a.undo();
+    await a.flush();
+    expect(server.app.name).toBe('Custom auth');
+  });
+
   it('refuses a change that does not apply and changes nothing', async () => {
     const server = new FakeServer();
     const { session } = await openTab(server, new ManualClock(), new MemoryStorage(), 'a');

@@ -25,6 +25,7 @@
 import { computed, signal } from '@preact/signals';
 import type { ReadonlySignal, Signal } from '@preact/signals';
 import { History } from '../doc/history.ts';
+import { OpError } from '../doc/errors.ts';
 import { applyChange, applyWithInverse } from '../doc/ops.ts';
 import type {
   AppDoc,
@@ -156,9 +157,15 @@ class Session implements EditingSession {
   undo(): void {
     const step = this.history.peekUndo();
     if (!step) return;
-    // Throws OpError, leaving the history as it was, when the inverse no longer applies
-    // (another tab deleted what it restores).
-    const doc = applyChange(this.doc.peek(), step.inverse);
+    let doc: AppDoc;
+    try {
+      doc = applyChange(this.doc.peek(), step.inverse);
+    } catch (e) {
+      // Another tab changed what the step touched (deleted the widget it would restore…):
+      // the step is forgotten, so the steps under it can still be undone, and the builder
+      // is told why.
+      throw this.stale('undo', step.change.label, e);
+    }
     this.history.undone();
     this.commit(step.inverse, doc);
   }
@@ -166,9 +173,21 @@ class Session implements EditingSession {
   redo(): void {
     const step = this.history.peekRedo();
     if (!step) return;
-    const { doc, inverse } = applyWithInverse(this.doc.peek(), step.change);
-    this.history.redone(inverse);
-    this.commit(step.change, doc);
+    let result: ReturnType<typeof applyWithInverse>;
+    try {
+      result = applyWithInverse(this.doc.peek(), step.change);
+    } catch (e) {
+      throw this.stale('redo', step.change.label, e);
+    }
+    this.history.redone(result.inverse);
+    this.commit(step.change, result.doc);
+  }
+
+  private stale(which: 'undo' | 'redo', label: string, e: unknown): unknown {
+    if (!(e instanceof OpError)) return e;
+    this.history.drop(which);
+    this.historyVersion.value++;
+    return new OpError(`"${label}" cannot be ${which === 'undo' ? 'undone' : 'redone'} any more: ${e.message}`);
   }
 
   private fromHistory<T>(read: (h: History) => T): ReadonlySignal<T> {
