@@ -21,7 +21,7 @@ import type { WidgetModel } from '../../runtime/index.ts';
 import { BaseWidget, WidgetView } from '../../widgets/index.ts';
 import { gridRows } from '../../widgets/WidgetView.tsx';
 import { isContainerType, isWidgetType, widgetSpec } from '../doc/catalogue.ts';
-import type { PageDoc } from '../doc/types.ts';
+import type { PageDoc, Position, WidgetType } from '../doc/types.ts';
 import { addWidgetAt, moveWidgets, resizeWidget, type Placement } from './canvas/actions.ts';
 import { CANVAS_ROOT_ATTR } from './canvas/commands.ts';
 import { useCanvas, type CanvasController } from './canvas/controller.ts';
@@ -29,6 +29,8 @@ import {
   boxOf,
   cellAt,
   chooseDropTarget,
+  columnsFor,
+  GRID_COLUMNS,
   HANDLES,
   hitTest,
   layoutFrames,
@@ -165,9 +167,8 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
       const pt = toPage(client);
       const target = chooseDropTarget(latest.current.frames, pt);
       const grid = target?.inner ?? pageGrid();
-      const size = widgetSpec(type).defaultSize;
-      const at = cellAt(grid, pt, size.width, size.height);
-      const ok = addWidgetAt(ctx, type, target?.name ?? null, { col: at.col, row: at.row });
+      const at = dropCell(grid, pageGrid(), pt, type);
+      const ok = addWidgetAt(ctx, type, target?.name ?? null, at);
       const added = ctx.selection.peek()[0];
       if (ok && added !== undefined) focusFrame(added);
       return ok;
@@ -218,7 +219,10 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
         const dy = pt.y - start.y;
         const into = chooseDropTarget(latest.current.frames, pt, new Set(names));
         const grid = into?.inner ?? pageGrid();
-        const lead = snapBox(grid, { x: hit.box.x + dx, y: hit.box.y + dy }, hit.position.width, hit.position.height);
+        // Moved to another grid, a widget keeps its width in pixels.
+        const sameGrid = (into?.name ?? null) === hit.parent;
+        const widthIn = (f: Frame): number => (sameGrid ? f.position.width : columnsFor(grid, f.box.width));
+        const lead = snapBox(grid, { x: hit.box.x + dx, y: hit.box.y + dy }, widthIn(hit), hit.position.height);
         // The others keep their offsets from the widget under the pointer, in grid units.
         moves = moving.map((f) => ({
           name: f.name,
@@ -229,7 +233,7 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
               : snapBox(
                   grid,
                   boxOf(grid, { ...f.position, col: lead.col + f.position.col - hit.position.col, row: lead.row + f.position.row - hit.position.row }),
-                  f.position.width,
+                  widthIn(f),
                   f.position.height,
                 ),
         }));
@@ -356,6 +360,14 @@ class StableWidget extends Component<{ model: WidgetModel }> {
   }
 }
 
+/** Where a new widget of `type` dropped at `pt` lands in `grid`: its default size, as wide in
+ * pixels as on the page. */
+function dropCell(grid: GridBox, page: GridBox, pt: Point, type: WidgetType): Position {
+  const size = widgetSpec(type).defaultSize;
+  const width = page.width > 0 ? columnsFor(grid, (size.width * page.width) / GRID_COLUMNS) : size.width;
+  return cellAt(grid, pt, width, size.height);
+}
+
 function px(n: number): string {
   return `${Math.round(n * 100) / 100}px`;
 }
@@ -466,7 +478,6 @@ function PaletteDropPreview(props: { canvas: CanvasController; frames: readonly 
   const into = chooseDropTarget(props.frames, pt);
   const grid = into?.inner ?? { x: 0, y: 0, width: props.pageWidth };
   if (pt.x < 0 || pt.y < 0 || pt.x > props.pageWidth) return null;
-  const size = widgetSpec(drag.type).defaultSize;
-  const target = boxOf(grid, cellAt(grid, pt, size.width, size.height));
+  const target = boxOf(grid, dropCell(grid, { x: 0, y: 0, width: props.pageWidth }, pt, drag.type));
   return <PreviewBoxes p={{ kind: 'new', target, into: into?.box ?? null }} />;
 }

@@ -12,7 +12,7 @@ import * as cmd from '../../doc/commands.ts';
 import { isContainerType } from '../../doc/catalogue.ts';
 import { applyChange } from '../../doc/ops.ts';
 import { findWidget } from '../../doc/query.ts';
-import type { Op, PageDoc, Position, WidgetType } from '../../doc/types.ts';
+import type { AppDoc, Op, PageDoc, Position, WidgetType } from '../../doc/types.ts';
 import type { EditorContext } from '../context.ts';
 
 /** Applies a change and selects what it asks to select. */
@@ -57,11 +57,29 @@ export function addWidgetFromKeyboard(ctx: EditorContext, type: WidgetType): boo
   });
 }
 
-/** Adds a widget at a spot of a container's grid (or the page's), selected. */
-export function addWidgetAt(ctx: EditorContext, type: WidgetType, parent: string | null, at: { col: number; row: number }): boolean {
+/**
+ * Adds a widget at a spot of a container's grid (or the page's), selected. `width` (columns of
+ * that grid) replaces the catalogue's default width: a widget dropped into a container keeps
+ * the width in pixels it would have on the page.
+ */
+export function addWidgetAt(ctx: EditorContext, type: WidgetType, parent: string | null, at: Position): boolean {
   return attempt(ctx, () => {
-    apply(ctx, cmd.addWidget(ctx.session.doc.peek(), ctx.currentPage.peek(), type, parent, at));
+    const page = ctx.currentPage.peek();
+    const doc = ctx.session.doc.peek();
+    const add = cmd.addWidget(doc, page, type, parent, { col: at.col, row: at.row });
+    const name = add.select?.[0];
+    const added = name === undefined ? undefined : findWidget(pageOf(applyChange(doc, add), page), name)?.widget;
+    if (!added || added.position.width === at.width) {
+      apply(ctx, add);
+      return;
+    }
+    const resize = cmd.resizeWidget(applyChange(doc, add), page, added.name, { ...added.position, width: at.width });
+    apply(ctx, { label: add.label, ops: [...add.ops, ...resize.ops], select: add.select });
   });
+}
+
+function pageOf(doc: AppDoc, name: string): PageDoc {
+  return doc.pages.find((p) => p.name === name) ?? { name, hidden: false, onLoad: [], widgets: [] };
 }
 
 export interface Placement {
@@ -81,9 +99,16 @@ export function moveWidgets(ctx: EditorContext, moves: readonly Placement[]): bo
     const ops: Op[] = [];
     let doc = ctx.session.doc.peek();
     for (const m of moves) {
-      const change = cmd.moveWidget(doc, page, m.name, { parent: m.parent, col: m.position.col, row: m.position.row });
-      ops.push(...change.ops);
-      doc = applyChange(doc, change);
+      const move = cmd.moveWidget(doc, page, m.name, { parent: m.parent, col: m.position.col, row: m.position.row });
+      ops.push(...move.ops);
+      doc = applyChange(doc, move);
+      // Into another grid, the widget keeps its width in pixels, so its columns change.
+      const now = findWidget(pageOf(doc, page), m.name)?.widget.position;
+      if (now && now.width !== m.position.width) {
+        const resize = cmd.resizeWidget(doc, page, m.name, { ...now, width: m.position.width });
+        ops.push(...resize.ops);
+        doc = applyChange(doc, resize);
+      }
     }
     const label = moves.length === 1 ? `Move ${moves[0]?.name ?? ''}` : `Move ${moves.length} widgets`;
     apply(ctx, { label, ops });

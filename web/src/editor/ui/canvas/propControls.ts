@@ -22,7 +22,8 @@ const CONTROLS: Readonly<Record<PropKind, Control>> = {
 };
 
 export function controlOf(kind: PropKind): Control {
-  return CONTROLS[kind];
+  // A kind this editor does not know yet is edited as text (the server's validator says more).
+  return (CONTROLS as Partial<Record<string, Control>>)[kind] ?? 'text';
 }
 
 export function isBindingValue(value: unknown): value is string {
