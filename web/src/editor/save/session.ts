@@ -15,8 +15,11 @@
  *   browser says it is online again.
  * - The server refuses the write (4xx): `error` with its message; the changes stay pending and
  *   the next change or `flush` tries again.
- * - The tab is closed: the journal is re-applied onto the draft the next session fetches, and
- *   saved (the builder is told). Closing while not `saved` asks first (`beforeunload`).
+ * - The tab is closed (or crashes): its journal entry is adopted by the next session of the
+ *   app, in this tab or another, re-applied onto the draft and saved; the builder is told
+ *   (`journal.ts`). Closing while not `saved` asks first (`beforeunload`).
+ * - An undo step whose widget another tab deleted is dropped with a sentence (OpError), so
+ *   the steps under it can still be undone.
  *
  * Storage, timers, the clock and the window's events are injected, so all of this runs in
  * tests without a browser.
