@@ -1,6 +1,7 @@
 /**
  * Starts the real lowkey server for browser tests: `lowkey demo` on a random port with a fresh
- * data directory, parsing the URL and the demo credentials it prints.
+ * data directory, parsing the URL and the demo credentials it prints; or `lowkey serve` on an
+ * empty database with one builder made by `lowkey admin add` (the editor's tests).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,9 +28,69 @@ export function freshDataDir(): string {
 }
 
 /** Runs a lowkey CLI command to completion; returns its exit status and output. */
-export function lowkey(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(LOWKEY_BIN, args, { encoding: 'utf8', timeout: 60_000 });
+export function lowkey(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(LOWKEY_BIN, args, { encoding: 'utf8', timeout: 60_000, ...(input === undefined ? {} : { input }) });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+export interface BuilderServer {
+  /** e.g. http://127.0.0.1:41234 */
+  readonly origin: string;
+  /** The builder made with `lowkey admin add`. */
+  readonly email: string;
+  readonly password: string;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `lowkey serve` on a fresh, empty data directory with one builder, added beforehand with
+ * `lowkey admin add EMAIL --role admin` (the password piped on stdin, as a script would).
+ */
+export async function startServeWithBuilder(
+  email = 'builder@example.com',
+  password = 'correct horse battery staple',
+  timeoutMs = 60_000,
+): Promise<BuilderServer> {
+  const dataDir = freshDataDir();
+  const added = lowkey(['admin', 'add', email, '--role', 'admin', '--data-dir', dataDir], `${password}\n`);
+  if (added.status !== 0) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`lowkey admin add failed (${added.status}):\n${added.stdout}\n${added.stderr}`);
+  }
+  const child = spawn(LOWKEY_BIN, ['serve', '--addr', '127.0.0.1:0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // The address is in the "lowkey listening" log line, so that line must be logged.
+    env: { ...process.env, LOWKEY_LOG: 'info', LOWKEY_LOG_FORMAT: 'json' },
+  });
+  let output = '';
+  let started = false;
+  const origin = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`lowkey serve logged no address within ${timeoutMs} ms`)), timeoutMs);
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+      reject(new Error(`${e.message}\noutput:\n${output.slice(-4000)}`));
+    };
+    // The pipes keep being read once started (a full pipe would block the server's logging).
+    const onData = (d: Buffer) => {
+      if (started) return;
+      output += d.toString();
+      const addr = /lowkey listening\W+addr\W+(127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      if (addr) {
+        started = true;
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve(`http://${addr}`);
+      }
+    };
+    child.on('error', (e) => fail(new Error(`could not start ${LOWKEY_BIN}: ${e.message}`)));
+    child.on('exit', (code) => fail(new Error(`lowkey serve exited early with ${code}`)));
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+  });
+  return { origin, email, password, dataDir, stop: () => stop(child, dataDir) };
 }
 
 export async function startDemo(dataDir = freshDataDir(), timeoutMs = 60_000): Promise<DemoServer> {

@@ -1,0 +1,206 @@
+/**
+ * The editor screen at /edit/<slug>: it opens the app's editing session, builds the
+ * `EditorContext` every part of the screen shares (the session, the page on the canvas, the
+ * selection, the command registry with the app's and the canvas's commands), listens for the
+ * keyboard once, and lays the parts out: the top bar; on the left the palette and the pages
+ * panel; the canvas in the centre; the property pane on the right. Preview replaces the layout
+ * while it is open (the session, its history and its autosave stay).
+ */
+
+import { signal } from '@preact/signals';
+import { useEffect, useState } from 'preact/hooks';
+import { createEditingSession } from '../save/session.ts';
+import { CommandRegistry } from '../doc/registry.ts';
+import type { EditingSession } from '../doc/types.ts';
+import type { Builder } from '../api.ts';
+import { registerCanvasCommands } from './canvas/commands.ts';
+import { Canvas } from './Canvas.tsx';
+import { EditorCtx, useEditor, type EditorContext } from './context.ts';
+import { PagesPanel } from './PagesPanel.tsx';
+import { Palette } from './Palette.tsx';
+import { Preview } from './Preview.tsx';
+import { PropertyPane } from './PropertyPane.tsx';
+import { TopBar } from './TopBar.tsx';
+import { PublishDialog, VersionsDialog } from './Versions.tsx';
+import { AppsLink } from './shell/AppsLink.tsx';
+import { api } from './shell/client.ts';
+import { registerAppCommands } from './shell/appCommands.ts';
+import { errorMessage, isSignedOut, statusOf } from './shell/errors.ts';
+import { editorKeyHandler } from './shell/keys.ts';
+import { createScreenState, dismissNotice, pushNotice, type ScreenState } from './shell/screenState.ts';
+
+export interface EditorScreenProps {
+  readonly slug: string;
+  readonly builder: Builder;
+  readonly onSignedOut: () => void;
+}
+
+type Opening =
+  | { readonly state: 'loading' }
+  | { readonly state: 'error'; readonly title: string; readonly message: string; readonly retry: boolean }
+  | { readonly state: 'ready'; readonly ctx: EditorContext; readonly screen: ScreenState };
+
+export function EditorScreen({ slug, builder, onSignedOut }: EditorScreenProps) {
+  const [opening, setOpening] = useState<Opening>({ state: 'loading' });
+  // A restore replaces the draft on the server: the session is opened again on it.
+  const [generation, setGeneration] = useState(0);
+
+  useEffect(() => {
+    let cancelled = false;
+    let session: EditingSession | null = null;
+    setOpening({ state: 'loading' });
+    createEditingSession(slug, api).then(
+      (s) => {
+        if (cancelled) {
+          s.dispose();
+          return;
+        }
+        session = s;
+        const screen = createScreenState();
+        setOpening({ state: 'ready', ctx: editorContext(slug, s, screen), screen });
+      },
+      (err: unknown) => {
+        if (cancelled) return;
+        if (isSignedOut(err)) {
+          onSignedOut();
+          return;
+        }
+        const missing = statusOf(err) === 404;
+        setOpening({
+          state: 'error',
+          title: missing ? 'App not found' : 'The app could not be opened',
+          message: missing ? `There is no app "${slug}" on this server.` : errorMessage(err),
+          retry: !missing,
+        });
+      },
+    );
+    return () => {
+      cancelled = true;
+      session?.dispose();
+    };
+  }, [slug, generation]);
+
+  if (opening.state === 'loading') {
+    return (
+      <main class="ed-centred" aria-busy="true">
+        <p role="status">Opening the app…</p>
+      </main>
+    );
+  }
+  if (opening.state === 'error') {
+    return (
+      <main class="ed-centred">
+        <div class="ed-card" role="alert">
+          <h1>{opening.title}</h1>
+          <p>{opening.message}</p>
+          <div class="ed-dialog-actions">
+            <AppsLink />
+            {opening.retry && (
+              <button type="button" class="ed-btn" onClick={() => setGeneration((n) => n + 1)}>
+                Try again
+              </button>
+            )}
+          </div>
+        </div>
+      </main>
+    );
+  }
+  return (
+    <EditorCtx.Provider value={opening.ctx}>
+      <Screen
+        screen={opening.screen}
+        builder={builder}
+        onRestored={() => setGeneration((n) => n + 1)}
+        onSignedOut={onSignedOut}
+      />
+    </EditorCtx.Provider>
+  );
+}
+
+function editorContext(slug: string, session: EditingSession, screen: ScreenState): EditorContext {
+  const commands = new CommandRegistry<EditorContext>();
+  const ctx: EditorContext = {
+    slug,
+    session,
+    currentPage: signal(session.doc.peek().homePage),
+    selection: signal([]),
+    commands,
+    notify: (message) => pushNotice(screen, message),
+  };
+  registerAppCommands(commands, screen);
+  registerCanvasCommands(commands);
+  return ctx;
+}
+
+function Screen(props: { screen: ScreenState; builder: Builder; onRestored: () => void; onSignedOut: () => void }) {
+  const { screen } = props;
+  const ctx = useEditor();
+
+  useEffect(() => {
+    const onKey = editorKeyHandler(ctx, screen);
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [ctx, screen]);
+
+  const appName = ctx.session.doc.value.name;
+  useEffect(() => {
+    document.title = `${appName} · Lowkey editor`;
+  }, [appName]);
+
+  // A page deleted or renamed (by undo, or in another tab) leaves the canvas on a page that is
+  // gone: show the home page instead.
+  const doc = ctx.session.doc.value;
+  useEffect(() => {
+    if (!doc.pages.some((p) => p.name === ctx.currentPage.peek())) {
+      ctx.currentPage.value = doc.homePage;
+      ctx.selection.value = [];
+    }
+  }, [doc]);
+
+  if (screen.previewing.value) {
+    return <Preview onBack={() => (screen.previewing.value = false)} />;
+  }
+  return (
+    <div class="ed-screen">
+      <TopBar screen={screen} builder={props.builder} />
+      <div class="ed-body">
+        <div class="ed-left">
+          <Palette />
+          <PagesPanel screen={screen} />
+        </div>
+        <main class="ed-centre">
+          <Canvas />
+        </main>
+        <div class="ed-right">
+          <PropertyPane />
+        </div>
+      </div>
+      <Notices screen={screen} />
+      {screen.publishing.value && (
+        <PublishDialog onClose={() => (screen.publishing.value = false)} onSignedOut={props.onSignedOut} />
+      )}
+      {screen.showingVersions.value && (
+        <VersionsDialog
+          onClose={() => (screen.showingVersions.value = false)}
+          onRestored={props.onRestored}
+          onSignedOut={props.onSignedOut}
+        />
+      )}
+    </div>
+  );
+}
+
+function Notices({ screen }: { screen: ScreenState }) {
+  return (
+    <div class="ed-notices" aria-live="assertive">
+      {screen.notices.value.map((n) => (
+        <div key={n.id} class="ed-notice" role="alert">
+          <span>{n.message}</span>
+          <button type="button" class="ed-icon-btn" aria-label="Dismiss" onClick={() => dismissNotice(screen, n.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
