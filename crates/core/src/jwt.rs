@@ -8,7 +8,19 @@
 //!
 //! A rotated key stays in the ring (and the JWKS) until every access token it signed has
 //! expired: `retired_at + access-token lifetime`.
+//!
+//! Verified tokens are remembered ([`KeyRing::verify`]): a client presents the same access
+//! token on every request until it refreshes, and the ECDSA verification was a third of the CPU
+//! of a `GET /user`. The cache is keyed by a SHA-256 digest of the exact token text together
+//! with the issuer and audience it was checked against, so only the same bytes, checked the same
+//! way, hit; expiry is checked again on every use; it belongs to one ring, so reloaded keys start
+//! with an empty one. What the cache cannot know (a revoked session) is checked by the caller
+//! on every request as before.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use aws_lc_rs::digest;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
     EcdsaKeyPair, KeyPair as _, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PKCS1_SHA256,
@@ -134,9 +146,17 @@ pub struct AccessClaims {
     pub is_anonymous: bool,
 }
 
+/// How many verified tokens a ring remembers. At the cap, expired entries are dropped, and if
+/// that frees nothing the cache starts over (a token is then verified once more).
+const VERIFIED_CAPACITY: usize = 16_384;
+
+/// Seconds of clock skew accepted on `exp`.
+const LEEWAY_SECS: u64 = 5;
+
 /// The keys in force: the newest unretired one signs; all of them verify.
 pub struct KeyRing {
     keys: Vec<LoadedKey>,
+    verified: Mutex<HashMap<[u8; 32], AccessClaims>>,
 }
 
 impl KeyRing {
@@ -160,7 +180,10 @@ impl KeyRing {
         if !keys.iter().any(|k| k.retired_at.is_none()) {
             return Err(AuthError::Internal("no active signing key".into()));
         }
-        Ok(Self { keys })
+        Ok(Self {
+            keys,
+            verified: Mutex::new(HashMap::new()),
+        })
     }
 
     /// The JWKS document: public keys only.
@@ -205,8 +228,56 @@ impl KeyRing {
         Ok(token)
     }
 
-    /// Verifies signature, algorithm, `kid`, `exp`, `iss` and `aud`; returns the claims.
+    /// Verifies signature, algorithm, `kid`, `exp`, `iss` and `aud`; returns the claims. A
+    /// token verified before by this ring with the same issuer and audience is not verified
+    /// again, but its `exp` is checked again against the clock.
     pub fn verify(
+        &self,
+        token: &str,
+        issuer: &str,
+        audience: &str,
+    ) -> Result<AccessClaims, AuthError> {
+        self.verify_at(token, issuer, audience, unix_secs())
+    }
+
+    fn verify_at(
+        &self,
+        token: &str,
+        issuer: &str,
+        audience: &str,
+        now_secs: u64,
+    ) -> Result<AccessClaims, AuthError> {
+        let key = cache_key(token, issuer, audience);
+        let cached = self.cache().get(&key).cloned();
+        if let Some(claims) = cached {
+            if unexpired(&claims, now_secs) {
+                return Ok(claims);
+            }
+            self.cache().remove(&key);
+            return Err(AuthError::BadJwt("ExpiredSignature".into()));
+        }
+        let claims = self.verify_signature(token, issuer, audience)?;
+        if !unexpired(&claims, now_secs) {
+            return Err(AuthError::BadJwt("ExpiredSignature".into()));
+        }
+        let mut cache = self.cache();
+        if cache.len() >= VERIFIED_CAPACITY {
+            cache.retain(|_, c| unexpired(c, now_secs));
+            if cache.len() >= VERIFIED_CAPACITY {
+                cache.clear();
+            }
+        }
+        cache.insert(key, claims.clone());
+        Ok(claims)
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], AccessClaims>> {
+        // A panic while holding the lock cannot leave a half-written entry (inserts and
+        // removals are single calls), so a poisoned cache is still sound.
+        self.verified.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn verify_signature(
         &self,
         token: &str,
         issuer: &str,
@@ -228,7 +299,7 @@ impl KeyRing {
         };
         let mut validation = Validation::new(alg);
         validation.algorithms = vec![alg];
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECS;
         validation.set_audience(&[audience]);
         validation.set_issuer(&[issuer]);
         validation.set_required_spec_claims(&["exp", "iat", "sub", "aud", "iss"]);
@@ -236,6 +307,31 @@ impl KeyRing {
             .map_err(|e| AuthError::BadJwt(e.to_string()))?;
         Ok(data.claims)
     }
+}
+
+/// `exp` not passed, with [`LEEWAY_SECS`] of skew (the rule `jsonwebtoken` applies).
+fn unexpired(claims: &AccessClaims, now_secs: u64) -> bool {
+    i128::from(claims.exp) >= i128::from(now_secs) - i128::from(LEEWAY_SECS)
+}
+
+fn unix_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// SHA-256 over the issuer, the audience and the token, each length-prefixed so no two
+/// different triples give the same input.
+fn cache_key(token: &str, issuer: &str, audience: &str) -> [u8; 32] {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    for part in [issuer, audience, token] {
+        ctx.update(&(part.len() as u64).to_le_bytes());
+        ctx.update(part.as_bytes());
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
 }
 
 fn load_key(m: &KeyMaterial) -> Result<LoadedKey, AuthError> {
@@ -379,6 +475,61 @@ mod tests {
         assert!(ring.verify(&hs, ISS, "authenticated").is_err());
         let other = self::ring(Alg::Es256).sign(&claims(60)).unwrap();
         assert!(ring.verify(&other, ISS, "authenticated").is_err());
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_only_its_exact_bytes_hit() {
+        let ring = ring(Alg::Es256);
+        let now = unix_secs();
+        let token = ring.sign(&claims(30)).unwrap();
+        let first = ring.verify_at(&token, ISS, "authenticated", now).unwrap();
+        assert_eq!(ring.cache().len(), 1);
+        // Remembered: the same claims, without a second verification.
+        assert_eq!(
+            ring.verify_at(&token, ISS, "authenticated", now).unwrap(),
+            first
+        );
+        // Checked the same way only: another audience or issuer is verified (and refused).
+        assert!(ring.verify_at(&token, ISS, "other", now).is_err());
+        assert!(ring
+            .verify_at(&token, "http://evil/auth/v1", "authenticated", now)
+            .is_err());
+        // A changed signature is other bytes: verified, and refused.
+        let (head, sig) = token.rsplit_once('.').unwrap();
+        let mut sig = sig.as_bytes().to_vec();
+        sig[3] = if sig[3] == b'A' { b'B' } else { b'A' };
+        let forged = format!("{head}.{}", String::from_utf8(sig).unwrap());
+        assert!(ring.verify_at(&forged, ISS, "authenticated", now).is_err());
+        // Within the leeway it still passes; past it, the remembered token is refused and
+        // forgotten.
+        assert!(ring
+            .verify_at(&token, ISS, "authenticated", now + 30 + LEEWAY_SECS)
+            .is_ok());
+        let late = now + 31 + LEEWAY_SECS;
+        assert!(matches!(
+            ring.verify_at(&token, ISS, "authenticated", late),
+            Err(AuthError::BadJwt(_))
+        ));
+        assert!(ring.cache().is_empty());
+    }
+
+    #[test]
+    fn the_cache_stays_bounded() {
+        let ring = ring(Alg::Es256);
+        let now = unix_secs();
+        let token = ring.sign(&claims(60)).unwrap();
+        ring.verify_at(&token, ISS, "authenticated", now).unwrap();
+        {
+            let mut cache = ring.cache();
+            let c = cache.values().next().unwrap().clone();
+            for i in 0..VERIFIED_CAPACITY as u64 {
+                cache.insert(cache_key(&i.to_string(), ISS, "x"), c.clone());
+            }
+        }
+        let other = ring.sign(&claims(61)).unwrap();
+        ring.verify_at(&other, ISS, "authenticated", now).unwrap();
+        assert!(ring.cache().len() <= VERIFIED_CAPACITY);
+        assert!(ring.verify_at(&other, ISS, "authenticated", now).is_ok());
     }
 
     #[test]
