@@ -116,7 +116,14 @@ function nameOf(el: Element): string {
     const l = document.querySelector(`label[for="${el.id}"]`);
     if (l) return l.textContent ?? '';
   }
-  return (el.textContent ?? '').replace(/\s+/g, ' ').trim();
+  return textOf(el).replace(/\s+/g, ' ').trim();
+}
+
+/** Text content without what is hidden from assistive technology. */
+function textOf(node: Node): string {
+  if (node instanceof Element && node.getAttribute('aria-hidden') === 'true') return '';
+  if (node.nodeType === Node.TEXT_NODE) return node.textContent ?? '';
+  return [...node.childNodes].map(textOf).join('');
 }
 
 const SELECTORS: Record<string, string> = {
@@ -309,6 +316,101 @@ describe('the canvas', () => {
     await settle();
     expect(page().widgets.map((x) => x.name)).toEqual(['frm', 'txt_hello']);
     expect(region('Canvas').querySelector('.ed-cv-target')).toBeNull();
+  });
+});
+
+describe('pointer gestures on the canvas', () => {
+  /** happy-dom lays nothing out: every element is given the box of a 640 px page (10 px
+   * columns) at (0, 0), and the canvas is rendered twice so that it measures itself. */
+  async function layOut(): Promise<void> {
+    vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue(DOMRect.fromRect({ x: 0, y: 0, width: 640, height: 2000 }));
+    ctx.selection.value = ['frm'];
+    await settle();
+    ctx.selection.value = [];
+    await settle();
+  }
+  const stage = () => region('Canvas').querySelector<HTMLElement>('.ed-cv-stage')!;
+  const pointer = (target: Element, t: string, x: number, y: number, init: PointerEventInit = {}) =>
+    target.dispatchEvent(new PointerEvent(t, { pointerId: 1, button: 0, clientX: x, clientY: y, bubbles: true, ...init }));
+
+  it('selects the innermost widget under a click; Shift adds; a click on nothing clears', async () => {
+    await layOut();
+    pointer(stage(), 'pointerdown', 20, 80); // inp_user, inside frm
+    pointer(stage(), 'pointerup', 20, 80);
+    expect(ctx.selection.value).toEqual(['inp_user']);
+    pointer(stage(), 'pointerdown', 450, 30, { shiftKey: true }); // txt_hello
+    expect(ctx.selection.value).toEqual(['inp_user', 'txt_hello']);
+    pointer(stage(), 'pointerdown', 620, 900);
+    expect(ctx.selection.value).toEqual([]);
+  });
+
+  it('moves a widget by a drag, snapped to the grid, as one undo step', async () => {
+    await layOut();
+    pointer(stage(), 'pointerdown', 450, 30);
+    pointer(stage(), 'pointermove', 470, 50);
+    await settle();
+    expect(region('Canvas').querySelector('.ed-cv-ghost')).not.toBeNull();
+    pointer(stage(), 'pointermove', 483, 61);
+    pointer(stage(), 'pointerup', 483, 61);
+    await settle();
+    expect(widget('txt_hello')?.position).toEqual({ col: 43, row: 3, width: 20, height: 7 });
+    expect(region('Canvas').querySelector('.ed-cv-ghost')).toBeNull();
+    session.undo();
+    expect(widget('txt_hello')?.position).toMatchObject({ col: 40, row: 0 });
+  });
+
+  it('moves a widget into a container under the pointer, and back out', async () => {
+    await layOut();
+    pointer(stage(), 'pointerdown', 450, 30);
+    pointer(stage(), 'pointermove', 150, 200);
+    pointer(stage(), 'pointerup', 150, 200);
+    await settle();
+    expect(widget('frm')?.children.map((c) => c.name)).toEqual(['inp_user', 'txt_hello']);
+    expect(canvasWidget('frm')?.querySelector('[data-widget="txt_hello"]')).not.toBeNull();
+  });
+
+  it('cancels a move on Esc: the widget stays where it was', async () => {
+    await layOut();
+    pointer(stage(), 'pointerdown', 450, 30);
+    pointer(stage(), 'pointermove', 300, 500);
+    key(stage(), 'Escape');
+    pointer(stage(), 'pointerup', 300, 500);
+    await settle();
+    expect(widget('txt_hello')?.position).toMatchObject({ col: 40, row: 0 });
+    expect(session.canUndo.value).toBe(false);
+  });
+
+  it('resizes the selected widget with its handles', async () => {
+    await layOut();
+    await selectByKeyboard('txt_hello', 'Text');
+    const handles = [...region('Canvas').querySelectorAll('[data-handle]')].map((h) => h.getAttribute('data-handle'));
+    expect(handles).toEqual(['n', 'ne', 'e', 'se', 's', 'sw', 'w', 'nw']);
+    const se = region('Canvas').querySelector('[data-handle="se"]')!;
+    pointer(se, 'pointerdown', 600, 70);
+    pointer(stage(), 'pointermove', 648, 92);
+    pointer(stage(), 'pointerup', 648, 92);
+    await settle();
+    expect(widget('txt_hello')?.position).toEqual({ col: 40, row: 0, width: 24, height: 9 });
+  });
+
+  it('drops a palette widget into the container under the release point', async () => {
+    await layOut();
+    const item = get('button', 'Text', region('Widgets'));
+    pointer(item, 'pointerdown', 5, 5);
+    pointer(item, 'pointermove', 120, 100);
+    pointer(item, 'pointerup', 120, 100);
+    await settle();
+    expect(widget('frm')?.children.map((c) => c.name)).toEqual(['inp_user', 'Text1']);
+  });
+
+  it('still frames a widget that is not visible, and says so', async () => {
+    await selectByKeyboard('txt_hello', 'Text');
+    const box = field('isVisible');
+    box.checked = false;
+    box.dispatchEvent(new Event('change', { bubbles: true }));
+    await settle();
+    expect(canvasWidget('txt_hello')).toBeNull();
+    expect(get('button', 'txt_hello (Text), hidden', region('Canvas')).getAttribute('aria-pressed')).toBe('true');
   });
 });
 
