@@ -90,6 +90,7 @@ export function AppList({ builder, onSignOut, onSignedOut }: AppListProps) {
                   {app.name}
                 </a>
                 <span class="ed-muted ed-app-slug">/app/{app.slug}</span>
+                <span class="ed-muted ed-small">{app.publishedVersion === null ? 'Not published' : `Published: version ${app.publishedVersion}`}</span>
                 <button type="button" class="ed-btn ed-btn-quiet" aria-label={`Delete ${app.name}`} onClick={() => setDeleting(app)}>
                   Delete
                 </button>

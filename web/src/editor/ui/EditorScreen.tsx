@@ -21,7 +21,7 @@ import { Palette } from './Palette.tsx';
 import { Preview } from './Preview.tsx';
 import { PropertyPane } from './PropertyPane.tsx';
 import { TopBar } from './TopBar.tsx';
-import { PublishDialog, VersionsDialog } from './Versions.tsx';
+import { ProblemsDialog, PublishDialog, VersionsDialog } from './Versions.tsx';
 import { AppsLink } from './shell/AppsLink.tsx';
 import { api } from './shell/client.ts';
 import { registerAppCommands } from './shell/appCommands.ts';
@@ -179,6 +179,7 @@ function Screen(props: { screen: ScreenState; builder: Builder; onRestored: () =
       {screen.publishing.value && (
         <PublishDialog onClose={() => (screen.publishing.value = false)} onSignedOut={props.onSignedOut} />
       )}
+      {screen.showingProblems.value && <ProblemsDialog onClose={() => (screen.showingProblems.value = false)} />}
       {screen.showingVersions.value && (
         <VersionsDialog
           onClose={() => (screen.showingVersions.value = false)}

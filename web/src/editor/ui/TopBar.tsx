@@ -47,6 +47,11 @@ export function TopBar({ screen, builder }: { screen: ScreenState; builder: Buil
       <p role="status" class={`ed-save ed-save-${state}`} aria-live="polite">
         {saveStateText(state, session.saveMessage.value)}
       </p>
+      {session.problems.value.length > 0 && (
+        <button type="button" class="ed-btn ed-btn-warn" onClick={() => (screen.showingProblems.value = true)}>
+          {session.problems.value.length} problem{session.problems.value.length === 1 ? '' : 's'}
+        </button>
+      )}
       <span class="ed-spacer" />
       <div class="ed-toolbar" role="group" aria-label="History">
         <button type="button" class="ed-btn" title={undoTitle} disabled={!session.canUndo.value} onClick={run(COMMAND.undo)}>

@@ -58,14 +58,6 @@ export function PublishDialog({ onClose, onSignedOut }: { onClose: () => void; o
     };
   }, []);
 
-  const show = (p: Problem): void => {
-    if (p.page && session.doc.peek().pages.some((page) => page.name === p.page)) {
-      ctx.currentPage.value = p.page;
-      ctx.selection.value = p.widget ? [p.widget] : [];
-    }
-    onClose();
-  };
-
   return (
     <Dialog title="Publish" onClose={onClose}>
       <div aria-live="polite">
@@ -90,23 +82,53 @@ export function PublishDialog({ onClose, onSignedOut }: { onClose: () => void; o
             <p role="alert">
               Not published: the draft has {state.problems.length} problem{state.problems.length === 1 ? '' : 's'}.
             </p>
-            <ul class="ed-problems">
-              {state.problems.map((p, i) => (
-                <li key={i}>
-                  {p.widget ? (
-                    <button type="button" class="ed-link-btn" onClick={() => show(p)}>
-                      {problemPlace(p)}
-                    </button>
-                  ) : (
-                    <span>{problemPlace(p)}</span>
-                  )}
-                  : {p.message}
-                </li>
-              ))}
-            </ul>
+            <ProblemList problems={state.problems} onShown={onClose} />
           </>
         )}
       </div>
+      <div class="ed-dialog-actions">
+        <button type="button" class="ed-btn" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** Located problems; choosing one shows its page with its widget selected. */
+function ProblemList({ problems, onShown }: { problems: readonly Problem[]; onShown: () => void }) {
+  const ctx = useEditor();
+  const show = (p: Problem): void => {
+    if (p.page && ctx.session.doc.peek().pages.some((page) => page.name === p.page)) {
+      ctx.currentPage.value = p.page;
+      ctx.selection.value = p.widget ? [p.widget] : [];
+    }
+    onShown();
+  };
+  return (
+    <ul class="ed-problems">
+      {problems.map((p, i) => (
+        <li key={i}>
+          {p.widget ? (
+            <button type="button" class="ed-link-btn" onClick={() => show(p)}>
+              {problemPlace(p)}
+            </button>
+          ) : (
+            <span>{problemPlace(p)}</span>
+          )}
+          : {p.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The draft's problems as the server found them on the last save (they stop a publish). */
+export function ProblemsDialog({ onClose }: { onClose: () => void }) {
+  const problems = useEditor().session.problems.value;
+  return (
+    <Dialog title="Problems" onClose={onClose}>
+      {problems.length === 0 ? <p>The draft has no problems.</p> : <ProblemList problems={problems} onShown={onClose} />}
       <div class="ed-dialog-actions">
         <button type="button" class="ed-btn" onClick={onClose}>
           Close

@@ -15,6 +15,8 @@ export interface ScreenState {
   readonly previewing: Signal<boolean>;
   readonly publishing: Signal<boolean>;
   readonly showingVersions: Signal<boolean>;
+  /** The draft's problems, as the server's validator found them on the last save. */
+  readonly showingProblems: Signal<boolean>;
   /** The page whose name is being edited inline. */
   readonly renamingPage: Signal<string | null>;
   /** The page the builder asked to delete, waiting for the confirmation. */
@@ -29,6 +31,7 @@ export function createScreenState(): ScreenState {
     previewing: signal(false),
     publishing: signal(false),
     showingVersions: signal(false),
+    showingProblems: signal(false),
     renamingPage: signal(null),
     deletingPage: signal(null),
     menuPage: signal(null),
