@@ -98,9 +98,11 @@ function WidgetProperties({ ctx, page, widget }: WidgetProps) {
   const spec = widgetSpec(widget.type);
   return (
     <>
-      <NameField ctx={ctx} page={page} widget={widget} />
+      <NameField ctx={ctx} page={page} widget={widget} problems={problems.filter((p) => p.property === 'name')} />
       <p class="ed-props-type">{widget.type}</p>
-      <ProblemList problems={problems.filter((p) => p.property === undefined || !spec.props.some((s) => s.name === p.property))} />
+      <ProblemList
+        problems={problems.filter((p) => p.property === undefined || (p.property !== 'name' && !spec.props.some((s) => s.name === p.property)))}
+      />
       {spec.props.map((s) => (
         <PropertyField
           key={s.name}
@@ -116,11 +118,12 @@ function WidgetProperties({ ctx, page, widget }: WidgetProps) {
   );
 }
 
-function NameField({ ctx, page, widget }: WidgetProps) {
+function NameField({ ctx, page, widget, problems }: WidgetProps & { problems: readonly Problem[] }) {
   // Keyed by the widget's name: a rename makes a new field.
   const [text, setText] = useState(widget.name);
   const [refusal, setRefusal] = useState<string | null>(null);
-  const problem = refusal ?? cmd.widgetNameProblem(ctx.session.doc.peek(), widget.name, text);
+  // What is typed is checked as it is typed; the server's word is shown while nothing is.
+  const problem = refusal ?? cmd.widgetNameProblem(ctx.session.doc.peek(), widget.name, text) ?? (text === widget.name ? problems[0]?.message ?? null : null);
   // The field's own value: an Enter right after a keystroke comes before the re-render.
   const commit = (to: string): void => {
     if (to === widget.name) return;
@@ -242,7 +245,7 @@ function PropertyField(props: FieldProps) {
       ) : (
         <PlainControl id={id} spec={spec} raw={raw} rawNow={rawNow} describedBy={described} set={set} />
       )}
-      {control === 'code' ? <EventCheck code={raw} /> : asCode && bound && isBindingValue(raw) && <Evaluated bound={bound} />}
+      {control === 'code' ? <EventCheck code={raw} /> : bound && isBindingValue(raw) && <Evaluated bound={bound} />}
       {problems.length > 0 && (
         <div id={problemId}>
           {problems.map((p, i) => (

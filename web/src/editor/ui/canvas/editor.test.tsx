@@ -509,10 +509,16 @@ describe('the property pane', () => {
     root.remove();
     stopKeys();
     session.dispose();
-    await mount([{ message: '`label` must be text', file: 'pages/LoginPage.yaml', line: 9, column: 3, page: 'LoginPage', widget: 'inp_user', property: 'label' }]);
+    const at = { file: 'pages/LoginPage.yaml', line: 9, column: 3, page: 'LoginPage', widget: 'inp_user' };
+    await mount([
+      { ...at, message: '`label` must be text', property: 'label' },
+      { ...at, message: 'inp_user is a reserved name', property: 'name' },
+    ]);
     await selectByKeyboard('inp_user', 'Input');
     const label = field('label');
     const describedBy = label.getAttribute('aria-describedby') ?? '';
     expect(document.getElementById(describedBy)?.textContent).toBe('`label` must be text');
+    const name = field('name').getAttribute('aria-describedby') ?? '';
+    expect(document.getElementById(name)?.textContent).toBe('inp_user is a reserved name');
   });
 });
