@@ -190,8 +190,6 @@ describe('the editor in Chromium', () => {
       // The form and its fields, each dragged from the palette with the pointer.
       const form = await dragFromPalette(page, 'Form', canvas(page), 40, 40);
       await renameSelected(page, 'frm_login');
-      await setProperty(page, 'title', 'Sign in');
-      await expect.poll(() => widget(page, 'frm_login').textContent()).toContain('Sign in');
       const user = await dragFromPalette(page, 'Input', widget(page, 'frm_login'), 30, 60);
       expect(user).not.toBe(form);
       await renameSelected(page, 'inp_username');
@@ -260,6 +258,9 @@ describe('the editor in Chromium', () => {
       await pageItem(page, 'Dashboard').getByRole('img', { name: 'Hidden' }).waitFor();
       await allSaved(page);
       await pageItem(page, 'LoginPage').getByRole('button', { name: 'LoginPage', exact: true }).click();
+
+      // The notices so far are read: dismissed.
+      for (const dismiss of await page.getByRole('alert').getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click();
 
       // Preview: the draft as the viewer runs it, and back.
       await page.getByRole('button', { name: 'Preview' }).click();
