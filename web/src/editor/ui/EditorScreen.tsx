@@ -76,7 +76,10 @@ export function EditorScreen({ slug, builder, onSignedOut }: EditorScreenProps) 
     );
     return () => {
       cancelled = true;
-      session?.dispose();
+      // Leaving the app (for the list, another app, a restore): what is not saved yet is
+      // written first. (The journal would bring it back anyway on the next visit.)
+      const leaving = session;
+      if (leaving) void leaving.flush().finally(() => leaving.dispose());
     };
   }, [slug, generation]);
 
