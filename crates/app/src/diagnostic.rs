@@ -1,4 +1,5 @@
-//! Located problems found in an app folder.
+//! Located problems found in an app folder: in a file (line and column), and in the model
+//! (page, widget, property) for the builder, who never sees the files.
 
 use std::fmt;
 
@@ -52,5 +53,34 @@ impl fmt::Display for Diagnostic {
                 self.file, self.line, self.column, self.message
             )
         }
+    }
+}
+
+/// Where in the app's model a problem lies, as a builder sees the app: the page, the widget
+/// and the widget's property the loader was checking when it found the problem. Each is `None`
+/// outside such a thing (a problem of `app.yaml`, a query or a JS object has no page).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Location {
+    pub page: Option<String>,
+    pub widget: Option<String>,
+    /// A property of the widget (`text`, `onClick`, …), or `name` for its name.
+    pub property: Option<String>,
+}
+
+/// A [`Diagnostic`] with its [`Location`] in the model: what the builder's API reports.
+///
+/// Why not fields of `Diagnostic`: a diagnostic is built by a struct literal in more than one
+/// module of this crate, and a separate type lets the location be added without touching
+/// them; the two are sorted and deduplicated together.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Problem {
+    pub diagnostic: Diagnostic,
+    pub location: Location,
+}
+
+impl fmt::Display for Problem {
+    /// As the diagnostic: the location is for tools, the file position for people.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.diagnostic.fmt(f)
     }
 }

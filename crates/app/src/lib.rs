@@ -41,7 +41,7 @@ mod widget;
 mod write;
 mod yaml;
 
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{Diagnostic, Location, Problem};
 pub use load::SourceFiles;
 pub use model::{
     App, Body, Datasource, JsObject, Method, OrderedMap, Page, Position, Query, StoredAppError,

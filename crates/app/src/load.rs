@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-use crate::diagnostic::{Diagnostic, Pos};
+use crate::diagnostic::{Diagnostic, Location, Pos, Problem};
 use crate::guard::{self, HeaderProblem, UrlProblem};
 use crate::js;
 use crate::model::{
@@ -49,10 +49,17 @@ impl App {
     /// `app.yaml`, `pages/Home.yaml`, `queries/q.yaml`, `js/Obj.js`). Like [`App::load`], the
     /// app is `Some` exactly when there are no diagnostics.
     pub fn from_files(files: &SourceFiles) -> (Option<App>, Vec<Diagnostic>) {
+        let (app, problems) = App::from_files_located(files);
+        (app, problems.into_iter().map(|p| p.diagnostic).collect())
+    }
+
+    /// [`App::from_files`], each diagnostic with the page, widget and property it is about.
+    pub fn from_files_located(files: &SourceFiles) -> (Option<App>, Vec<Problem>) {
         let mut loader = Loader::default();
         let app = loader.load(files);
-        let mut diagnostics = loader.out;
-        diagnostics.sort_by(|a, b| {
+        let mut problems = loader.out;
+        problems.sort_by(|a, b| {
+            let (a, b) = (&a.diagnostic, &b.diagnostic);
             (file_rank(&a.file), &a.file, a.line, a.column).cmp(&(
                 file_rank(&b.file),
                 &b.file,
@@ -60,12 +67,37 @@ impl App {
                 b.column,
             ))
         });
-        diagnostics.dedup();
-        if diagnostics.is_empty() {
-            (app, diagnostics)
+        problems.dedup();
+        if problems.is_empty() {
+            (app, problems)
         } else {
-            (None, diagnostics)
+            (None, problems)
         }
+    }
+
+    /// What [`App::validate`] finds, located in the model: the app is written as its files
+    /// and read back, so exactly the folder's rules apply (positions refer to the files of
+    /// [`App::to_files`]). Empty when the app is valid.
+    pub fn problems(&self) -> Vec<Problem> {
+        match self.to_files() {
+            Ok(files) => App::from_files_located(&files).1,
+            Err(e) => vec![Problem {
+                diagnostic: Diagnostic::new(".", Pos::FILE, e.to_string()),
+                location: Location::default(),
+            }],
+        }
+    }
+}
+
+/// The value of `name` in a YAML map, when it is text: to locate problems found before the
+/// map's fields are read.
+fn name_in(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Map(entries) => entries.iter().find_map(|(k, v)| match &v.value {
+            Value::Str(name) if k.name == "name" => Some(name.clone()),
+            _ => None,
+        }),
+        _ => None,
     }
 }
 
@@ -188,6 +220,7 @@ struct Decl {
     name: String,
     file: String,
     pos: Pos,
+    at: Location,
 }
 
 /// A reference to check once every file is read.
@@ -215,13 +248,16 @@ enum Ref {
 
 #[derive(Default)]
 struct Loader {
-    out: Vec<Diagnostic>,
+    out: Vec<Problem>,
+    /// The page, widget and property being read: every problem reported is located there.
+    at: Location,
     /// Widgets, queries and JS objects: one namespace.
     entities: Vec<Decl>,
-    refs: Vec<Ref>,
+    /// With the location each was found at, where its problem is reported.
+    refs: Vec<(Ref, Location)>,
     js_members: HashMap<String, Vec<js::Member>>,
-    /// Page slug → (page file, position) for uniqueness.
-    page_slugs: Vec<(String, String, Pos)>,
+    /// Page slug → (page file, position, page) for uniqueness.
+    page_slugs: Vec<(String, String, Pos, Location)>,
     /// Names of every page file, readable or not: a page whose file has errors still exists
     /// for references, so one mistake is reported once rather than again at each use.
     page_names: Vec<String>,
@@ -246,7 +282,15 @@ struct RawFolder<'a> {
 
 impl Loader {
     fn err(&mut self, file: &str, pos: Pos, message: impl Into<String>) {
-        self.out.push(Diagnostic::new(file, pos, message));
+        self.out.push(Problem {
+            diagnostic: Diagnostic::new(file, pos, message),
+            location: self.at.clone(),
+        });
+    }
+
+    /// Notes a reference to check once every file is read, where it was found.
+    fn refer(&mut self, r: Ref) {
+        self.refs.push((r, self.at.clone()));
     }
 
     fn load(&mut self, files: &SourceFiles) -> Option<App> {
@@ -282,6 +326,7 @@ impl Loader {
                     name: stem(file).to_owned(),
                     file: file.clone(),
                     pos: Pos::FILE,
+                    at: Location::default(),
                 }),
                 _ => {}
             }
@@ -338,6 +383,7 @@ impl Loader {
             js_objects,
         };
         self.cross_check(&app);
+        self.at = Location::default();
         Some(app)
     }
 
@@ -405,7 +451,7 @@ impl Loader {
             }
         }
         if let (Some(h), Some(pos)) = (&home_page, home_pos) {
-            self.refs.push(Ref::HomePage {
+            self.refer(Ref::HomePage {
                 name: h.clone(),
                 pos,
             });
@@ -496,6 +542,16 @@ impl Loader {
 
     fn page_file(&mut self, file: &str, node: &Node) -> Option<Page> {
         let stem = stem(file);
+        self.at = Location {
+            page: Some(stem.to_owned()),
+            ..Location::default()
+        };
+        let page = self.page_fields(file, stem, node);
+        self.at = Location::default();
+        page
+    }
+
+    fn page_fields(&mut self, file: &str, stem: &str, node: &Node) -> Option<Page> {
         let mut f = Fields::new(
             self,
             file,
@@ -549,7 +605,8 @@ impl Loader {
                     ),
                 );
             }
-            self.page_slugs.push((s, file.to_owned(), pos));
+            let at = self.at.clone();
+            self.page_slugs.push((s, file.to_owned(), pos, at));
         }
 
         let mut on_load = Vec::new();
@@ -558,7 +615,7 @@ impl Loader {
                 for item in items {
                     match &item.value {
                         Value::Str(step) => {
-                            self.refs.push(Ref::OnLoad {
+                            self.refer(Ref::OnLoad {
                                 step: step.clone(),
                                 file: file.to_owned(),
                                 pos: item.pos,
@@ -604,6 +661,19 @@ impl Loader {
     }
 
     fn widget(&mut self, file: &str, node: &Node) -> Option<Widget> {
+        // Problems inside are this widget's; its container's again afterwards.
+        let inner = Location {
+            page: self.at.page.clone(),
+            widget: name_in(node),
+            property: None,
+        };
+        let outer = std::mem::replace(&mut self.at, inner);
+        let widget = self.widget_fields(file, node);
+        self.at = outer;
+        widget
+    }
+
+    fn widget_fields(&mut self, file: &str, node: &Node) -> Option<Widget> {
         let mut f = Fields::new(
             self,
             file,
@@ -620,14 +690,18 @@ impl Loader {
         let type_pos = f.pos_of("type").unwrap_or(node.pos);
 
         if let Some(n) = &name {
+            self.at.property = Some("name".to_owned());
             if let Some(problem) = identifier_problem(n) {
                 self.err(file, name_pos, problem);
             }
+            let at = self.at.clone();
+            self.at.property = None;
             self.entities.push(Decl {
                 kind: "a widget",
                 name: n.clone(),
                 file: file.to_owned(),
                 pos: name_pos,
+                at,
             });
         }
         let widget_type = type_name.as_deref().and_then(|t| {
@@ -659,6 +733,7 @@ impl Loader {
             match &p.value {
                 Value::Map(entries) => {
                     for (key, value) in entries {
+                        self.at.property = Some(key.name.clone());
                         let Some(json) = self.json_value(file, value) else {
                             continue;
                         };
@@ -683,6 +758,7 @@ impl Loader {
                         }
                         props.insert(key.name.clone(), json);
                     }
+                    self.at.property = None;
                 }
                 Value::Null => {}
                 other => self.err(
@@ -884,7 +960,7 @@ impl Loader {
                         continue;
                     }
                     for (_, page) in js::navigate_targets(code) {
-                        self.refs.push(Ref::Page {
+                        self.refer(Ref::Page {
                             name: page.to_owned(),
                             file: file.to_owned(),
                             pos,
@@ -951,7 +1027,7 @@ impl Loader {
 
         match (&datasource, &path, &url) {
             (Some(ds), Some(p), None) => {
-                self.refs.push(Ref::Datasource {
+                self.refer(Ref::Datasource {
                     name: ds.clone(),
                     file: file.to_owned(),
                     pos: ds_pos,
@@ -1147,6 +1223,7 @@ impl Loader {
             name: stem.to_owned(),
             file: file.to_owned(),
             pos: Pos::FILE,
+            at: Location::default(),
         });
         match js::parse_js_object(source) {
             Ok(members) => {
@@ -1159,7 +1236,7 @@ impl Loader {
             }
         }
         for (offset, page) in js::navigate_targets(source) {
-            self.refs.push(Ref::Page {
+            self.refer(Ref::Page {
                 name: page.to_owned(),
                 file: file.to_owned(),
                 pos: offset_to_pos(source, offset),
@@ -1187,6 +1264,7 @@ impl Loader {
                     earlier.kind,
                     place(&earlier.file, earlier.pos)
                 );
+                self.at = decl.at.clone();
                 self.err(&decl.file, decl.pos, message);
             } else {
                 first.insert(decl.name.as_str(), decl);
@@ -1195,8 +1273,9 @@ impl Loader {
 
         let slugs = std::mem::take(&mut self.page_slugs);
         let mut seen_slugs: HashMap<&str, &str> = HashMap::new();
-        for (slug, file, pos) in &slugs {
+        for (slug, file, pos, at) in &slugs {
             if let Some(other) = seen_slugs.get(slug.as_str()) {
+                self.at = at.clone();
                 self.err(
                     file,
                     *pos,
@@ -1209,7 +1288,8 @@ impl Loader {
 
         let kind_of = |name: &str| first.get(name).map(|d| d.kind);
         let refs = std::mem::take(&mut self.refs);
-        for r in &refs {
+        for (r, at) in &refs {
+            self.at = at.clone();
             match r {
                 Ref::HomePage { name, pos } => {
                     if !self.page_names.iter().any(|p| p == name) {
@@ -2015,6 +2095,41 @@ mod tests {
         assert_has(
             &check(&[("pages/Home.yaml", page)]),
             "pages/Home.yaml:2:9: `hidden` must be true or false, found a string",
+        );
+    }
+
+    /// The builder sees pages, widgets and properties, not files: a problem inside a widget's
+    /// property is located there, also for a widget inside a container and for a reference
+    /// checked after every file was read.
+    #[test]
+    fn problems_are_located_by_page_widget_and_property() {
+        let page = "name: Home\nwidgets:\n  - name: frm\n    type: Form\n    position: {col: 0, row: 0, width: 10, height: 10}\n    children:\n      - name: btn\n        type: Button\n        position: {col: 0, row: 0, width: 4, height: 4}\n        props:\n          text: \"{{ 1 + }}\"\n          onClick: \"{{ navigateTo('Nowhere') }}\"\n  - name: 9bad\n    type: Text\n    position: {col: 20, row: 0, width: 4, height: 4}\n";
+        let (app, problems) = App::from_files_located(&files(&[("pages/Home.yaml", page)]));
+        assert!(app.is_none());
+        let at = |needle: &str| {
+            problems
+                .iter()
+                .find(|p| p.diagnostic.message.contains(needle))
+                .map(|p| p.location.clone())
+                .unwrap_or_else(|| panic!("no problem mentions {needle:?}: {problems:#?}"))
+        };
+        let located = |widget: &str, property: &str| Location {
+            page: Some("Home".into()),
+            widget: Some(widget.into()),
+            property: Some(property.into()),
+        };
+        assert_eq!(
+            at("not a valid JavaScript expression"),
+            located("btn", "text")
+        );
+        assert_eq!(at("there is no page `Nowhere`"), located("btn", "onClick"));
+        assert_eq!(at("9bad"), located("9bad", "name"));
+        let q = "datasource: api\npath: \"/items/{{ ( }}\"\n";
+        let (_, problems) = App::from_files_located(&files(&[("queries/q.yaml", q)]));
+        assert!(!problems.is_empty());
+        assert!(
+            problems.iter().all(|p| p.location == Location::default()),
+            "a query's problem is on no page: {problems:#?}"
         );
     }
 

@@ -13,7 +13,7 @@
 use async_trait::async_trait;
 use lowkey_core::jwt::KeyMaterial;
 use lowkey_core::user::{LoginGate, Throttle};
-use lowkey_core::{LogoutScope, Millis, Session, User};
+use lowkey_core::{LogoutScope, Millis, Secret, Session, User};
 use uuid::Uuid;
 
 mod sqlite;
@@ -60,9 +60,82 @@ pub struct StoredApp {
     pub name: String,
     pub draft: String,
     pub draft_updated_at: Millis,
+    /// Goes up by one with every write of the draft (see [`Store::write_draft`]).
+    pub revision: i64,
     pub published: Option<String>,
     pub published_at: Option<Millis>,
     pub published_version: i64,
+}
+
+/// One kept published version of an app (its definition is read with
+/// [`Store::app_version`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppVersion {
+    pub version: i64,
+    pub published_at: Millis,
+    /// The builder's e-mail address, or `cli`.
+    pub published_by: String,
+}
+
+/// The outcome of a conditional draft write.
+#[derive(Debug)]
+pub enum DraftWrite {
+    /// Written; the draft now has this revision.
+    Written {
+        revision: i64,
+    },
+    /// The draft had moved on: nothing was written. The app as it is now.
+    Stale(Box<StoredApp>),
+    NotFound,
+}
+
+/// The outcome of a publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    Published {
+        version: i64,
+        published_at: Millis,
+    },
+    /// The draft is no longer at the expected revision: nothing was published.
+    Stale {
+        revision: i64,
+    },
+    NotFound,
+}
+
+/// What a builder may do: an admin will also manage builders; today both edit every app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuilderRole {
+    Admin,
+    Editor,
+}
+
+impl BuilderRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuilderRole::Admin => "admin",
+            BuilderRole::Editor => "editor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(BuilderRole::Admin),
+            "editor" => Some(BuilderRole::Editor),
+            _ => None,
+        }
+    }
+}
+
+/// Someone who may edit apps at `/edit`. Not a provider user: an app's end users never edit.
+#[derive(Debug, Clone)]
+pub struct BuilderAccount {
+    pub id: Uuid,
+    pub email: String,
+    pub password_hash: Secret,
+    pub role: BuilderRole,
+    pub created_at: Millis,
+    pub updated_at: Millis,
 }
 
 #[async_trait]
@@ -121,16 +194,79 @@ pub trait Store: Send + Sync + 'static {
     /// Adds `key` as the active key; every other active key is retired at `key.created_at`.
     async fn add_signing_key(&self, key: &KeyMaterial) -> Result<()>;
 
+    // builders
+    /// Creates a builder; a taken e-mail address is `Conflict("builder_email_key")`.
+    async fn create_builder(
+        &self,
+        email: &str,
+        password_hash: &str,
+        role: BuilderRole,
+        now: Millis,
+    ) -> Result<BuilderAccount>;
+    async fn builder_by_email(&self, email: &str) -> Result<Option<BuilderAccount>>;
+    async fn list_builders(&self) -> Result<Vec<BuilderAccount>>;
+    /// Deletes a builder with their sessions.
+    async fn delete_builder(&self, id: Uuid) -> Result<bool>;
+    /// Stores a session under the digest of its token (and forgets the builder's expired ones).
+    async fn create_builder_session(
+        &self,
+        builder_id: Uuid,
+        token_digest: &str,
+        now: Millis,
+        expires_at: Millis,
+    ) -> Result<()>;
+    /// The builder of the session with this token digest, if it exists and has not expired
+    /// at `now`.
+    async fn builder_session(
+        &self,
+        token_digest: &str,
+        now: Millis,
+    ) -> Result<Option<BuilderAccount>>;
+    async fn end_builder_session(&self, token_digest: &str) -> Result<bool>;
+    /// Ends every session of a builder; the number ended.
+    async fn end_builder_sessions(&self, builder_id: Uuid) -> Result<u64>;
+
     // apps
+    /// Stores `definition` as the draft of `slug`, creating the app if needed (`lowkey app
+    /// import`); the draft's revision goes up by one. The new revision.
     async fn save_app_draft(
         &self,
         slug: &str,
         name: &str,
         definition: &str,
         now: Millis,
-    ) -> Result<()>;
-    /// Copies the draft to the published version; `None` if the app does not exist.
-    async fn publish_app(&self, slug: &str, now: Millis) -> Result<Option<i64>>;
+    ) -> Result<i64>;
+    /// Creates an app with its first draft (revision 1); a taken slug is
+    /// `Conflict("app_slug_key")`.
+    async fn create_app(&self, slug: &str, name: &str, definition: &str, now: Millis)
+        -> Result<()>;
+    /// Writes the draft only if its revision is still `base_revision` (check and write are
+    /// one step, so of two writers with the same base exactly one wins); the revision goes
+    /// up by one.
+    async fn write_draft(
+        &self,
+        slug: &str,
+        name: &str,
+        definition: &str,
+        base_revision: i64,
+        now: Millis,
+    ) -> Result<DraftWrite>;
+    /// Copies the draft to a new published version, kept with who published it. With
+    /// `expected_revision`, only if the draft is still at that revision (the one that was
+    /// validated).
+    async fn publish_app(
+        &self,
+        slug: &str,
+        expected_revision: Option<i64>,
+        published_by: &str,
+        now: Millis,
+    ) -> Result<Published>;
+    /// Deletes an app with every version.
+    async fn delete_app(&self, slug: &str) -> Result<bool>;
+    /// The kept published versions, newest first.
+    async fn app_versions(&self, slug: &str) -> Result<Vec<AppVersion>>;
+    /// The definition of one published version.
+    async fn app_version(&self, slug: &str, version: i64) -> Result<Option<String>>;
     async fn app(&self, slug: &str) -> Result<Option<StoredApp>>;
     /// The published version number alone (0: never published): a cheap freshness check
     /// for caches of the published definition.

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use lowkey_core::jwt::{Alg, KeyMaterial};
 use lowkey_core::user::{LoginGate, Throttle};
 use lowkey_core::LogoutScope;
-use lowkey_store::{NewUser, RefreshOutcome, SqliteStore, Store, StoreError};
+use lowkey_store::{
+    BuilderRole, DraftWrite, NewUser, Published, RefreshOutcome, SqliteStore, Store, StoreError,
+};
 
 async fn fresh() -> (Arc<dyn Store>, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("lowkey-store-{}", uuid::Uuid::new_v4()));
@@ -436,22 +438,194 @@ async fn adding_a_signing_key_retires_the_active_one() {
 }
 
 #[tokio::test]
-async fn publishing_copies_the_draft_and_counts_versions() {
+async fn publishing_copies_the_draft_keeps_every_version_and_counts_them() {
     let (store, _) = fresh().await;
-    assert_eq!(store.publish_app("nope", 1).await.unwrap(), None);
-    store
-        .save_app_draft("s", "App", "{\"v\":1}", 1)
-        .await
-        .unwrap();
+    assert_eq!(
+        store.publish_app("nope", None, "cli", 1).await.unwrap(),
+        Published::NotFound
+    );
+    assert_eq!(
+        store
+            .save_app_draft("s", "App", "{\"v\":1}", 1)
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(store.published_version("s").await.unwrap(), Some(0));
-    assert_eq!(store.publish_app("s", 2).await.unwrap(), Some(1));
-    store
-        .save_app_draft("s", "App", "{\"v\":2}", 3)
-        .await
-        .unwrap();
+    assert_eq!(
+        store.publish_app("s", None, "cli", 2).await.unwrap(),
+        Published::Published {
+            version: 1,
+            published_at: 2
+        }
+    );
+    assert_eq!(
+        store
+            .save_app_draft("s", "App", "{\"v\":2}", 3)
+            .await
+            .unwrap(),
+        2,
+        "an import bumps the revision"
+    );
     let app = store.app("s").await.unwrap().unwrap();
     assert_eq!(app.published.as_deref(), Some("{\"v\":1}"));
     assert_eq!(app.draft, "{\"v\":2}");
-    assert_eq!(store.publish_app("s", 4).await.unwrap(), Some(2));
+    assert_eq!(app.revision, 2);
+    assert_eq!(
+        store.publish_app("s", Some(1), "a@b.co", 4).await.unwrap(),
+        Published::Stale { revision: 2 },
+        "a publish of an older revision publishes nothing"
+    );
+    assert_eq!(
+        store.publish_app("s", Some(2), "a@b.co", 5).await.unwrap(),
+        Published::Published {
+            version: 2,
+            published_at: 5
+        }
+    );
+    let versions = store.app_versions("s").await.unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| (v.version, v.published_by.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(2, "a@b.co"), (1, "cli")],
+        "newest first, with who published"
+    );
+    assert_eq!(
+        store.app_version("s", 1).await.unwrap().as_deref(),
+        Some("{\"v\":1}")
+    );
     assert_eq!(store.list_apps().await.unwrap().len(), 1);
+    assert_integrity(store.as_ref()).await;
+    assert!(store.delete_app("s").await.unwrap());
+    assert!(store.app_versions("s").await.unwrap().is_empty());
+    assert!(!store.delete_app("s").await.unwrap());
+    assert_integrity(store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn a_draft_write_with_a_stale_revision_writes_nothing_and_returns_the_current_draft() {
+    let (store, _) = fresh().await;
+    store.create_app("s", "App", "d1", 1).await.unwrap();
+    assert!(matches!(
+        store.create_app("s", "Other", "x", 2).await,
+        Err(StoreError::Conflict("app_slug_key"))
+    ));
+    assert!(matches!(
+        store.write_draft("s", "App", "d2", 1, 3).await.unwrap(),
+        DraftWrite::Written { revision: 2 }
+    ));
+    match store.write_draft("s", "Renamed", "d3", 1, 4).await.unwrap() {
+        DraftWrite::Stale(current) => {
+            assert_eq!((current.revision, current.draft.as_str()), (2, "d2"));
+        }
+        other => panic!("expected a stale write, got {other:?}"),
+    }
+    let app = store.app("s").await.unwrap().unwrap();
+    assert_eq!(
+        (app.name.as_str(), app.draft.as_str(), app.revision),
+        ("App", "d2", 2)
+    );
+    assert!(matches!(
+        store.write_draft("nope", "App", "d", 1, 5).await.unwrap(),
+        DraftWrite::NotFound
+    ));
+}
+
+/// Many writers with the same base revision at once: exactly one is written, and the stored
+/// draft is that one's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_draft_writes_from_one_revision_let_exactly_one_through() {
+    let (store, _) = fresh().await;
+    store.create_app("s", "App", "base", 1).await.unwrap();
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let text = format!("writer {i}");
+                let out = store.write_draft("s", "App", &text, 1, 2).await.unwrap();
+                (text, out)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            (text, DraftWrite::Written { revision }) => winners.push((text, revision)),
+            (_, DraftWrite::Stale(current)) => assert_eq!(current.revision, 2),
+            (_, DraftWrite::NotFound) => panic!("the app exists"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    let app = store.app("s").await.unwrap().unwrap();
+    assert_eq!(
+        (app.draft.as_str(), app.revision),
+        (winners[0].0.as_str(), 2)
+    );
+}
+
+#[tokio::test]
+async fn builder_sessions_expire_end_alone_or_all_at_once_and_go_with_their_builder() {
+    let (store, _) = fresh().await;
+    let b = store
+        .create_builder("b@x.co", "$argon2id$fake", BuilderRole::Admin, 1)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_builder("b@x.co", "h", BuilderRole::Editor, 2)
+            .await,
+        Err(StoreError::Conflict("builder_email_key"))
+    ));
+    assert!(
+        !format!("{b:?}").contains("argon2"),
+        "the Debug of a builder hides the hash"
+    );
+    store
+        .create_builder_session(b.id, "t1", 10, 100)
+        .await
+        .unwrap();
+    store
+        .create_builder_session(b.id, "t2", 10, 100)
+        .await
+        .unwrap();
+    store
+        .create_builder_session(b.id, "t3", 10, 100)
+        .await
+        .unwrap();
+    let found = store.builder_session("t1", 99).await.unwrap().unwrap();
+    assert_eq!((found.id, found.role), (b.id, BuilderRole::Admin));
+    assert!(
+        store.builder_session("t1", 100).await.unwrap().is_none(),
+        "expired at expires_at"
+    );
+    assert!(store.builder_session("nope", 50).await.unwrap().is_none());
+    assert!(store.end_builder_session("t1").await.unwrap());
+    assert!(store.builder_session("t1", 50).await.unwrap().is_none());
+    assert!(store.builder_session("t2", 50).await.unwrap().is_some());
+    assert_eq!(store.end_builder_sessions(b.id).await.unwrap(), 2);
+    assert!(store.builder_session("t2", 50).await.unwrap().is_none());
+    store
+        .create_builder_session(b.id, "t4", 10, 100)
+        .await
+        .unwrap();
+    assert!(store.delete_builder(b.id).await.unwrap());
+    assert!(store.builder_session("t4", 50).await.unwrap().is_none());
+    assert!(store.builder_by_email("b@x.co").await.unwrap().is_none());
+    assert!(store.list_builders().await.unwrap().is_empty());
+    assert_integrity(store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn builders_are_not_users() {
+    let (store, _) = fresh().await;
+    store.create_user(user("a@b.co"), 1).await.unwrap();
+    assert!(store.builder_by_email("a@b.co").await.unwrap().is_none());
+    store
+        .create_builder("a@b.co", "h", BuilderRole::Editor, 2)
+        .await
+        .unwrap();
+    assert_eq!(store.list_users(0, 10).await.unwrap().1, 1);
+    assert_eq!(store.list_builders().await.unwrap().len(), 1);
 }

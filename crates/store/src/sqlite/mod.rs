@@ -27,7 +27,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection as _};
 use uuid::Uuid;
 
-use crate::{NewUser, RefreshOutcome, Result, Store, StoreError, StoredApp};
+use crate::{
+    AppVersion, BuilderAccount, BuilderRole, DraftWrite, NewUser, Published, RefreshOutcome,
+    Result, Store, StoreError, StoredApp,
+};
 use readers::Readers;
 use writer::Writer;
 
@@ -112,6 +115,12 @@ fn write_error(e: rusqlite::Error) -> StoreError {
         }
         if msg.contains("refresh_token.token_hash") {
             return StoreError::Conflict("refresh_token_hash_key");
+        }
+        if msg.contains("builder.email") {
+            return StoreError::Conflict("builder_email_key");
+        }
+        if msg.contains("app.slug") {
+            return StoreError::Conflict("app_slug_key");
         }
     }
     backend(e)
@@ -200,11 +209,121 @@ fn app_at(row: &Row<'_>) -> Result<StoredApp> {
         published: get(row, 4)?,
         published_at: get(row, 5)?,
         published_version: get(row, 6)?,
+        revision: get(row, 7)?,
     })
 }
 
 const APP_COLUMNS: &str =
-    "slug, name, draft, draft_updated_at, published, published_at, published_version";
+    "slug, name, draft, draft_updated_at, published, published_at, published_version, revision";
+
+fn app_in(conn: &Connection, slug: &str) -> Result<Option<StoredApp>> {
+    first(
+        conn,
+        &format!("select {APP_COLUMNS} from app where slug = ?1"),
+        [slug],
+        app_at,
+    )
+}
+
+/// The builder columns, in the order [`builder_at`] reads them, with a table prefix.
+macro_rules! builder_columns {
+    ($p:literal) => {
+        concat!(
+            $p,
+            "id, ",
+            $p,
+            "email, ",
+            $p,
+            "password_hash, ",
+            $p,
+            "role, ",
+            $p,
+            "created_at, ",
+            $p,
+            "updated_at"
+        )
+    };
+}
+
+fn builder_at(row: &Row<'_>, i: usize) -> Result<BuilderAccount> {
+    let role: String = get(row, i + 3)?;
+    Ok(BuilderAccount {
+        id: uuid_at(row, i)?,
+        email: get(row, i + 1)?,
+        password_hash: Secret::new(get::<String>(row, i + 2)?),
+        role: BuilderRole::parse(&role)
+            .ok_or_else(|| backend(format!("unknown builder role {role}")))?,
+        created_at: get(row, i + 4)?,
+        updated_at: get(row, i + 5)?,
+    })
+}
+
+/// The conditional draft write of [`Store::write_draft`], inside the writer's transaction.
+fn write_draft_in(
+    conn: &Connection,
+    slug: &str,
+    name: &str,
+    definition: &str,
+    base_revision: i64,
+    now: Millis,
+) -> Result<DraftWrite> {
+    // The writer runs one write at a time inside BEGIN IMMEDIATE: nothing can change the
+    // revision between this update's check and its write.
+    let written = conn
+        .prepare_cached(
+            "update app set name = ?1, draft = ?2, draft_updated_at = ?3, revision = revision + 1 \
+             where slug = ?4 and revision = ?5 returning revision",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![name, definition, now, slug, base_revision], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()
+        })
+        .map_err(backend)?;
+    if let Some(revision) = written {
+        return Ok(DraftWrite::Written { revision });
+    }
+    Ok(match app_in(conn, slug)? {
+        Some(app) => DraftWrite::Stale(Box::new(app)),
+        None => DraftWrite::NotFound,
+    })
+}
+
+/// [`Store::publish_app`] inside the writer's transaction.
+fn publish_in(
+    conn: &Connection,
+    slug: &str,
+    expected_revision: Option<i64>,
+    by: &str,
+    now: Millis,
+) -> Result<Published> {
+    let Some(app) = app_in(conn, slug)? else {
+        return Ok(Published::NotFound);
+    };
+    if expected_revision.is_some_and(|r| r != app.revision) {
+        return Ok(Published::Stale {
+            revision: app.revision,
+        });
+    }
+    let version: i64 = conn
+        .prepare_cached(
+            "update app set published = draft, published_at = ?1, \
+             published_version = published_version + 1 where slug = ?2 returning published_version",
+        )
+        .and_then(|mut s| s.query_row(params![now, slug], |r| r.get(0)))
+        .map_err(backend)?;
+    run(
+        conn,
+        "insert into app_version (slug, version, definition, published_at, published_by) \
+         values (?1, ?2, ?3, ?4, ?5)",
+        params![slug, version, app.draft, now, by],
+    )?;
+    Ok(Published::Published {
+        version,
+        published_at: now,
+    })
+}
 
 /// The first row of a cached statement, mapped; `None` when there is none.
 fn first<T>(
@@ -386,6 +505,13 @@ fn integrity_in(conn: &Connection) -> Result<Vec<String>> {
                 "a refresh token rotated into more than one child (a branched chain)",
                 "select parent_id from refresh_token where parent_id is not null \
                  group by parent_id having count(*) > 1",
+            ),
+            (
+                "an app whose published definition is not its newest kept version",
+                "select a.slug from app a where a.published_version > 0 and not exists \
+                 (select 1 from app_version v where v.slug = a.slug \
+                 and v.version = a.published_version and v.definition = a.published \
+                 and v.version = (select max(version) from app_version where slug = a.slug))",
             ),
             (
                 "a foreign key violation",
@@ -664,7 +790,170 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn create_builder(
+        &self,
+        email: &str,
+        password_hash: &str,
+        role: BuilderRole,
+        now: Millis,
+    ) -> Result<BuilderAccount> {
+        let (email, hash) = (email.to_string(), password_hash.to_string());
+        self.writer
+            .write(move |conn| {
+                let id = Uuid::new_v4();
+                run(
+                    conn,
+                    "insert into builder (id, email, password_hash, role, created_at, updated_at) \
+                     values (?1, ?2, ?3, ?4, ?5, ?5)",
+                    params![id.to_string(), email, hash, role.as_str(), now],
+                )?;
+                Ok(BuilderAccount {
+                    id,
+                    email,
+                    password_hash: Secret::new(hash),
+                    role,
+                    created_at: now,
+                    updated_at: now,
+                })
+            })
+            .await
+    }
+
+    async fn builder_by_email(&self, email: &str) -> Result<Option<BuilderAccount>> {
+        self.readers.read(|conn| {
+            first(
+                conn,
+                concat!(
+                    "select ",
+                    builder_columns!(""),
+                    " from builder where email = ?1"
+                ),
+                [email],
+                |r| builder_at(r, 0),
+            )
+        })
+    }
+
+    async fn list_builders(&self) -> Result<Vec<BuilderAccount>> {
+        self.readers
+            .scan(|conn| {
+                all(
+                    conn,
+                    concat!(
+                        "select ",
+                        builder_columns!(""),
+                        " from builder order by email"
+                    ),
+                    [],
+                    |r| builder_at(r, 0),
+                )
+            })
+            .await
+    }
+
+    async fn delete_builder(&self, id: Uuid) -> Result<bool> {
+        self.writer
+            .write(move |conn| {
+                Ok(run(conn, "delete from builder where id = ?1", [id.to_string()])? > 0)
+            })
+            .await
+    }
+
+    async fn create_builder_session(
+        &self,
+        builder_id: Uuid,
+        token_digest: &str,
+        now: Millis,
+        expires_at: Millis,
+    ) -> Result<()> {
+        let digest = token_digest.to_string();
+        self.writer
+            .write(move |conn| {
+                let id = builder_id.to_string();
+                run(
+                    conn,
+                    "delete from builder_session where builder_id = ?1 and expires_at <= ?2",
+                    params![id, now],
+                )?;
+                run(
+                    conn,
+                    "insert into builder_session (token_hash, builder_id, created_at, expires_at) \
+                     values (?1, ?2, ?3, ?4)",
+                    params![digest, id, now, expires_at],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn builder_session(
+        &self,
+        token_digest: &str,
+        now: Millis,
+    ) -> Result<Option<BuilderAccount>> {
+        self.readers.read(|conn| {
+            first(
+                conn,
+                concat!(
+                    "select ",
+                    builder_columns!("b."),
+                    " from builder_session s join builder b on b.id = s.builder_id",
+                    " where s.token_hash = ?1 and s.expires_at > ?2"
+                ),
+                params![token_digest, now],
+                |r| builder_at(r, 0),
+            )
+        })
+    }
+
+    async fn end_builder_session(&self, token_digest: &str) -> Result<bool> {
+        let digest = token_digest.to_string();
+        self.writer
+            .write(move |conn| {
+                Ok(run(
+                    conn,
+                    "delete from builder_session where token_hash = ?1",
+                    [digest],
+                )? > 0)
+            })
+            .await
+    }
+
+    async fn end_builder_sessions(&self, builder_id: Uuid) -> Result<u64> {
+        self.writer
+            .write(move |conn| {
+                Ok(run(
+                    conn,
+                    "delete from builder_session where builder_id = ?1",
+                    [builder_id.to_string()],
+                )? as u64)
+            })
+            .await
+    }
+
     async fn save_app_draft(
+        &self,
+        slug: &str,
+        name: &str,
+        definition: &str,
+        now: Millis,
+    ) -> Result<i64> {
+        let (slug, name, definition) = (slug.to_string(), name.to_string(), definition.to_string());
+        self.writer
+            .write(move |conn| {
+                conn.prepare_cached(
+                    "insert into app (slug, name, draft, draft_updated_at) values (?1, ?2, ?3, ?4) \
+                     on conflict (slug) do update set name = excluded.name, draft = excluded.draft, \
+                     draft_updated_at = excluded.draft_updated_at, revision = app.revision + 1 \
+                     returning revision",
+                )
+                .and_then(|mut s| s.query_row(params![slug, name, definition, now], |r| r.get(0)))
+                .map_err(backend)
+            })
+            .await
+    }
+
+    async fn create_app(
         &self,
         slug: &str,
         name: &str,
@@ -676,9 +965,7 @@ impl Store for SqliteStore {
             .write(move |conn| {
                 run(
                     conn,
-                    "insert into app (slug, name, draft, draft_updated_at) values (?1, ?2, ?3, ?4) \
-                     on conflict (slug) do update set name = excluded.name, draft = excluded.draft, \
-                     draft_updated_at = excluded.draft_updated_at",
+                    "insert into app (slug, name, draft, draft_updated_at) values (?1, ?2, ?3, ?4)",
                     params![slug, name, definition, now],
                 )?;
                 Ok(())
@@ -686,29 +973,75 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn publish_app(&self, slug: &str, now: Millis) -> Result<Option<i64>> {
+    async fn write_draft(
+        &self,
+        slug: &str,
+        name: &str,
+        definition: &str,
+        base_revision: i64,
+        now: Millis,
+    ) -> Result<DraftWrite> {
+        let (slug, name, definition) = (slug.to_string(), name.to_string(), definition.to_string());
+        self.writer
+            .write(move |conn| write_draft_in(conn, &slug, &name, &definition, base_revision, now))
+            .await
+    }
+
+    async fn publish_app(
+        &self,
+        slug: &str,
+        expected_revision: Option<i64>,
+        published_by: &str,
+        now: Millis,
+    ) -> Result<Published> {
+        let (slug, by) = (slug.to_string(), published_by.to_string());
+        self.writer
+            .write(move |conn| publish_in(conn, &slug, expected_revision, &by, now))
+            .await
+    }
+
+    async fn delete_app(&self, slug: &str) -> Result<bool> {
         let slug = slug.to_string();
         self.writer
-            .write(move |conn| {
-                conn.prepare_cached(
-                    "update app set published = draft, published_at = ?1, \
-                     published_version = published_version + 1 where slug = ?2 returning published_version",
+            // Its versions go with it (foreign key, on delete cascade).
+            .write(move |conn| Ok(run(conn, "delete from app where slug = ?1", [slug])? > 0))
+            .await
+    }
+
+    async fn app_versions(&self, slug: &str) -> Result<Vec<AppVersion>> {
+        let slug = slug.to_string();
+        self.readers
+            .scan(move |conn| {
+                all(
+                    conn,
+                    "select version, published_at, published_by from app_version \
+                     where slug = ?1 order by version desc",
+                    [slug],
+                    |r| {
+                        Ok(AppVersion {
+                            version: get(r, 0)?,
+                            published_at: get(r, 1)?,
+                            published_by: get(r, 2)?,
+                        })
+                    },
                 )
-                .and_then(|mut s| s.query_row(params![now, slug], |r| r.get(0)).optional())
-                .map_err(backend)
             })
             .await
     }
 
-    async fn app(&self, slug: &str) -> Result<Option<StoredApp>> {
+    async fn app_version(&self, slug: &str, version: i64) -> Result<Option<String>> {
         self.readers.read(|conn| {
             first(
                 conn,
-                &format!("select {APP_COLUMNS} from app where slug = ?1"),
-                [slug],
-                app_at,
+                "select definition from app_version where slug = ?1 and version = ?2",
+                params![slug, version],
+                |r| get(r, 0),
             )
         })
+    }
+
+    async fn app(&self, slug: &str) -> Result<Option<StoredApp>> {
+        self.readers.read(|conn| app_in(conn, slug))
     }
 
     async fn published_version(&self, slug: &str) -> Result<Option<i64>> {
@@ -752,10 +1085,67 @@ mod tests {
         let conn = Connection::open(dir.join("t.db")).unwrap();
         conn.execute_batch(include_str!("../../migrations/sqlite/0001_init.sql"))
             .unwrap();
+        conn.execute_batch(include_str!("../../migrations/sqlite/0002_builder.sql"))
+            .unwrap();
         conn.prepare(PRESENTED).unwrap();
+        conn.prepare(&format!("select {APP_COLUMNS} from app"))
+            .unwrap();
+        conn.prepare(concat!(
+            "select ",
+            builder_columns!("b."),
+            " from builder b"
+        ))
+        .unwrap();
         conn.prepare(concat!("select ", user_columns!(""), " from user"))
             .unwrap();
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A database from before builders: its published version becomes the first kept
+    /// version, published by "cli"; drafts get revision 1.
+    #[test]
+    fn the_builder_migration_keeps_the_published_versions_there_were() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(include_str!("../../migrations/sqlite/0001_init.sql"))
+            .unwrap();
+        conn.execute_batch(
+            "insert into app (slug, name, draft, draft_updated_at, published, published_at, published_version) \
+             values ('p', 'P', 'd', 1, 'pub', 2, 3), ('q', 'Q', 'd', 1, null, null, 0)",
+        )
+        .unwrap();
+        conn.execute_batch(include_str!("../../migrations/sqlite/0002_builder.sql"))
+            .unwrap();
+        let rows = all(
+            &conn,
+            "select slug, version, definition, published_at, published_by from app_version",
+            [],
+            |r| {
+                Ok((
+                    get::<String>(r, 0)?,
+                    get::<i64>(r, 1)?,
+                    get::<String>(r, 2)?,
+                    get::<i64>(r, 3)?,
+                    get::<String>(r, 4)?,
+                ))
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            rows,
+            vec![(
+                String::from("p"),
+                3,
+                String::from("pub"),
+                2,
+                String::from("cli")
+            )]
+        );
+        let revision: i64 = conn
+            .query_row("select revision from app where slug = 'q'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(revision, 1);
     }
 
     /// The check finds what the store's own methods never leave behind.
