@@ -90,6 +90,25 @@ describe('the canvas’s live runtime', () => {
     expect(next.get('frm')?.read('isValid')).toBe(false);
   });
 
+  it('keeps what was typed into a canvas Input when its model is built again', () => {
+    let doc = app([w('frm', 'Form', {}, [w('i1', 'Input'), w('b1', 'Button')]), w('txt', 'Text', { text: '{{i1.text}}' }, [], 10)]);
+    const live = new LiveCanvas();
+    live.update(doc, 'Home');
+    const input = live.models.value.get('i1');
+    if (!(input instanceof InputModel)) throw new Error('i1 is not an Input');
+    input.setText('typed');
+    doc = after(doc, { kind: 'setProp', page: 'Home', widget: 'b1', prop: 'text', value: 'Go' });
+    live.update(doc, 'Home');
+    expect(live.models.value.get('i1')).not.toBe(input);
+    expect(live.models.value.get('i1')?.read('text')).toBe('typed');
+    expect(text(live, 'txt')).toBe('typed');
+    // A new runtime too (a widget renamed) keeps it.
+    doc = after(doc, { kind: 'renameWidget', page: 'Home', from: 'b1', to: 'btn' });
+    live.update(doc, 'Home');
+    expect(live.stats.runtimes).toBe(2);
+    expect(text(live, 'txt')).toBe('typed');
+  });
+
   it('makes a new runtime when the names bindings can reach change', () => {
     let doc = app([w('inp', 'Input'), w('txt', 'Text', { text: '{{inp2.text}}' })]);
     const live = new LiveCanvas();

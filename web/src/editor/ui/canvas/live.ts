@@ -34,7 +34,7 @@ import {
   type WidgetDef,
   type WidgetModel,
 } from '../../../runtime/index.ts';
-import { BaseWidget, createPageWidgets } from '../../../widgets/index.ts';
+import { BaseWidget, createPageWidgets, InputModel } from '../../../widgets/index.ts';
 import { pageSlug, widgetsOf } from '../../doc/query.ts';
 import type { AppDoc, PageDoc, WidgetDoc } from '../../doc/types.ts';
 
@@ -116,6 +116,16 @@ interface Entry {
   readonly inForm: boolean;
 }
 
+/**
+ * What the builder typed into a canvas Input survives a new model of that Input (a change
+ * elsewhere in its Form builds the Form's subtree again).
+ */
+function keepTyped(old: WidgetModel | undefined, next: WidgetModel): void {
+  if (!(old instanceof InputModel) || !(next instanceof InputModel) || !old.isDirty.peek()) return;
+  next.setText(old.currentText.peek());
+  next.touched.value = old.touched.peek();
+}
+
 export interface LiveStats {
   /** Runtimes made (the first one included). */
   runtimes: number;
@@ -129,6 +139,9 @@ export class LiveCanvas {
   private pageName = '';
   private widgets: readonly WidgetDoc[] | null = null;
   private cache = new Map<string, Entry>();
+  /** The cached models belong to a runtime that was replaced: none is reused (only what was
+   * typed into them is carried over). */
+  private stale = false;
   private readonly rootsSignal = signal<readonly WidgetModel[]>([]);
   private readonly byNameSignal = signal<ReadonlyMap<string, WidgetModel>>(new Map());
   private readonly runtimeSignal = signal<AppRuntime | null>(null);
@@ -156,7 +169,7 @@ export class LiveCanvas {
       runtime = new CanvasRuntime(appDefOf(doc), canvasHost(doc.slug), (page, rt) => this.build(page, rt));
       this.runtime = runtime;
       this.key = key;
-      this.cache = new Map();
+      this.stale = true;
       this.widgets = null;
       this.stats.runtimes++;
     }
@@ -199,12 +212,13 @@ export class LiveCanvas {
       for (const [name, model] of built.byName) {
         byName.set(name, model);
         next.set(name, { def: model.def, model, inForm: name !== def.name });
+        keepTyped(this.cache.get(name)?.model, model);
       }
       return built.roots[0];
     };
     const place = (def: WidgetDef): WidgetModel | undefined => {
       const hit = this.cache.get(def.name);
-      if (hit && hit.def === def && !hit.inForm) {
+      if (hit && !this.stale && hit.def === def && !hit.inForm) {
         carry(hit.model);
         return hit.model;
       }
@@ -226,6 +240,7 @@ export class LiveCanvas {
     };
     const roots = placeAll(page.widgets);
     this.cache = next;
+    this.stale = false;
     this.rootsSignal.value = roots;
     this.byNameSignal.value = byName;
     return { roots, byName };
