@@ -299,12 +299,18 @@ describe('the editor in Chromium', () => {
         rmSync(out, { recursive: true, force: true });
       }
 
-      // Versions lists the published version with who published it.
+      // A later change, then Versions: version 1 with who published it, restored after asking.
+      await addPage(page, 'Later');
+      await allSaved(page);
       await page.getByRole('button', { name: 'Versions' }).click();
       const versions = page.getByRole('dialog', { name: 'Versions' });
       await expect.poll(() => versions.textContent()).toContain(server.email);
-      expect(await versions.getByRole('button', { name: 'Restore version 1' }).count()).toBe(1);
-      await versions.getByRole('button', { name: 'Close' }).click();
+      await versions.getByRole('button', { name: 'Restore version 1' }).click();
+      const restore = page.getByRole('alertdialog', { name: 'Restore version 1?' });
+      await restore.getByRole('button', { name: 'Restore' }).click();
+      await pageItem(page, 'LoginPage').waitFor();
+      await expect.poll(() => pageNames(page)).toEqual(['LoginPage', 'Dashboard']);
+      await allSaved(page);
     } finally {
       await context.close();
     }
