@@ -44,7 +44,7 @@ import {
   type Handle,
   type Point,
 } from './canvas/geometry.ts';
-import { DRAG_THRESHOLD_PX, startPointerDrag } from './canvas/pointer.ts';
+import { DRAG_THRESHOLD_PX, scrollNearEdge, scrollParent, startPointerDrag } from './canvas/pointer.ts';
 import type { EditorContext } from './context.ts';
 import './canvas/canvas.css';
 
@@ -173,9 +173,12 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
       if (ok && added !== undefined) focusFrame(added);
       return ok;
     };
+    const over = (client: Point): void => void scrollNearEdge(scrollParent(stageRef.current), client);
     canvas.dropNew = drop;
+    canvas.dragOver = over;
     return () => {
       if (canvas.dropNew === drop) canvas.dropNew = null;
+      if (canvas.dragOver === over) canvas.dragOver = null;
     };
   }, [canvas, ctx]);
 
@@ -193,6 +196,7 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
     startPointerDrag(e, {
       threshold: 0,
       move: (client) => {
+        scrollNearEdge(scrollParent(stageRef.current), client);
         const pt = toPage(client);
         position = resizeBy(grid, frame.position, handle, pt.x - start.x, pt.y - start.y);
         preview.value = { kind: 'resize', target: boxOf(grid, position) };
@@ -214,6 +218,7 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
     startPointerDrag(e, {
       threshold: DRAG_THRESHOLD_PX,
       move: (client) => {
+        scrollNearEdge(scrollParent(stageRef.current), client);
         const pt = toPage(client);
         const dx = pt.x - start.x;
         const dy = pt.y - start.y;

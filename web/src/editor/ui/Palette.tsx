@@ -82,6 +82,7 @@ function PaletteItem({ type, ctx, canvas }: { type: WidgetType; ctx: EditorConte
           threshold: DRAG_THRESHOLD_PX,
           move: (client) => {
             dragged.current = true;
+            canvas.dragOver?.(client);
             canvas.paletteDrag.value = { type, client };
           },
           end: (client, moved) => {

@@ -31,6 +31,9 @@ export class CanvasController {
   readonly paletteDrag: Signal<PaletteDrag | null> = signal(null);
   /** Set while a canvas is mounted. */
   dropNew: DropHandler | null = null;
+  /** Set while a canvas is mounted: a drag from the palette moved (the canvas scrolls near its
+   * edges). */
+  dragOver: ((client: Point) => void) | null = null;
   /** What the last copy took (Mod+V pastes it). */
   clipboard: Clipboard | null = null;
   private users = 0;

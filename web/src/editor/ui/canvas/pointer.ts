@@ -76,3 +76,33 @@ export function startPointerDrag(e: PointerEvent, h: DragHandlers): void {
   el.addEventListener('lostpointercapture', onCancel);
   window.addEventListener('keydown', onKey, true);
 }
+
+/** How close to a scrolling pane's edge (px) a drag scrolls it, and by how much per move at
+ * the very edge. */
+const EDGE_PX = 40;
+const MAX_STEP_PX = 24;
+
+/** The nearest ancestor that scrolls vertically, if any. */
+export function scrollParent(el: Element | null): Element | null {
+  for (let e = el?.parentElement ?? null; e; e = e.parentElement) {
+    const overflow = getComputedStyle(e).overflowY;
+    if ((overflow === 'auto' || overflow === 'scroll') && e.scrollHeight > e.clientHeight) return e;
+  }
+  return null;
+}
+
+/**
+ * Scrolls `pane` when a drag comes near its top or bottom edge, faster the closer it is, so a
+ * widget can be dragged below what is in view. Returns the pixels scrolled.
+ */
+export function scrollNearEdge(pane: Element | null, client: Point): number {
+  if (!pane) return 0;
+  const r = pane.getBoundingClientRect();
+  if (client.x < r.left || client.x > r.right) return 0;
+  let step = 0;
+  if (client.y < r.top + EDGE_PX) step = -Math.ceil(((r.top + EDGE_PX - client.y) / EDGE_PX) * MAX_STEP_PX);
+  else if (client.y > r.bottom - EDGE_PX) step = Math.ceil(((client.y - (r.bottom - EDGE_PX)) / EDGE_PX) * MAX_STEP_PX);
+  step = Math.max(-MAX_STEP_PX, Math.min(MAX_STEP_PX, step));
+  if (step !== 0) pane.scrollTop += step;
+  return step;
+}
