@@ -10,7 +10,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, type Published as PublishedVersion } from '../api.ts';
 import type { Problem } from '../doc/types.ts';
 import { useEditor } from './context.ts';
-import { Confirm, Dialog } from './shell/Dialog.tsx';
+import { CloseButtonRow, Confirm, Dialog } from './shell/Dialog.tsx';
 import { api } from './shell/client.ts';
 import { errorMessage, isSignedOut } from './shell/errors.ts';
 
@@ -86,11 +86,7 @@ export function PublishDialog({ onClose, onSignedOut }: { onClose: () => void; o
           </>
         )}
       </div>
-      <div class="ed-dialog-actions">
-        <button type="button" class="ed-btn" onClick={onClose}>
-          Close
-        </button>
-      </div>
+      <CloseButtonRow onClose={onClose} />
     </Dialog>
   );
 }
@@ -129,11 +125,7 @@ export function ProblemsDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title="Problems" onClose={onClose}>
       {problems.length === 0 ? <p>The draft has no problems.</p> : <ProblemList problems={problems} onShown={onClose} />}
-      <div class="ed-dialog-actions">
-        <button type="button" class="ed-btn" onClick={onClose}>
-          Close
-        </button>
-      </div>
+      <CloseButtonRow onClose={onClose} />
     </Dialog>
   );
 }
@@ -217,11 +209,7 @@ export function VersionsDialog(props: { onClose: () => void; onRestored: () => v
             ))}
           </ul>
         )}
-        <div class="ed-dialog-actions">
-          <button type="button" class="ed-btn" onClick={props.onClose}>
-            Close
-          </button>
-        </div>
+        <CloseButtonRow onClose={props.onClose} />
       </Dialog>
       {asking && (
         <Confirm

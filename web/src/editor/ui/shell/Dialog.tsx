@@ -84,3 +84,14 @@ export function Confirm(props: ConfirmProps) {
     </Dialog>
   );
 }
+
+/** The one action of an informational dialog. */
+export function CloseButtonRow({ onClose }: { onClose: () => void }) {
+  return (
+    <div class="ed-dialog-actions">
+      <button type="button" class="ed-btn" onClick={onClose}>
+        Close
+      </button>
+    </div>
+  );
+}
