@@ -191,15 +191,8 @@ pub struct Position {
     pub height: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum WidgetType {
-    Form,
-    Container,
-    Input,
-    Button,
-    Text,
-    Table,
-}
+/// Generated from schema/widgets.json (see `widget.rs`).
+pub use crate::widget::WidgetType;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -1,9 +1,13 @@
 //! `{{ … }}` templates: splitting a string into literal text and bindings.
 //!
-//! A binding ends at the first `}}` that is not inside a string literal or a `{ … }` opened in
-//! the binding itself, so `{{ {a: {b: 1}} }}` and `{{ '}}' }}` are single bindings. The text of a
-//! binding (trimmed) is also its key in a query's `params`: the browser evaluates exactly the
-//! texts the server lists, so both sides agree on keys without re-implementing this scanner.
+//! The scanning rule is shared with the viewer (`web/src/runtime/binding.ts`) and pinned by
+//! the vectors in `schema/binding-vectors.json`, which both sides run; docs/app-format.md
+//! ("Where a binding ends") states it for builders. A binding ends at the first `}}` that is
+//! outside a string, a template literal, a comment and any `{ … }` opened inside the binding;
+//! a `//` comment ends at its line's end, except that when nothing is open a `}}` on that
+//! line closes the binding (`{{ x // note }}`). Regular-expression literals are not
+//! recognised. The text of a binding (trimmed) is also its key in a query's `params`: the
+//! browser evaluates exactly the texts the server lists, so both sides agree on keys.
 
 /// A piece of a template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,24 +61,114 @@ pub fn split(template: &str) -> Result<Vec<Segment<'_>>, UnclosedBinding> {
 
 /// The byte index of the `}}` that closes a binding whose code starts at `start`.
 fn find_close(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut i = start;
-    while i < bytes.len() {
-        match bytes[i] {
-            quote @ (b'\'' | b'"' | b'`') => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+    Scanner {
+        bytes,
+        depth: 0,
+        interpolations: Vec::new(),
+    }
+    .find_close(start)
+}
+
+/// The state of a scan through a binding's code. Only ASCII bytes are delimiters, and UTF-8
+/// continuation bytes are never ASCII, so scanning bytes is exact for any text.
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    /// Braces opened and not yet closed, in the current code (the binding's own, or a `${ }`).
+    depth: usize,
+    /// For each open `${` of a template literal, the depth of the code around it.
+    interpolations: Vec<usize>,
+}
+
+impl Scanner<'_> {
+    fn find_close(&mut self, start: usize) -> Option<usize> {
+        let bytes = self.bytes;
+        let mut i = start;
+        while let Some(&c) = bytes.get(i) {
+            let next = bytes.get(i + 1).copied();
+            i = match (c, next) {
+                (b'/', Some(b'/')) => {
+                    let line_end = find(bytes, i, b"\n");
+                    // `{{ x // note }}`: with nothing open, a `}}` on the comment's line closes
+                    // the binding (the comment would otherwise swallow it).
+                    if self.depth == 0 && self.interpolations.is_empty() {
+                        if let Some(close) = find(bytes, i, b"}}") {
+                            if line_end.is_none_or(|end| close < end) {
+                                return Some(close);
+                            }
+                        }
+                    }
+                    line_end.map_or(bytes.len(), |end| end + 1)
                 }
-            }
-            b'{' => depth += 1,
-            b'}' if depth > 0 => depth -= 1,
-            b'}' if bytes.get(i + 1) == Some(&b'}') => return Some(i),
-            _ => {}
+                (b'/', Some(b'*')) => find(bytes, i + 2, b"*/")? + 2,
+                (b'\'' | b'"', _) => skip_string(bytes, i, c)?,
+                (b'`', _) => self.enter_template(i + 1)?,
+                (b'{', _) => {
+                    self.depth += 1;
+                    i + 1
+                }
+                (b'}', _) if self.depth > 0 => {
+                    self.depth -= 1;
+                    i + 1
+                }
+                (b'}', _) => match self.interpolations.pop() {
+                    // The end of a `${ … }`: back inside its template literal.
+                    Some(outer) => {
+                        self.depth = outer;
+                        self.enter_template(i + 1)?
+                    }
+                    None if next == Some(b'}') => return Some(i),
+                    // A stray `}`: a syntax error for the JavaScript check to report.
+                    None => i + 1,
+                },
+                _ => i + 1,
+            };
         }
-        i += 1;
+        None
+    }
+
+    /// Scans template-literal text from `from`; at a `${`, remembers the current depth and
+    /// counts afresh inside the interpolation. Returns where scanning resumes.
+    fn enter_template(&mut self, from: usize) -> Option<usize> {
+        let bytes = self.bytes;
+        let mut i = from;
+        while let Some(&c) = bytes.get(i) {
+            match c {
+                b'\\' => i += 2,
+                b'`' => return Some(i + 1),
+                b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                    self.interpolations.push(self.depth);
+                    self.depth = 0;
+                    return Some(i + 2);
+                }
+                _ => i += 1,
+            }
+        }
+        None
+    }
+}
+
+/// Where a quoted string that opens at `start` ends: after its closing quote, or at the end
+/// of its line (an unterminated string is the JavaScript check's to report).
+fn skip_string(bytes: &[u8], start: usize, quote: u8) -> Option<usize> {
+    let mut i = start + 1;
+    while let Some(&c) = bytes.get(i) {
+        match c {
+            b'\\' => i += 2,
+            b'\n' => return Some(i),
+            c if c == quote => return Some(i + 1),
+            _ => i += 1,
+        }
     }
     None
+}
+
+/// The index of the first `needle` at or after `from`.
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| from + p)
 }
 
 /// True when the template holds at least one `{{`.
@@ -129,23 +223,95 @@ mod tests {
     }
 
     #[test]
-    fn nested_braces_and_strings() {
-        assert_eq!(keys("{{ {a: {b: 1}} }}"), vec!["{a: {b: 1}}"]);
-        assert_eq!(
-            keys("{{ '}}' + \"}}\" }}x{{b}}"),
-            vec!["'}}' + \"}}\"", "b"]
-        );
-        assert_eq!(keys("{{ `a}}` }}"), vec!["`a}}`"]);
-        assert_eq!(keys("{{ 'it\\'s' }}"), vec!["'it\\'s'"]);
-        assert_eq!(keys("{{a}}}"), vec!["a"]);
-        assert_eq!(keys("{\"x\": {{a}}}"), vec!["a"]);
+    fn a_key_is_the_trimmed_code() {
+        assert_eq!(keys("{{ a.b }}-{{\n  c\t}}"), vec!["a.b", "c"]);
     }
 
     #[test]
-    fn unclosed() {
-        assert_eq!(split("a {{ b"), Err(UnclosedBinding { offset: 2 }));
-        assert!(split("{{ { }}").is_err());
-        assert!(split("{{ 'abc }}").is_err());
+    fn an_unclosed_binding_is_reported_at_its_byte_offset() {
+        assert_eq!(split("é {{ b"), Err(UnclosedBinding { offset: 3 }));
+    }
+
+    /// What a vector of `schema/binding-vectors.json` says the scanner gives.
+    #[derive(Debug, PartialEq)]
+    enum Expected {
+        Segments(Vec<(bool, String)>),
+        /// The `{{` left open, in Unicode characters from the start.
+        UnclosedAt(usize),
+    }
+
+    fn expected(v: &serde_json::Value) -> Expected {
+        let expect = &v["expect"];
+        if let Some(at) = expect["unclosedAt"].as_u64() {
+            return Expected::UnclosedAt(at as usize);
+        }
+        let segments = expect["segments"]
+            .as_array()
+            .expect("segments or unclosedAt");
+        Expected::Segments(
+            segments
+                .iter()
+                .map(|s| match (s["text"].as_str(), s["binding"].as_str()) {
+                    (Some(t), None) => (false, t.to_owned()),
+                    (None, Some(code)) => (true, code.to_owned()),
+                    _ => panic!("a segment is {{text}} or {{binding}}: {s}"),
+                })
+                .collect(),
+        )
+    }
+
+    fn scanned(input: &str) -> Expected {
+        match split(input) {
+            Ok(segments) => Expected::Segments(
+                segments
+                    .iter()
+                    .map(|s| match s {
+                        Segment::Text(t) => (false, (*t).to_owned()),
+                        Segment::Binding { code, .. } => (true, (*code).to_owned()),
+                    })
+                    .collect(),
+            ),
+            Err(e) => Expected::UnclosedAt(input[..e.offset].chars().count()),
+        }
+    }
+
+    /// The vectors the viewer's scanner runs too (web/src/runtime/binding.test.ts).
+    #[test]
+    fn every_shared_binding_vector() {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("../../../schema/binding-vectors.json"))
+                .expect("schema/binding-vectors.json is JSON");
+        let vectors = file["vectors"].as_array().expect("a `vectors` list");
+        assert!(vectors.len() >= 30, "only {} vectors", vectors.len());
+        let mut failures = Vec::new();
+        for v in vectors {
+            let input = v["input"].as_str().expect("an `input` string");
+            let (want, got) = (expected(v), scanned(input));
+            if want != got {
+                failures.push(format!(
+                    "{}: {input:?}\n  expected {want:?}\n  scanned  {got:?}",
+                    v["name"]
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn a_binding_offset_points_at_its_code() {
+        let t = "é {{ a }} {{b}}";
+        let offsets: Vec<usize> = split(t)
+            .unwrap()
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Binding { code, offset } => {
+                    assert_eq!(&t[*offset..*offset + code.len()], *code);
+                    Some(*offset)
+                }
+                Segment::Text(_) => None,
+            })
+            .collect();
+        assert_eq!(offsets, [5, 13]);
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! The widget catalogue: which properties each widget type takes (docs/app-format.md).
-
-use crate::model::WidgetType;
+//! The widget catalogue: which widget types exist and which properties each takes.
+//!
+//! The catalogue is written once, in `schema/widgets.json`, which the viewer, the editor and
+//! docs/app-format.md read too; `build.rs` checks it and generates the [`WidgetType`] enum and
+//! its tables, included below. What is written here by hand is the closed set of property
+//! kinds (each needs its own check in the validator) and the lookups over the tables.
 
 /// What a property accepts (a `{{ }}` binding is accepted wherever a value is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,59 +24,12 @@ pub enum PropKind {
     Columns,
 }
 
-pub const INPUT_TYPES: &[&str] = &["TEXT", "EMAIL", "PASSWORD", "NUMBER"];
-
-const FORM: &[(&str, PropKind)] = &[("title", PropKind::Text), ("isVisible", PropKind::Bool)];
-const CONTAINER: &[(&str, PropKind)] = &[("isVisible", PropKind::Bool)];
-const INPUT: &[(&str, PropKind)] = &[
-    ("inputType", PropKind::Choice(INPUT_TYPES)),
-    ("label", PropKind::Text),
-    ("placeholderText", PropKind::Text),
-    ("defaultText", PropKind::Text),
-    ("isRequired", PropKind::Bool),
-    ("maxChars", PropKind::Count),
-    ("regex", PropKind::Text),
-    ("validation", PropKind::Bool),
-    ("errorMessage", PropKind::Text),
-    ("isDisabled", PropKind::Bool),
-    ("isVisible", PropKind::Bool),
-    ("onTextChanged", PropKind::Event),
-    ("onSubmit", PropKind::Event),
-];
-const BUTTON: &[(&str, PropKind)] = &[
-    ("text", PropKind::Text),
-    ("onClick", PropKind::Event),
-    ("isDisabled", PropKind::Bool),
-    ("isVisible", PropKind::Bool),
-    ("disabledWhenInvalid", PropKind::Bool),
-    ("resetFormOnClick", PropKind::Bool),
-];
-const TEXT: &[(&str, PropKind)] = &[("text", PropKind::Text), ("isVisible", PropKind::Bool)];
-const TABLE: &[(&str, PropKind)] = &[
-    ("tableData", PropKind::Data),
-    ("columns", PropKind::Columns),
-    ("isVisible", PropKind::Bool),
-];
+include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 
 impl WidgetType {
-    pub const ALL: [WidgetType; 6] = [
-        WidgetType::Form,
-        WidgetType::Container,
-        WidgetType::Input,
-        WidgetType::Button,
-        WidgetType::Text,
-        WidgetType::Table,
-    ];
-
+    /// The type's name as apps write it (`Input`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            WidgetType::Form => "Form",
-            WidgetType::Container => "Container",
-            WidgetType::Input => "Input",
-            WidgetType::Button => "Button",
-            WidgetType::Text => "Text",
-            WidgetType::Table => "Table",
-        }
+        TYPE_NAMES[self as usize]
     }
 
     pub fn parse(s: &str) -> Option<WidgetType> {
@@ -82,19 +38,12 @@ impl WidgetType {
 
     /// Whether the widget lays out children on its own grid.
     pub fn is_container(self) -> bool {
-        matches!(self, WidgetType::Form | WidgetType::Container)
+        CONTAINERS[self as usize]
     }
 
-    /// The properties this widget type takes.
+    /// The properties this widget type takes, in the catalogue's order.
     pub fn props(self) -> &'static [(&'static str, PropKind)] {
-        match self {
-            WidgetType::Form => FORM,
-            WidgetType::Container => CONTAINER,
-            WidgetType::Input => INPUT,
-            WidgetType::Button => BUTTON,
-            WidgetType::Text => TEXT,
-            WidgetType::Table => TABLE,
-        }
+        PROPS[self as usize]
     }
 
     pub fn prop(self, name: &str) -> Option<PropKind> {
@@ -102,5 +51,34 @@ impl WidgetType {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, k)| *k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_tables_agree_with_each_other() {
+        for (i, t) in WidgetType::ALL.into_iter().enumerate() {
+            assert_eq!(t as usize, i);
+            assert_eq!(WidgetType::parse(t.as_str()), Some(t));
+            let json = serde_json::to_value(t).unwrap();
+            assert_eq!(json, t.as_str(), "serde and as_str spell {t:?} alike");
+        }
+        assert_eq!(WidgetType::parse("input"), None);
+        assert_eq!(CATALOGUE_GRID_COLUMNS, crate::model::GRID_COLUMNS);
+    }
+
+    #[test]
+    fn the_guides_widgets_have_their_properties() {
+        assert!(WidgetType::Form.is_container());
+        assert!(!WidgetType::Input.is_container());
+        assert_eq!(
+            WidgetType::Input.prop("inputType"),
+            Some(PropKind::Choice(&["TEXT", "EMAIL", "PASSWORD", "NUMBER"]))
+        );
+        assert_eq!(WidgetType::Button.prop("onClick"), Some(PropKind::Event));
+        assert_eq!(WidgetType::Text.prop("onClick"), None);
     }
 }

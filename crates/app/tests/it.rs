@@ -311,3 +311,85 @@ signin: () =>{\n\
     assert_eq!(js[0].line, 7, "{:?}", js[0]);
     assert!(js[0].column >= 1);
 }
+
+/// The catalogue the validator is generated from (crates/app/build.rs).
+fn catalogue() -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/widgets.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A one-page app whose widgets (one per catalogue type) get the props `pick` chooses.
+fn app_with_every_type(
+    pick: impl Fn(&serde_json::Value) -> Option<serde_json::Value>,
+) -> SourceFiles {
+    let mut widgets = String::new();
+    for (i, w) in catalogue()["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        let props: serde_json::Map<String, serde_json::Value> = w["props"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| Some((p["name"].as_str()?.to_owned(), pick(p)?)))
+            .collect();
+        // JSON is YAML's flow style.
+        widgets.push_str(&format!(
+            "  - name: w_{i}\n    type: {}\n    position: {{ col: 0, row: {}, width: 10, height: 5 }}\n    props: {}\n",
+            w["type"].as_str().unwrap(),
+            i * 5,
+            serde_json::Value::Object(props)
+        ));
+    }
+    let mut files = SourceFiles::new();
+    files.insert(
+        "app.yaml".into(),
+        "version: 1\nname: Catalogue\nslug: catalogue\nhomePage: Main\n".into(),
+    );
+    files.insert(
+        "pages/Main.yaml".into(),
+        format!("name: Main\nwidgets:\n{widgets}"),
+    );
+    files
+}
+
+#[test]
+fn every_default_and_initial_value_of_the_catalogue_is_valid() {
+    for field in ["default", "initial"] {
+        let files = app_with_every_type(|p| p.get(field).cloned());
+        let (app, diagnostics) = App::from_files(&files);
+        assert!(diagnostics.is_empty(), "{field}: {diagnostics:#?}");
+        let app = app.unwrap();
+        assert_eq!(
+            app.pages[0].widgets.len(),
+            catalogue()["widgets"].as_array().unwrap().len()
+        );
+    }
+}
+
+#[test]
+fn every_property_of_the_catalogue_takes_a_binding_and_no_other_is_accepted() {
+    let files = app_with_every_type(|p| {
+        let code = if p["kind"] == "event" {
+            "{{ showAlert('x') }}"
+        } else {
+            "{{ appsmith.store.x }}"
+        };
+        Some(json!(code))
+    });
+    let (_, diagnostics) = App::from_files(&files);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+
+    let mut files = app_with_every_type(|p| (p["name"] == "isVisible").then_some(json!(true)));
+    let page = files["pages/Main.yaml"].replacen("isVisible", "isVisibel", 1);
+    files.insert("pages/Main.yaml".into(), page);
+    let (app, diagnostics) = App::from_files(&files);
+    assert!(app.is_none());
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    // The message lists the catalogue's properties of the type.
+    let message = &diagnostics[0].message;
+    assert!(message.contains("`isVisibel`"), "{message}");
+    assert!(message.contains("title, isVisible"), "{message}");
+}

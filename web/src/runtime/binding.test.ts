@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bindingCodes, parseTemplate } from './binding.ts';
+import vectorFile from '../../../schema/binding-vectors.json';
+import { bindingCodes, parseTemplate, splitTemplate } from './binding.ts';
 
 const codes = (s: string) => bindingCodes(parseTemplate(s).template);
 
@@ -65,4 +66,37 @@ describe('parseTemplate', () => {
   it('reports an empty binding', () => {
     expect(parseTemplate('{{ }}').diagnostics[0]?.message).toMatch(/Empty binding/);
   });
+});
+
+interface Vector {
+  readonly name: string;
+  readonly input: string;
+  readonly expect: { readonly segments?: readonly object[]; readonly unclosedAt?: number };
+}
+
+/** The vectors the server's scanner runs too (crates/app/src/template.rs). */
+const vectors = (vectorFile as unknown as { vectors: readonly Vector[] }).vectors;
+
+describe('the shared binding vectors (schema/binding-vectors.json)', () => {
+  it('are at least 30, each expecting segments or an unclosed binding', () => {
+    expect(vectors.length).toBeGreaterThanOrEqual(30);
+    for (const v of vectors) {
+      expect(typeof v.input, v.name).toBe('string');
+      expect(Array.isArray(v.expect.segments) !== (typeof v.expect.unclosedAt === 'number'), v.name).toBe(true);
+    }
+  });
+
+  for (const v of vectors) {
+    it(v.name, () => {
+      const { segments, unclosedAt } = splitTemplate(v.input);
+      if (v.expect.unclosedAt !== undefined) {
+        // The vectors count Unicode characters; the scanner's offsets are UTF-16 units.
+        const at = unclosedAt === undefined ? undefined : [...v.input.slice(0, unclosedAt)].length;
+        expect(at).toBe(v.expect.unclosedAt);
+      } else {
+        expect(unclosedAt).toBeUndefined();
+        expect(segments.map((s) => (s.kind === 'text' ? { text: s.text } : { binding: s.code }))).toEqual(v.expect.segments);
+      }
+    });
+  }
 });

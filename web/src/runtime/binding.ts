@@ -3,7 +3,10 @@
  *
  * A property value such as `"Hello {{user.name}}!"` is split into text and binding segments.
  * The end of a binding is found with a small JavaScript-aware scanner, so `}}` inside a string,
- * a template literal or a nested object literal (`{{ {a: {b: 1}} }}`) does not end it early.
+ * a template literal, a comment or a nested object literal (`{{ {a: {b: 1}} }}`) does not end
+ * it early. The rule is shared with the server's validator (crates/app/src/template.rs) and
+ * pinned by schema/binding-vectors.json, which both sides run; docs/app-format.md ("Where a
+ * binding ends") states it for builders.
  *
  * Like the rest of the runtime's parsers it never throws: it returns the template plus
  * diagnostics (an unclosed `{{` becomes text and a diagnostic), and the caller decides.
@@ -39,31 +42,44 @@ export function hasBinding(value: string): boolean {
   return value.includes('{{');
 }
 
-export function parseTemplate(source: string): ParseResult {
-  const segments: Segment[] = [];
-  const diagnostics: Diagnostic[] = [];
+/** A piece of a template as scanned: a binding's code untrimmed, its offset that of its `{{`. */
+export type RawSegment = Segment;
+
+export interface SplitResult {
+  /** The segments before the first unclosed `{{` (all of them when there is none). */
+  readonly segments: readonly RawSegment[];
+  /** Where the `{{` that no `}}` closes starts, if there is one. */
+  readonly unclosedAt?: number;
+}
+
+/** Splits a template into text and bindings, as the server's `template::split` does. */
+export function splitTemplate(source: string): SplitResult {
+  const segments: RawSegment[] = [];
   let pos = 0;
-  let text = '';
-  while (pos < source.length) {
+  for (;;) {
     const open = source.indexOf('{{', pos);
-    if (open < 0) {
-      text += source.slice(pos);
-      break;
-    }
-    text += source.slice(pos, open);
+    const textEnd = open < 0 ? source.length : open;
+    if (textEnd > pos) segments.push({ kind: 'text', text: source.slice(pos, textEnd) });
+    if (open < 0) return { segments };
     const end = findBindingEnd(source, open + 2);
-    if (end < 0) {
-      diagnostics.push({ message: 'Unclosed binding: "{{" has no matching "}}"', offset: open });
-      text += source.slice(open);
-      pos = source.length;
-      break;
-    }
-    if (text !== '') segments.push({ kind: 'text', text });
-    text = '';
-    segments.push({ kind: 'binding', code: source.slice(open + 2, end).trim(), offset: open });
+    if (end < 0) return { segments, unclosedAt: open };
+    segments.push({ kind: 'binding', code: source.slice(open + 2, end), offset: open });
     pos = end + 2;
   }
-  if (text !== '') segments.push({ kind: 'text', text });
+}
+
+export function parseTemplate(source: string): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  const split = splitTemplate(source);
+  const segments: Segment[] = split.segments.map((s) => (s.kind === 'binding' ? { ...s, code: s.code.trim() } : s));
+  if (split.unclosedAt !== undefined) {
+    diagnostics.push({ message: 'Unclosed binding: "{{" has no matching "}}"', offset: split.unclosedAt });
+    // The rest stays text, joined to the text before it.
+    const rest = source.slice(split.unclosedAt);
+    const last = segments[segments.length - 1];
+    if (last?.kind === 'text') segments[segments.length - 1] = { kind: 'text', text: last.text + rest };
+    else segments.push({ kind: 'text', text: rest });
+  }
 
   const bindings = segments.filter((s) => s.kind === 'binding');
   const single =
@@ -89,9 +105,11 @@ type Mode = 'code' | 'template';
 /**
  * Returns the index of the `}}` closing the binding whose code starts at `start`, or -1.
  *
- * Tracks strings, template literals (with `${ }` nesting), comments and brace depth. Regular
- * expression literals are not recognised: a regex containing an unbalanced `}` is the one
- * known way to confuse it (write `\x7d` instead).
+ * Tracks strings (a quoted string ends at its closing quote or at the end of its line),
+ * template literals (with `${ }` nesting), comments and brace depth. A `//` comment ends at
+ * its line's end, except that when nothing is open a `}}` on that line closes the binding
+ * (`{{ x // note }}`). Regular-expression literals are not recognised: a quote, a brace or
+ * `}}` inside one is read as code (write `\x7d`, or build it with `new RegExp`).
  */
 export function findBindingEnd(src: string, start: number): number {
   // Each entry is the brace depth at which a `${` of a template literal was opened.

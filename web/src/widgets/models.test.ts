@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { FakeHost, FakeTransport, upstream } from '../../test/fakes.ts';
 import { AppRuntime, type AppDef, type WidgetDef } from '../runtime/index.ts';
-import { ButtonModel, createPageWidgets, FormModel, InputModel, TableModel, TextModel, UnknownModel } from './models.ts';
+import { catalogue, widgetSpec } from '../catalogue.ts';
+import {
+  BaseWidget,
+  ButtonModel,
+  createPageWidgets,
+  FormModel,
+  InputModel,
+  MODEL_CLASSES,
+  TableModel,
+  TextModel,
+  UnknownModel,
+  type InputType,
+} from './models.ts';
 
 function w(name: string, type: string, props: Record<string, unknown> = {}, children: WidgetDef[] = []): WidgetDef {
   return { name, type, position: { col: 0, row: 0, width: 64, height: 5 }, props, children };
@@ -160,8 +172,59 @@ describe('Table', () => {
 });
 
 it('turns an unknown widget type into an inline error', async () => {
-  const { get } = await page([w('x', 'Chart')]);
+  const { get } = await page([w('x', 'Chart'), w('y', 'constructor')]);
   expect(get<UnknownModel>('x').errors()).toEqual([{ prop: 'type', message: 'Unknown widget type "Chart"' }]);
+  expect(get<UnknownModel>('x').isVisible).toBe(true);
+  expect(get<UnknownModel>('y')).toBeInstanceOf(UnknownModel);
+});
+
+describe('the catalogue (schema/widgets.json)', () => {
+  it('gives every widget type its own model, and the factory no type of its own', async () => {
+    const types = catalogue.widgets.map((s) => s.type);
+    expect([...MODEL_CLASSES.keys()].sort()).toEqual([...types].sort());
+    const { get } = await page(types.map((t) => w(`w_${t}`, t)));
+    for (const t of types) {
+      const model = get<BaseWidget>(`w_${t}`);
+      expect(model, t).toBeInstanceOf(MODEL_CLASSES.get(t)!);
+      expect(model, t).not.toBeInstanceOf(UnknownModel);
+    }
+  });
+
+  it('gives a property left out its catalogue default, for the views and for bindings', async () => {
+    const { get } = await page([w('inp', 'Input'), w('btn', 'Button'), w('tbl', 'Table'), w('frm', 'Form')]);
+    for (const name of ['inp', 'btn', 'tbl', 'frm']) {
+      const model = get<BaseWidget>(name);
+      for (const p of widgetSpec(model.type)!.props) {
+        if (p.default === undefined) continue;
+        expect(model.value(p.name), `${name}.${p.name}`).toEqual(p.default);
+      }
+    }
+    const inp = get<InputModel>('inp');
+    expect([inp.inputType.value, inp.read('label'), inp.read('isRequired'), inp.isVisible]).toEqual(['TEXT', '', false, true]);
+    expect(inp.validity.value.valid).toBe(true);
+    expect(get<ButtonModel>('btn').read('text')).toBe('');
+    expect(get<TableModel>('tbl').read('tableData')).toEqual([]);
+  });
+
+  it('falls back to the default when a binding fails or gives nothing', async () => {
+    const { get } = await page([w('inp', 'Input', { inputType: '{{ missing.x }}', isVisible: '{{ undefined }}', label: 'L' })]);
+    const inp = get<InputModel>('inp');
+    expect([inp.inputType.value, inp.isVisible, inp.read('label')]).toEqual(['TEXT', true, 'L']);
+  });
+
+  it('never evaluates an event property as a value', async () => {
+    const { get, runtime } = await page([w('btn', 'Button', { onClick: "{{ storeValue('clicked', true, false) }}" })]);
+    expect(get<ButtonModel>('btn').errors()).toEqual([]);
+    expect(runtime.store.values.value.clicked).toBeUndefined();
+    await get<ButtonModel>('btn').click();
+    expect(runtime.store.values.value.clicked).toBe(true);
+  });
+
+  it('offers exactly the input types the Input view knows', () => {
+    const known: Record<InputType, true> = { TEXT: true, EMAIL: true, PASSWORD: true, NUMBER: true };
+    const choices = widgetSpec('Input')!.props.find((p) => p.name === 'inputType')!.choices!;
+    expect([...choices].sort()).toEqual(Object.keys(known).sort());
+  });
 });
 
 describe('errors', () => {

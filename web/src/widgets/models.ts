@@ -2,6 +2,10 @@
  * Widget models: each widget's state and derived properties as nodes of the reactive graph,
  * without the DOM (the Preact views beside this file only render them). What a binding reads
  * as `inp_username.text` comes from `read()` here.
+ *
+ * Which types exist, which properties are events, and what a property left out means all come
+ * from the widget catalogue (`../catalogue.ts`, from schema/widgets.json), as the server's
+ * validator does; this file holds only the behaviour.
  */
 
 import {
@@ -17,11 +21,30 @@ import {
   type WidgetDef,
   type WidgetModel,
 } from '../runtime/index.ts';
+import { eventProps, widgetSpec, type WidgetSpec } from '../catalogue.ts';
 
-/** Properties holding event code: run when the event fires, never evaluated as values. */
-const EVENT_PROPS = new Set(['onClick', 'onTextChanged', 'onSubmit', 'onFocus', 'onBlur']);
+const NO_READS: ReadonlySet<string> = new Set();
+const UNSET: BoundValue = { ok: true, value: undefined, reads: NO_READS };
 
-const UNSET: BoundValue = { ok: true, value: undefined, reads: new Set() };
+/** A default as an evaluated value that read nothing. */
+type DefaultValue = BoundValue & { readonly ok: true };
+
+/** Each type's defaults as evaluated values, made once per type. */
+const defaultsByType = new Map<string, ReadonlyMap<string, DefaultValue>>();
+
+function defaultsOf(spec: WidgetSpec | undefined): ReadonlyMap<string, DefaultValue> {
+  if (!spec) return new Map();
+  let defaults = defaultsByType.get(spec.type);
+  if (!defaults) {
+    defaults = new Map(
+      spec.props
+        .filter((p) => p.default !== undefined)
+        .map((p): [string, DefaultValue] => [p.name, { ok: true, value: p.default, reads: NO_READS }]),
+    );
+    defaultsByType.set(spec.type, defaults);
+  }
+  return defaults;
+}
 
 export interface BuildContext {
   readonly runtime: AppRuntime;
@@ -44,6 +67,8 @@ export abstract class BaseWidget implements WidgetModel {
   readonly name: string;
   readonly type: string;
   private readonly props = new Map<string, ReadonlySignal<BoundValue>>();
+  /** The catalogue's defaults for this widget's type (none for an unknown type). */
+  private readonly defaults: ReadonlyMap<string, DefaultValue>;
   children: readonly WidgetModel[] = [];
 
   constructor(
@@ -52,20 +77,21 @@ export abstract class BaseWidget implements WidgetModel {
   ) {
     this.name = def.name;
     this.type = def.type;
+    this.defaults = defaultsOf(widgetSpec(def.type));
     for (const [key, raw] of Object.entries(def.props)) {
-      if (!EVENT_PROPS.has(key)) this.props.set(key, ctx.runtime.bind(raw));
+      if (!eventProps.has(key)) this.props.set(key, ctx.runtime.bind(raw));
     }
   }
 
-  /** A property's evaluated value or error. */
+  /** A property's evaluated value or error; its catalogue default when it is left out. */
   prop(key: string): BoundValue {
-    return this.props.get(key)?.value ?? UNSET;
+    return this.props.get(key)?.value ?? this.defaults.get(key) ?? UNSET;
   }
 
-  /** A property's value; `fallback` when it is unset or failing. */
+  /** A property's value; its default (or `fallback`, for a type without one) when it is unset or failing. */
   value(key: string, fallback?: unknown): unknown {
     const p = this.prop(key);
-    return p.ok && p.value !== undefined ? p.value : fallback;
+    return p.ok && p.value !== undefined ? p.value : (this.defaults.get(key)?.value ?? fallback);
   }
 
   bool(key: string, fallback = false): boolean {
@@ -78,7 +104,7 @@ export abstract class BaseWidget implements WidgetModel {
   }
 
   get isVisible(): boolean {
-    return this.bool('isVisible', true);
+    return this.bool('isVisible');
   }
 
   private lastErrors = NO_ERRORS;
@@ -112,8 +138,8 @@ export abstract class BaseWidget implements WidgetModel {
     const out = this.output(key);
     if (out.found) return out.value;
     if (key === 'isVisible') return this.isVisible;
-    const p = this.props.get(key)?.value;
-    return p?.ok ? p.value : undefined;
+    const p = this.prop(key);
+    return p.ok ? p.value : undefined;
   }
 
   reset(): void {}
@@ -125,8 +151,10 @@ export abstract class BaseWidget implements WidgetModel {
 
 // ---- Input ----------------------------------------------------------------------------------
 
+/** The catalogue's choices of `inputType` (models.test.ts checks that they are these). */
 export type InputType = 'TEXT' | 'EMAIL' | 'PASSWORD' | 'NUMBER';
-const INPUT_TYPES: readonly InputType[] = ['TEXT', 'EMAIL', 'PASSWORD', 'NUMBER'];
+const INPUT_TYPE = widgetSpec('Input')?.props.find((p) => p.name === 'inputType');
+const INPUT_TYPES = (INPUT_TYPE?.choices ?? []) as readonly InputType[];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface Validity {
@@ -147,7 +175,7 @@ export class InputModel extends BaseWidget {
 
   readonly inputType = computed((): InputType => {
     const t = this.text('inputType').toUpperCase();
-    return INPUT_TYPES.includes(t as InputType) ? (t as InputType) : 'TEXT';
+    return INPUT_TYPES.includes(t as InputType) ? (t as InputType) : (INPUT_TYPE?.default as InputType);
   });
   readonly defaultText = computed(() => this.text('defaultText'));
   private readonly userText = computed(() => {
@@ -397,6 +425,10 @@ export class TableModel extends BaseWidget {
 
 /** A widget type this viewer does not know: shown as an inline error, never a blank page. */
 export class UnknownModel extends BaseWidget {
+  override get isVisible(): boolean {
+    return true;
+  }
+
   override errors(): readonly PropError[] {
     return [{ prop: 'type', message: `Unknown widget type "${this.type}"` }, ...super.errors()];
   }
@@ -404,34 +436,25 @@ export class UnknownModel extends BaseWidget {
 
 // ---- the page factory -----------------------------------------------------------------------
 
+type ModelClass = new (def: WidgetDef, ctx: BuildContext) => BaseWidget;
+
+/** The model of each catalogue type (models.test.ts checks that every type has one). */
+export const MODEL_CLASSES: ReadonlyMap<string, ModelClass> = new Map<string, ModelClass>([
+  ['Form', FormModel],
+  ['Container', ContainerModel],
+  ['Input', InputModel],
+  ['Button', ButtonModel],
+  ['Text', TextModel],
+  ['Table', TableModel],
+]);
+
 /** Builds the widget models of a page (the runtime's `WidgetFactory`). */
 export function createPageWidgets(page: PageDef, runtime: AppRuntime): PageWidgets {
   const byName = new Map<string, WidgetModel>();
   const build = (def: WidgetDef, form: FormModel | undefined): WidgetModel => {
     const ctx: BuildContext = { runtime, form };
-    let model: BaseWidget;
-    switch (def.type) {
-      case 'Input':
-        model = new InputModel(def, ctx);
-        break;
-      case 'Button':
-        model = new ButtonModel(def, ctx);
-        break;
-      case 'Text':
-        model = new TextModel(def, ctx);
-        break;
-      case 'Table':
-        model = new TableModel(def, ctx);
-        break;
-      case 'Container':
-        model = new ContainerModel(def, ctx);
-        break;
-      case 'Form':
-        model = new FormModel(def, ctx);
-        break;
-      default:
-        model = new UnknownModel(def, ctx);
-    }
+    const Model = (widgetSpec(def.type) && MODEL_CLASSES.get(def.type)) || UnknownModel;
+    const model = new Model(def, ctx);
     byName.set(def.name, model);
     const childForm = model instanceof FormModel ? model : form;
     model.children = def.children.map((c) => build(c, childForm));
