@@ -154,16 +154,19 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
   const focusFrame = (name: string): void => {
     // After the render that made the frame.
     requestAnimationFrame(() => {
-      const el = stageRef.current?.querySelector<HTMLElement>(`[data-frame="${name}"]`);
-      el?.focus({ preventScroll: true });
+      const frames = stageRef.current?.querySelectorAll<HTMLElement>('[data-frame]') ?? [];
+      for (const el of frames) if (el.dataset.frame === name) el.focus({ preventScroll: true });
     });
   };
 
   // Drops from the palette land here.
   useEffect(() => {
     const drop = (type: Parameters<NonNullable<CanvasController['dropNew']>>[0], client: Point): boolean => {
-      const area = stageRef.current?.parentElement?.getBoundingClientRect();
-      if (!area || client.x < area.left || client.x > area.right || client.y < area.top || client.y > area.bottom) return false;
+      // Over the stage, and over the part of it in view (the pane around it may be scrolled).
+      const stage = stageRef.current;
+      const pane = scrollParent(stage);
+      const over = (r: DOMRect): boolean => client.x >= r.left && client.x <= r.right && client.y >= r.top && client.y <= r.bottom;
+      if (!stage || !over(stage.getBoundingClientRect()) || (pane && !over(pane.getBoundingClientRect()))) return false;
       const pt = toPage(client);
       const target = chooseDropTarget(latest.current.frames, pt);
       const grid = target?.inner ?? pageGrid();
