@@ -35,6 +35,11 @@ afterAll(async () => {
 
 const SHOTS = process.env.E2E_SCREENSHOT_DIR;
 
+/** expect.poll with room for a loaded machine (its default gives up after one second). */
+function eventually<T>(fn: () => T | Promise<T>, timeout = 10_000) {
+  return expect.poll(fn, { timeout });
+}
+
 async function screenshot(page: Page, name: string): Promise<void> {
   if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
@@ -66,7 +71,7 @@ function saveState(page: Page): Locator {
 }
 
 async function allSaved(page: Page): Promise<void> {
-  await expect.poll(() => saveState(page).textContent(), { timeout: 15_000 }).toBe('All changes saved');
+  await eventually(() => saveState(page).textContent(), 15_000).toBe('All changes saved');
 }
 
 function pagesPanel(page: Page): Locator {
@@ -134,12 +139,10 @@ async function dragFromPalette(page: Page, type: string, target: Locator, dx: nu
   await page.mouse.move(box.x + dx, box.y + dy, { steps: 12 });
   await page.mouse.up();
   let added: string[] = [];
-  await expect
-    .poll(async () => {
-      added = (await widgetNames(page)).filter((n) => !before.has(n));
-      return added.length;
-    })
-    .toBe(1);
+  await eventually(async () => {
+    added = (await widgetNames(page)).filter((n) => !before.has(n));
+    return added.length;
+  }).toBe(1);
   return added[0]!;
 }
 
@@ -165,7 +168,7 @@ describe('the editor in Chromium', () => {
     try {
       const page = await context.newPage();
       await signIn(page, 'not the password');
-      await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/wrong email or password/i);
+      await eventually(() => page.getByRole('alert').textContent()).toMatch(/wrong email or password/i);
       expect(await page.getByRole('button', { name: 'New app' }).count()).toBe(0);
       await screenshot(page, 'editor-sign-in');
     } finally {
@@ -205,8 +208,8 @@ describe('the editor in Chromium', () => {
       await text.fill('Login');
       await text.press('Tab');
       // The inputs show their labels, as the viewer will.
-      await expect.poll(() => widget(page, 'inp_password').textContent()).toContain('Password');
-      await expect.poll(() => widget(page, 'btn_login').textContent()).toContain('Login');
+      await eventually(() => widget(page, 'inp_password').textContent()).toContain('Password');
+      await eventually(() => widget(page, 'btn_login').textContent()).toContain('Login');
       // The inputs live inside the form.
       expect(await widget(page, 'frm_login').locator('[data-widget="inp_username"]').count()).toBe(1);
 
@@ -220,13 +223,13 @@ describe('the editor in Chromium', () => {
       await page.mouse.down();
       await page.mouse.move(start.x + 60, start.y + 40, { steps: 10 });
       await page.mouse.up();
-      await expect.poll(async () => (await centre(widget(page, 'btn_login'))).y).toBeGreaterThan(start.y + 10);
+      await eventually(async () => (await centre(widget(page, 'btn_login'))).y).toBeGreaterThan(start.y + 10);
       const moved = await centre(widget(page, 'btn_login'));
       expect(await undo.getAttribute('title')).toMatch(/Undo .*\(.+\)/);
       await undo.click();
-      await expect.poll(async () => (await centre(widget(page, 'btn_login'))).y).toBeCloseTo(start.y, 0);
+      await eventually(async () => (await centre(widget(page, 'btn_login'))).y).toBeCloseTo(start.y, 0);
       await redo.click();
-      await expect.poll(async () => (await centre(widget(page, 'btn_login'))).y).toBeCloseTo(moved.y, 0);
+      await eventually(async () => (await centre(widget(page, 'btn_login'))).y).toBeCloseTo(moved.y, 0);
       await allSaved(page);
       await screenshot(page, 'editor-screen');
 
@@ -241,7 +244,7 @@ describe('the editor in Chromium', () => {
       await screenshot(page, 'editor-page-menu');
       // The home page cannot be deleted: the editor says why, and the page stays.
       await menu.getByRole('menuitem', { name: 'Delete' }).click();
-      await expect.poll(() => page.getByRole('alert').allTextContents()).toContainEqual(expect.stringMatching(/home page/i));
+      await eventually(() => page.getByRole('alert').allTextContents()).toContainEqual(expect.stringMatching(/home page/i));
       expect(await pageItem(page, 'LoginPage').count()).toBe(1);
 
       // The pages the new app came with are deleted, each after a confirmation.
@@ -273,7 +276,7 @@ describe('the editor in Chromium', () => {
       // Publish: the new version is announced.
       await page.getByRole('button', { name: 'Publish' }).click();
       const published = page.getByRole('dialog', { name: 'Publish' });
-      await expect.poll(() => published.textContent(), { timeout: 15_000 }).toMatch(/Published version 1\b/);
+      await eventually(() => published.textContent(), 15_000).toMatch(/Published version 1\b/);
       await screenshot(page, 'editor-publish');
       await published.getByRole('button', { name: 'Close' }).click();
 
@@ -304,12 +307,12 @@ describe('the editor in Chromium', () => {
       await allSaved(page);
       await page.getByRole('button', { name: 'Versions' }).click();
       const versions = page.getByRole('dialog', { name: 'Versions' });
-      await expect.poll(() => versions.textContent()).toContain(server.email);
+      await eventually(() => versions.textContent()).toContain(server.email);
       await versions.getByRole('button', { name: 'Restore version 1' }).click();
       const restore = page.getByRole('alertdialog', { name: 'Restore version 1?' });
       await restore.getByRole('button', { name: 'Restore' }).click();
       await pageItem(page, 'LoginPage').waitFor();
-      await expect.poll(() => pageNames(page)).toEqual(['LoginPage', 'Dashboard']);
+      await eventually(() => pageNames(page)).toEqual(['LoginPage', 'Dashboard']);
       await allSaved(page);
     } finally {
       await context.close();
@@ -335,8 +338,8 @@ describe('the editor in Chromium', () => {
       await addPage(a, 'FromA');
       await allSaved(a);
       await addPage(b, 'FromB');
-      await expect.poll(() => statuses).toContain(409);
-      await expect.poll(() => saveState(b).textContent(), { timeout: 15_000 }).toMatch(/All changes saved|Conflict/);
+      await eventually(() => statuses).toContain(409);
+      await eventually(() => saveState(b).textContent(), 15_000).toMatch(/All changes saved|Conflict/);
 
       // A fresh tab sees both edits.
       const c = await context.newPage();
@@ -366,9 +369,9 @@ describe('the editor in Chromium', () => {
       await options.focus();
       await page.keyboard.press('Enter');
       const menu = page.getByRole('menu');
-      await expect.poll(() => menu.getByRole('menuitem', { name: 'Rename' }).evaluate((e) => e === document.activeElement)).toBe(true);
+      await eventually(() => menu.getByRole('menuitem', { name: 'Rename' }).evaluate((e) => e === document.activeElement)).toBe(true);
       await page.keyboard.press('ArrowDown');
-      await expect.poll(() => menu.getByRole('menuitem', { name: 'Duplicate' }).evaluate((e) => e === document.activeElement)).toBe(true);
+      await eventually(() => menu.getByRole('menuitem', { name: 'Duplicate' }).evaluate((e) => e === document.activeElement)).toBe(true);
       await page.keyboard.press('Escape');
       expect(await menu.count()).toBe(0);
       expect(await options.evaluate((e) => e === document.activeElement)).toBe(true);
@@ -377,9 +380,9 @@ describe('the editor in Chromium', () => {
       await page.keyboard.press('Enter');
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('Enter');
-      await expect.poll(() => pagesPanel(page).getByRole('listitem').count()).toBe(before + 1);
+      await eventually(() => pagesPanel(page).getByRole('listitem').count()).toBe(before + 1);
       await page.keyboard.press('ControlOrMeta+z');
-      await expect.poll(() => pagesPanel(page).getByRole('listitem').count()).toBe(before);
+      await eventually(() => pagesPanel(page).getByRole('listitem').count()).toBe(before);
 
       const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
       await page.addScriptTag({ content: axeSource });
