@@ -1,7 +1,8 @@
 /**
  * The canvas's commands, registered once in the screen's registry (`registerCanvasCommands`,
- * called by the editor screen): nudge with the arrow keys (Shift: by more), delete, copy, cut,
- * paste, duplicate, select all and clear the selection. Menus and the keyboard both run them.
+ * called by the editor screen): nudge with the arrow keys (Shift: by more), resize with
+ * Alt+arrows, delete, copy, cut, paste (into the selected container: cut and paste moves a
+ * widget into or out of one), duplicate, select all and clear the selection. Menus and the keyboard both run them.
  *
  * Their keys mean something else elsewhere (arrows move in a list, Mod+C copies text, Delete
  * edits a field), so they are enabled only while the focus is on the canvas or nowhere in
@@ -25,6 +26,10 @@ export const CANVAS_COMMAND = {
   nudgeRightMore: 'canvas.nudgeRightMore',
   nudgeUpMore: 'canvas.nudgeUpMore',
   nudgeDownMore: 'canvas.nudgeDownMore',
+  wider: 'canvas.wider',
+  narrower: 'canvas.narrower',
+  taller: 'canvas.taller',
+  shorter: 'canvas.shorter',
   delete: 'canvas.delete',
   copy: 'canvas.copy',
   cut: 'canvas.cut',
@@ -74,6 +79,31 @@ export function registerCanvasCommands(registry: CommandRegistry<EditorContext>)
       isEnabled: withSelection,
       run: (ctx) =>
         apply(ctx, cmd.nudge(ctx.session.doc.peek(), ctx.currentPage.peek(), ctx.selection.peek(), dc * NUDGE_MORE, dr * NUDGE_MORE)),
+    });
+  }
+
+  // Resizing from the keyboard: the primary selected widget's right or bottom edge.
+  const sizes: [string, string, string, number, number][] = [
+    [CANVAS_COMMAND.wider, 'Make wider', 'Alt+ArrowRight', 1, 0],
+    [CANVAS_COMMAND.narrower, 'Make narrower', 'Alt+ArrowLeft', -1, 0],
+    [CANVAS_COMMAND.taller, 'Make taller', 'Alt+ArrowDown', 0, 1],
+    [CANVAS_COMMAND.shorter, 'Make shorter', 'Alt+ArrowUp', 0, -1],
+  ];
+  for (const [id, label, key, dw, dh] of sizes) {
+    registry.register({
+      id,
+      label,
+      shortcut: key,
+      isEnabled: withSelection,
+      run: (ctx) => {
+        const name = ctx.selection.peek()[0];
+        const page = currentPageDoc(ctx);
+        const p = name === undefined || !page ? undefined : findWidget(page, name)?.widget.position;
+        if (name === undefined || !p) return;
+        const next = { ...p, width: Math.max(1, p.width + dw), height: Math.max(1, p.height + dh) };
+        if (next.width === p.width && next.height === p.height) return;
+        apply(ctx, cmd.resizeWidget(ctx.session.doc.peek(), ctx.currentPage.peek(), name, next));
+      },
     });
   }
 

@@ -253,6 +253,20 @@ describe('the canvas', () => {
     expect(widget('txt_hello')?.position).toMatchObject({ col: 41, row: 4 });
   });
 
+  it('resizes with Alt+arrows, and moves a widget into a container with cut and paste', async () => {
+    const frame = await selectByKeyboard('txt_hello', 'Text');
+    key(frame, 'ArrowLeft', { altKey: true });
+    key(frame, 'ArrowDown', { altKey: true });
+    expect(widget('txt_hello')?.position).toMatchObject({ width: 19, height: 8 });
+    key(frame, 'x', { ctrlKey: true });
+    await settle();
+    expect(widget('txt_hello')).toBeUndefined();
+    const form = await selectByKeyboard('frm', 'Form');
+    key(form, 'v', { ctrlKey: true });
+    await settle();
+    expect(widget('frm')?.children.map((c) => c.name)).toEqual(['inp_user', 'txt_hello2']);
+  });
+
   it('copies, pastes and duplicates with Mod+C, Mod+V and Mod+D', async () => {
     const frame = await selectByKeyboard('txt_hello', 'Text');
     key(frame, 'd', { ctrlKey: true });
