@@ -84,6 +84,29 @@ describe('TopBar', () => {
     expect(session.doc.value.pages.map((p) => p.name)).toContain('Reports');
   });
 
+  it('renames the app in place (Enter keeps it, undoably), and Esc leaves it as it was', async () => {
+    root.querySelector<HTMLButtonElement>('button[aria-label="Rename app"]')!.click();
+    await settle();
+    let field = root.querySelector<HTMLInputElement>('input[aria-label="App name"]')!;
+    expect(document.activeElement).toBe(field);
+    field.value = 'Not kept';
+    field.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await settle();
+    expect(root.querySelector('h1')?.textContent).toBe('Custom auth');
+
+    root.querySelector<HTMLButtonElement>('button[aria-label="Rename app"]')!.click();
+    await settle();
+    field = root.querySelector<HTMLInputElement>('input[aria-label="App name"]')!;
+    field.value = 'Staff portal';
+    field.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await settle();
+    expect(root.querySelector('h1')?.textContent).toBe('Staff portal');
+    expect(session.doc.value.name).toBe('Staff portal');
+    button('Undo').click();
+    await settle();
+    expect(root.querySelector('h1')?.textContent).toBe('Custom auth');
+  });
+
   it('says in words what each save state means', () => {
     expect(saveStateText('saving', '')).toBe('Saving…');
     expect(saveStateText('offline', '')).toBe('Offline — changes kept in this browser');

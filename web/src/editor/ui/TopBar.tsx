@@ -5,7 +5,9 @@
  * runs its command from the registry.
  */
 
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Builder } from '../api.ts';
+import { setAppName } from '../doc/commands.ts';
 import type { SaveState } from '../doc/types.ts';
 import { useEditor } from './context.ts';
 import { AppsLink } from './shell/AppsLink.tsx';
@@ -43,7 +45,16 @@ export function TopBar({ screen, builder }: { screen: ScreenState; builder: Buil
   return (
     <header class="ed-topbar">
       <AppsLink />
-      <h1 class="ed-app-title">{session.doc.value.name}</h1>
+      {screen.renamingApp.value ? (
+        <AppNameField onDone={() => (screen.renamingApp.value = false)} />
+      ) : (
+        <>
+          <h1 class="ed-app-title">{session.doc.value.name}</h1>
+          <button type="button" class="ed-icon-btn" aria-label="Rename app" title="Rename app" onClick={run(COMMAND.renameApp)}>
+            <span aria-hidden="true">✎</span>
+          </button>
+        </>
+      )}
       <p role="status" class={`ed-save ed-save-${state}`} aria-live="polite">
         {saveStateText(state, session.saveMessage.value)}
       </p>
@@ -74,5 +85,52 @@ export function TopBar({ screen, builder }: { screen: ScreenState; builder: Buil
         {builder.email}
       </span>
     </header>
+  );
+}
+
+/** The app's name, edited in place: Enter keeps it (an undoable change), Esc leaves it. */
+function AppNameField({ onDone }: { onDone: () => void }) {
+  const { session } = useEditor();
+  const [problem, setProblem] = useState('');
+  const input = useRef<HTMLInputElement>(null);
+  useLayoutEffect(() => {
+    input.current?.focus();
+    input.current?.select();
+  }, []);
+  const commit = (): void => {
+    try {
+      session.apply(setAppName(session.doc.peek(), input.current?.value ?? ''));
+      onDone();
+    } catch (e) {
+      setProblem(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <span class="ed-app-rename">
+      <input
+        ref={input}
+        type="text"
+        class="ed-rename-input"
+        aria-label="App name"
+        aria-invalid={problem ? 'true' : undefined}
+        defaultValue={session.doc.peek().name}
+        onInput={() => setProblem('')}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            commit();
+          } else if (e.key === 'Escape') {
+            e.preventDefault();
+            onDone();
+          }
+        }}
+        onBlur={onDone}
+      />
+      {problem && (
+        <span class="ed-error ed-small" role="alert">
+          {problem}
+        </span>
+      )}
+    </span>
   );
 }

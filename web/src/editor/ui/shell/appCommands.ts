@@ -26,6 +26,7 @@ export const COMMAND = {
   showPage: 'page.show',
   setHomePage: 'page.setHome',
   deletePage: 'page.delete',
+  renameApp: 'app.rename',
   preview: 'app.preview',
   publish: 'app.publish',
   versions: 'app.versions',
@@ -122,6 +123,14 @@ export function registerAppCommands(registry: CommandRegistry<EditorContext>, st
     },
   });
 
+  registry.register({
+    id: COMMAND.renameApp,
+    label: 'Rename app',
+    isEnabled: notPreviewing,
+    run: () => {
+      state.renamingApp.value = true;
+    },
+  });
   registry.register({
     id: COMMAND.preview,
     label: 'Preview',

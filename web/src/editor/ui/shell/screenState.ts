@@ -17,6 +17,8 @@ export interface ScreenState {
   readonly showingVersions: Signal<boolean>;
   /** The draft's problems, as the server's validator found them on the last save. */
   readonly showingProblems: Signal<boolean>;
+  /** The app's name is being edited in the top bar. */
+  readonly renamingApp: Signal<boolean>;
   /** The page whose name is being edited inline. */
   readonly renamingPage: Signal<string | null>;
   /** The page the builder asked to delete, waiting for the confirmation. */
@@ -32,6 +34,7 @@ export function createScreenState(): ScreenState {
     publishing: signal(false),
     showingVersions: signal(false),
     showingProblems: signal(false),
+    renamingApp: signal(false),
     renamingPage: signal(null),
     deletingPage: signal(null),
     menuPage: signal(null),
