@@ -33,6 +33,8 @@ import {
   parseJson,
   previewText,
   toBindingText,
+  codeText,
+  parseCode,
   type Column,
   type Parsed,
 } from './canvas/propControls.ts';
@@ -189,22 +191,22 @@ function PropertyField(props: FieldProps) {
   // undo or a paste the property may hold one whatever the toggle said.
   const js = jsChosen || (spec.kind !== 'text' && isBindingValue(raw));
 
-  const set = (value: unknown): void => {
-    attempt(ctx, () => {
-      const doc = ctx.session.doc.peek();
-      if (value === undefined) {
-        if (widget.props[spec.name] !== undefined) apply(ctx, cmd.unsetProp(doc, page.name, widget.name, spec.name));
-      } else {
-        apply(ctx, cmd.setProp(doc, page.name, widget.name, spec.name, value));
-      }
-    });
-  };
-
   /** The property's value in the document as it is now (an event handler may run before the
    * render that follows the previous keystroke). */
   const rawNow = (): unknown => {
     const p = ctx.session.doc.peek().pages.find((x) => x.name === page.name);
     return p ? findWidget(p, widget.name)?.widget.props[spec.name] : undefined;
+  };
+
+  const set = (value: unknown): void => {
+    attempt(ctx, () => {
+      const doc = ctx.session.doc.peek();
+      if (value === undefined) {
+        if (rawNow() !== undefined) apply(ctx, cmd.unsetProp(doc, page.name, widget.name, spec.name));
+      } else {
+        apply(ctx, cmd.setProp(doc, page.name, widget.name, spec.name, value));
+      }
+    });
   };
 
   const toggleJs = (): void => {
@@ -241,7 +243,16 @@ function PropertyField(props: FieldProps) {
         )}
       </div>
       {asCode ? (
-        <CodeField id={id} value={typeof raw === 'string' ? raw : raw === undefined ? '' : JSON.stringify(raw)} describedBy={described} onValue={(t) => set(t === '' ? undefined : t)} />
+        <ParsedField
+          id={id}
+          multiline
+          text={codeText(raw)}
+          now={() => codeText(rawNow())}
+          parse={(t) => parseCode(spec, t)}
+          format={codeText}
+          describedBy={described}
+          set={set}
+        />
       ) : (
         <PlainControl id={id} spec={spec} raw={raw} rawNow={rawNow} describedBy={described} set={set} />
       )}
@@ -272,20 +283,6 @@ function EventCheck({ code }: { code: unknown }) {
   const { template, diagnostics } = parseTemplate(code);
   const problem = diagnostics[0]?.message ?? (bindingCodes(template).length === 0 ? 'An event holds code in {{ }}, such as {{MyObject.run()}}.' : null);
   return problem ? <div class="ed-prop-error">{problem}</div> : null;
-}
-
-function CodeField(props: { id: string; value: string; describedBy: string | undefined; onValue: (text: string) => void }) {
-  return (
-    <textarea
-      id={props.id}
-      class="ed-prop-code"
-      rows={Math.min(8, Math.max(1, props.value.split('\n').length))}
-      spellcheck={false}
-      value={props.value}
-      aria-describedby={props.describedBy}
-      onInput={(e) => props.onValue(e.currentTarget.value)}
-    />
-  );
 }
 
 interface PlainProps {

@@ -486,6 +486,13 @@ describe('the property pane', () => {
     expect(toggle.getAttribute('aria-pressed')).toBe('true');
     expect(widget('inp_user')?.props.isDisabled).toBe('{{false}}');
     const code = field<HTMLTextAreaElement>('isDisabled');
+    // On the way to a binding, text the property cannot hold waits in the field, with why.
+    type(code, '{');
+    await settle();
+    expect(widget('inp_user')?.props.isDisabled).toBe('{{false}}');
+    expect(code.value).toBe('{');
+    expect(code.getAttribute('aria-invalid')).toBe('true');
+    expect(notices).toEqual([]);
     type(code, "{{ txt_hello.text === 'Hello ' }}");
     await settle();
     expect(region('Properties').querySelector('.ed-prop-value')?.textContent).toBe('true');

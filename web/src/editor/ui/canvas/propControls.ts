@@ -6,7 +6,7 @@
  */
 
 import { hasBinding } from '../../../runtime/index.ts';
-import type { PropKind, PropSpec } from '../../doc/catalogue.ts';
+import { propValueProblem, type PropKind, type PropSpec } from '../../doc/catalogue.ts';
 
 /** How a property is edited when it is not a binding. */
 export type Control = 'text' | 'number' | 'toggle' | 'select' | 'json' | 'columns' | 'code';
@@ -40,24 +40,10 @@ export function effectiveValue(spec: PropSpec, raw: unknown): unknown {
   return raw === undefined ? spec.default : raw;
 }
 
-/** Whether a plain value (not a binding) fits the property's kind. */
+/** Whether a plain value (not a binding) fits the property's kind: the model's rule, which is
+ * the server's. */
 export function fitsKind(spec: PropSpec, value: unknown): boolean {
-  switch (spec.kind) {
-    case 'text':
-      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
-    case 'bool':
-      return typeof value === 'boolean';
-    case 'count':
-      return typeof value === 'number' && Number.isInteger(value) && value >= 0;
-    case 'choice':
-      return typeof value === 'string' && (spec.choices ?? []).includes(value);
-    case 'columns':
-      return Array.isArray(value) && value.every(isColumn);
-    case 'data':
-      return true;
-    case 'event':
-      return typeof value === 'string';
-  }
+  return !isBindingValue(value) && propValueProblem(spec, value) === null;
 }
 
 /** The binding text the JS toggle starts from: the value the property has now, as code. */
@@ -82,6 +68,22 @@ export function fromBindingText(spec: PropSpec, raw: unknown, evaluated: { ok: b
 }
 
 export type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
+
+/**
+ * A code field's text (a binding, or an event's code): empty unsets the property; text the
+ * property cannot hold yet ("{" on the way to "{{ … }}" in a toggle) waits, with the reason.
+ */
+export function parseCode(spec: PropSpec, text: string): Parsed {
+  if (text === '') return { ok: true, value: undefined };
+  const problem = propValueProblem(spec, text);
+  return problem ? { ok: false, message: problem } : { ok: true, value: text };
+}
+
+/** What a code field shows for a value. */
+export function codeText(value: unknown): string {
+  if (value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
 
 /** A count field's text: empty unsets the property. */
 export function parseCount(text: string): Parsed {
