@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import full from '../../schema/widgets.json';
-import { catalogue, CatalogueError, eventProps, parseCatalogue, widgetSpec } from './catalogue.ts';
+import { catalogue, eventProps, widgetSpec } from './catalogue.ts';
+import slim from './catalogue.slim.json';
+import { CatalogueError, parseCatalogue } from './parseCatalogue.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -26,6 +28,10 @@ describe('the widget catalogue', () => {
   });
 
   it("gives the viewer the catalogue's types, kinds and defaults without the builders' text", () => {
+    // The slim copy passes the same checks, and the viewer reads it as they would give it.
+    const checked = parseCatalogue(slim, 'src/catalogue.slim.json');
+    expect(checked.widgets).toEqual(catalogue.widgets);
+    expect([checked.gridColumns, checked.rowHeightPx]).toEqual([catalogue.gridColumns, catalogue.rowHeightPx]);
     const described = parseCatalogue(full);
     for (const w of described.widgets) {
       const viewer = widgetSpec(w.type)!;

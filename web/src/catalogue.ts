@@ -8,9 +8,10 @@
  *
  * The viewer imports `catalogue.slim.json`, the catalogue without its descriptions and outputs,
  * which `node scripts/catalogue.mjs` writes and `catalogue.test.ts` checks is current. The
- * descriptions are for builders: in the viewer they would cost every login page about 0.8 KB
+ * descriptions are for builders: in the viewer they would cost every login page about 0.9 KB
  * gzipped (more than half of the catalogue), growing with each property. The editor, which
- * shows them, parses the full file with `parseCatalogue`.
+ * shows them, parses the full file with `parseCatalogue` (parseCatalogue.ts, kept out of this
+ * module so that its checks, ~1.3 KB gzipped, stay out of the viewer too).
  *
  * DOM-free and dependency-free, so every layer may import it.
  */
@@ -54,121 +55,25 @@ export interface Catalogue {
   readonly widgets: readonly WidgetSpec[];
 }
 
-/** A catalogue file that does not have the catalogue's shape; the message names the field. */
-export class CatalogueError extends Error {
-  override name = 'CatalogueError';
+/**
+ * The shape of the slim copy as TypeScript reads it: the assignment below fails to compile when
+ * the JSON does not fit. What types cannot say (kinds, choices, defaults that fit their kind)
+ * is checked on the full file by crates/app/build.rs and on both files by catalogue.test.ts
+ * (`parseCatalogue`), so the viewer does not check again on every page load.
+ */
+interface SlimJson {
+  readonly gridColumns: number;
+  readonly rowHeightPx: number;
+  readonly widgets: readonly {
+    readonly type: string;
+    readonly container: boolean;
+    readonly props: readonly { readonly name: string; readonly kind: string; readonly choices?: readonly string[]; readonly default?: unknown }[];
+  }[];
 }
+const json: SlimJson = slim;
 
-type Rec = Record<string, unknown>;
-
-function rec(v: unknown, at: string): Rec {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new CatalogueError(`${at} must be an object`);
-  return v as Rec;
-}
-
-function list(v: unknown, at: string): readonly unknown[] {
-  if (!Array.isArray(v)) throw new CatalogueError(`${at} must be a list`);
-  return v;
-}
-
-function str(v: unknown, at: string): string {
-  if (typeof v !== 'string' || v.trim() === '') throw new CatalogueError(`${at} must be a non-empty string`);
-  return v;
-}
-
-function positive(v: unknown, at: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new CatalogueError(`${at} must be a whole number ≥ 1`);
-  return v;
-}
-
-const IDENTIFIER = /^[A-Za-z][A-Za-z0-9]*$/;
-
-function unique<T>(items: readonly T[], key: (t: T) => string, at: string): void {
-  const seen = new Set<string>();
-  for (const item of items) {
-    const k = key(item);
-    if (seen.has(k)) throw new CatalogueError(`${at}: \`${k}\` is listed twice`);
-    seen.add(k);
-  }
-}
-
-/** Whether `value` is one a property of `kind` accepts (the validator's rule, build.rs's check). */
-function fits(value: unknown, kind: PropKind, choices: readonly string[] | undefined): boolean {
-  switch (kind) {
-    case 'text':
-      return typeof value === 'string';
-    case 'bool':
-      return typeof value === 'boolean';
-    case 'count':
-      return typeof value === 'number' && Number.isInteger(value) && value >= 0;
-    case 'choice':
-      return typeof value === 'string' && (choices ?? []).includes(value);
-    case 'event':
-      return false;
-    case 'data':
-      return true;
-    case 'columns':
-      return Array.isArray(value) && value.every((c) => c !== null && typeof c === 'object' && typeof (c as Rec).key === 'string');
-  }
-}
-
-function parseProp(raw: unknown, at: string): PropSpec {
-  const p = rec(raw, at);
-  const name = str(p.name, `${at}.name`);
-  if (!IDENTIFIER.test(name)) throw new CatalogueError(`${at}.name: \`${name}\` is not an identifier`);
-  const here = `${at} (${name})`;
-  const kind = p.kind;
-  if (!PROP_KINDS.includes(kind as PropKind)) {
-    throw new CatalogueError(`${here}.kind: unknown kind \`${String(kind)}\`; known kinds: ${PROP_KINDS.join(', ')}`);
-  }
-  const spec: { -readonly [K in keyof PropSpec]: PropSpec[K] } = { name, kind: kind as PropKind };
-  if (kind === 'choice') {
-    const choices = list(p.choices, `${here}.choices`).map((c, i) => str(c, `${here}.choices[${i}]`));
-    if (choices.length === 0) throw new CatalogueError(`${here}.choices must not be empty`);
-    unique(choices, (c) => c, `${here}.choices`);
-    spec.choices = choices;
-  } else if ('choices' in p) {
-    throw new CatalogueError(`${here}.choices is only for kind \`choice\``);
-  }
-  for (const field of ['default', 'initial'] as const) {
-    if (!(field in p)) continue;
-    if (!fits(p[field], spec.kind, spec.choices)) {
-      throw new CatalogueError(`${here}.${field}: ${JSON.stringify(p[field])} is not a value of kind \`${spec.kind}\``);
-    }
-    spec[field] = p[field];
-  }
-  if ('description' in p) spec.description = str(p.description, `${here}.description`);
-  return spec;
-}
-
-function parseWidget(raw: unknown, at: string): WidgetSpec {
-  const w = rec(raw, at);
-  const type = str(w.type, `${at}.type`);
-  if (!IDENTIFIER.test(type)) throw new CatalogueError(`${at}.type: \`${type}\` is not an identifier`);
-  const here = `${at} (${type})`;
-  if (typeof w.container !== 'boolean') throw new CatalogueError(`${here}.container must be true or false`);
-  const props = list(w.props, `${here}.props`).map((p, i) => parseProp(p, `${here}.props[${i}]`));
-  unique(props, (p) => p.name, `${here}.props`);
-  const spec: { -readonly [K in keyof WidgetSpec]: WidgetSpec[K] } = { type, container: w.container, props };
-  if ('description' in w) spec.description = str(w.description, `${here}.description`);
-  if ('defaultSize' in w) {
-    const size = rec(w.defaultSize, `${here}.defaultSize`);
-    spec.defaultSize = {
-      width: positive(size.width, `${here}.defaultSize.width`),
-      height: positive(size.height, `${here}.defaultSize.height`),
-    };
-  }
-  if ('outputs' in w) {
-    spec.outputs = list(w.outputs, `${here}.outputs`).map((o, i) => {
-      const out = rec(o, `${here}.outputs[${i}]`);
-      const name = str(out.name, `${here}.outputs[${i}].name`);
-      return 'description' in out ? { name, description: str(out.description, `${here}.outputs[${i}].description`) } : { name };
-    });
-  }
-  return spec;
-}
-
-function deepFreeze<T>(v: T): T {
+/** Freezes a value and everything in it. */
+export function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
     for (const inner of Object.values(v)) deepFreeze(inner);
     Object.freeze(v);
@@ -176,29 +81,8 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-/**
- * Checks a catalogue file (the full schema/widgets.json or the slim copy) and returns it typed
- * and frozen: defaults are shared by every widget, so nothing may change them.
- */
-export function parseCatalogue(raw: unknown, source = 'the widget catalogue'): Catalogue {
-  try {
-    const root = rec(raw, 'the file');
-    const widgets = list(root.widgets, 'widgets').map((w, i) => parseWidget(w, `widgets[${i}]`));
-    if (widgets.length === 0) throw new CatalogueError('widgets must not be empty');
-    unique(widgets, (w) => w.type, 'widgets');
-    return deepFreeze({
-      gridColumns: positive(root.gridColumns, 'gridColumns'),
-      rowHeightPx: positive(root.rowHeightPx, 'rowHeightPx'),
-      widgets,
-    });
-  } catch (e) {
-    if (e instanceof CatalogueError) throw new CatalogueError(`${source}: ${e.message}`);
-    throw e;
-  }
-}
-
-/** The catalogue the viewer runs on (validated once, when this module loads). */
-export const catalogue: Catalogue = parseCatalogue(slim, 'src/catalogue.slim.json');
+/** The catalogue the viewer runs on, frozen: defaults are shared by every widget. */
+export const catalogue: Catalogue = deepFreeze(json as Catalogue);
 
 const byType: ReadonlyMap<string, WidgetSpec> = new Map(catalogue.widgets.map((w) => [w.type, w]));
 
