@@ -145,26 +145,12 @@ function Screen(props: { screen: ScreenState; builder: Builder; onRestored: () =
     return () => document.removeEventListener('keydown', onKey);
   }, [ctx, screen]);
 
-  const appName = ctx.session.doc.value.name;
-  useEffect(() => {
-    document.title = `${appName} · Lowkey editor`;
-  }, [appName]);
-
-  // A page deleted or renamed (by undo, or in another tab) leaves the canvas on a page that is
-  // gone: show the home page instead.
-  const doc = ctx.session.doc.value;
-  useEffect(() => {
-    if (!doc.pages.some((p) => p.name === ctx.currentPage.peek())) {
-      ctx.currentPage.value = doc.homePage;
-      ctx.selection.value = [];
-    }
-  }, [doc]);
-
   if (screen.previewing.value) {
     return <Preview onBack={() => (screen.previewing.value = false)} />;
   }
   return (
     <div class="ed-screen">
+      <DocumentWatch />
       <TopBar screen={screen} builder={props.builder} />
       <div class="ed-body">
         <div class="ed-left">
@@ -192,6 +178,27 @@ function Screen(props: { screen: ScreenState; builder: Builder; onRestored: () =
       )}
     </div>
   );
+}
+
+/**
+ * What follows the document as a whole: the tab's title, and the page on the canvas when that
+ * page is gone (deleted or renamed by undo, or by another tab), which falls back to the home
+ * page. A component of its own, rendering nothing, so a change to the document re-renders
+ * this and not the whole screen (the canvas and the panes follow the document themselves).
+ */
+function DocumentWatch() {
+  const ctx = useEditor();
+  const doc = ctx.session.doc.value;
+  useEffect(() => {
+    document.title = `${doc.name} · Lowkey editor`;
+  }, [doc.name]);
+  useEffect(() => {
+    if (!doc.pages.some((p) => p.name === ctx.currentPage.peek())) {
+      ctx.currentPage.value = doc.homePage;
+      ctx.selection.value = [];
+    }
+  }, [doc]);
+  return null;
 }
 
 function Notices({ screen }: { screen: ScreenState }) {
