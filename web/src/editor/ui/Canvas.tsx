@@ -113,6 +113,8 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
   const stageRef = useRef<HTMLDivElement>(null);
   const [measured, setMeasured] = useState<Measured>(NOTHING_MEASURED);
   const preview = useMemo(() => signal<Preview | null>(null), []);
+  /** The widget under the pointer (frames let the pointer through, so CSS :hover cannot). */
+  const hover = useMemo(() => signal<Box | null>(null), []);
   const selection = ctx.selection.value;
 
   const frames = useMemo(
@@ -315,6 +317,15 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
         class="ed-cv-stage"
         ref={stageRef}
         onPointerDown={onPointerDown}
+        onPointerMove={(e) => {
+          if (e.buttons !== 0) return;
+          const box = hitTest(latest.current.frames, toPage({ x: e.clientX, y: e.clientY }))?.box ?? null;
+          const was = hover.peek();
+          if (box !== was && !(box && was && sameBox(box, was))) hover.value = box;
+        }}
+        onPointerLeave={() => {
+          hover.value = null;
+        }}
         // The canvas edits widgets, it does not use them: a click on a canvas button selects it
         // and does nothing else (its events do not run here anyway).
         onClickCapture={(e) => {
@@ -337,6 +348,7 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
               onSelect={select}
             />
           ))}
+          <HoverBox hover={hover} />
           <DragPreview preview={preview} />
           <PaletteDropPreview canvas={canvas} frames={frames} toPage={toPage} pageWidth={measured.width} />
         </div>
@@ -450,6 +462,11 @@ class FrameView extends Component<FrameProps> {
       </div>
     );
   }
+}
+
+function HoverBox({ hover }: { hover: Signal<Box | null> }) {
+  const box = hover.value;
+  return box ? <div class="ed-cv-hover" style={boxStyle(box)} aria-hidden="true" /> : null;
 }
 
 function DragPreview({ preview }: { preview: Signal<Preview | null> }) {

@@ -358,6 +358,17 @@ describe('pointer gestures on the canvas', () => {
     expect(ctx.selection.value).toEqual([]);
   });
 
+  it('outlines the widget under the pointer', async () => {
+    await layOut();
+    pointer(stage(), 'pointermove', 450, 30, { buttons: 0 });
+    await settle();
+    const hover = region('Canvas').querySelector<HTMLElement>('.ed-cv-hover');
+    expect([hover?.style.left, hover?.style.width]).toEqual(['400px', '200px']);
+    pointer(stage(), 'pointerleave', 0, 0, { buttons: 0 });
+    await settle();
+    expect(region('Canvas').querySelector('.ed-cv-hover')).toBeNull();
+  });
+
   it('moves a widget by a drag, snapped to the grid, as one undo step', async () => {
     await layOut();
     pointer(stage(), 'pointerdown', 450, 30);
