@@ -8,7 +8,7 @@
  * current page only while a component that needs it is mounted.
  */
 
-import { effect, signal, type Signal } from '@preact/signals';
+import { effect, signal, untracked, type Signal } from '@preact/signals';
 import { useLayoutEffect } from 'preact/hooks';
 import type { Clipboard } from '../../doc/commands.ts';
 import { findWidget } from '../../doc/query.ts';
@@ -46,7 +46,9 @@ export class CanvasController {
         const doc = ctx.session.doc.value;
         const pageName = ctx.currentPage.value;
         try {
-          this.live.update(doc, pageName);
+          // Only the document and the page are this effect's inputs: what building the models
+          // reads (a JS object's code run at load, say) must not re-run it.
+          untracked(() => this.live.update(doc, pageName));
         } catch (e) {
           ctx.notify(`The canvas could not show the page: ${e instanceof Error ? e.message : String(e)}`);
         }
