@@ -10,16 +10,49 @@
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import * as cmd from '../doc/commands.ts';
 import { pageNameProblem } from '../doc/query.ts';
-import type { PageDoc } from '../doc/types.ts';
+import { useComputed } from '@preact/signals';
+import type { AppDoc } from '../doc/types.ts';
 import { useEditor, type EditorContext } from './context.ts';
 import { COMMAND, confirmDeletePage, runCommand } from './shell/appCommands.ts';
 import { Confirm } from './shell/Dialog.tsx';
 import { MenuButton, type MenuItem } from './shell/Menu.tsx';
 import type { ScreenState } from './shell/screenState.ts';
 
+/** What the panel shows of a page. */
+interface PageEntry {
+  readonly name: string;
+  readonly hidden: boolean;
+}
+
+interface PagesView {
+  readonly homePage: string;
+  readonly pages: readonly PageEntry[];
+}
+
+function pagesView(doc: AppDoc): PagesView {
+  return { homePage: doc.homePage, pages: doc.pages.map((p) => ({ name: p.name, hidden: p.hidden })) };
+}
+
+function sameView(a: PagesView, b: PagesView): boolean {
+  return (
+    a.homePage === b.homePage &&
+    a.pages.length === b.pages.length &&
+    a.pages.every((p, i) => p.name === b.pages[i]?.name && p.hidden === b.pages[i]?.hidden)
+  );
+}
+
 export function PagesPanel({ screen }: { screen: ScreenState }) {
   const ctx = useEditor();
-  const doc = ctx.session.doc.value;
+  // The same object while names, marks and order stay, so typing into a widget's property
+  // (a new document at every keystroke) does not re-render the panel.
+  const last = useRef<PagesView | null>(null);
+  const view = useComputed(() => {
+    const next = pagesView(ctx.session.doc.value);
+    if (last.current && sameView(last.current, next)) return last.current;
+    last.current = next;
+    return next;
+  });
+  const doc = view.value;
   const current = ctx.currentPage.value;
   const renaming = screen.renamingPage.value;
   const deleting = screen.deletingPage.value;
@@ -63,7 +96,7 @@ export function PagesPanel({ screen }: { screen: ScreenState }) {
   );
 }
 
-function PageRow(props: { ctx: EditorContext; screen: ScreenState; page: PageDoc; isHome: boolean; isCurrent: boolean }) {
+function PageRow(props: { ctx: EditorContext; screen: ScreenState; page: PageEntry; isHome: boolean; isCurrent: boolean }) {
   const { ctx, screen, page, isHome, isCurrent } = props;
   const items: MenuItem[] = [
     { label: 'Rename', onSelect: () => runCommand(ctx, screen, COMMAND.renamePage, page.name) },
@@ -110,7 +143,7 @@ function PageRow(props: { ctx: EditorContext; screen: ScreenState; page: PageDoc
   );
 }
 
-function RenameField({ ctx, page, onDone }: { ctx: EditorContext; page: PageDoc; onDone: () => void }) {
+function RenameField({ ctx, page, onDone }: { ctx: EditorContext; page: PageEntry; onDone: () => void }) {
   const [value, setValue] = useState(page.name);
   const [problem, setProblem] = useState('');
   const input = useRef<HTMLInputElement>(null);

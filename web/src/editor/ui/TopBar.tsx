@@ -5,6 +5,7 @@
  * runs its command from the registry.
  */
 
+import { useComputed } from '@preact/signals';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Builder } from '../api.ts';
 import { setAppName } from '../doc/commands.ts';
@@ -34,6 +35,8 @@ export function TopBar({ screen, builder }: { screen: ScreenState; builder: Buil
   const ctx = useEditor();
   const { session, commands } = ctx;
   const state = session.saveState.value;
+  // Only the name: the bar does not re-render at every keystroke in a property.
+  const appName = useComputed(() => session.doc.value.name).value;
   const shortcut = (id: string): string => {
     const spec = commands.get(id)?.shortcut;
     return spec ? ` (${commands.shortcutLabel(spec)})` : '';
@@ -49,7 +52,7 @@ export function TopBar({ screen, builder }: { screen: ScreenState; builder: Buil
         <AppNameField onDone={() => (screen.renamingApp.value = false)} />
       ) : (
         <>
-          <h1 class="ed-app-title">{session.doc.value.name}</h1>
+          <h1 class="ed-app-title">{appName}</h1>
           <button type="button" class="ed-icon-btn" aria-label="Rename app" title="Rename app" onClick={run(COMMAND.renameApp)}>
             <span aria-hidden="true">✎</span>
           </button>
