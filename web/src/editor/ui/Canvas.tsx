@@ -14,15 +14,13 @@
  * model pushes overlapped siblings down (doc/layout.ts).
  */
 
-import { signal, type ReadonlySignal, type Signal } from '@preact/signals';
-import { Component, type RefObject } from 'preact';
+import { signal } from '@preact/signals';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { WidgetModel } from '../../runtime/index.ts';
-import { BaseWidget, WidgetView } from '../../widgets/index.ts';
-import { gridRows } from '../../widgets/WidgetView.tsx';
+import { BaseWidget } from '../../widgets/index.ts';
 import { isContainerType, isWidgetType, widgetSpec } from '../doc/catalogue.ts';
 import type { PageDoc, Position, WidgetType } from '../doc/types.ts';
 import { addWidgetAt, moveWidgets, resizeWidget, type Placement } from './canvas/actions.ts';
+import { CanvasGrid } from './canvas/CanvasGrid.tsx';
 import { CANVAS_ROOT_ATTR } from './canvas/commands.ts';
 import { useCanvas, type CanvasController } from './canvas/controller.ts';
 import {
@@ -31,11 +29,9 @@ import {
   chooseDropTarget,
   columnsFor,
   GRID_COLUMNS,
-  HANDLES,
   hitTest,
   layoutFrames,
   resizeBy,
-  ROW_HEIGHT_PX,
   samePosition,
   snapBox,
   type Box,
@@ -44,54 +40,13 @@ import {
   type Handle,
   type Point,
 } from './canvas/geometry.ts';
+import { measure, NOTHING_MEASURED, sameMeasured, type Measured } from './canvas/measure.ts';
+import { DragPreview, FrameView, HoverBox, PreviewBoxes, sameBox, type Preview } from './canvas/Overlay.tsx';
 import { DRAG_THRESHOLD_PX, scrollNearEdge, scrollParent, startPointerDrag } from './canvas/pointer.ts';
 import type { EditorContext } from './context.ts';
 import './canvas/canvas.css';
 
-/** Empty rows below the lowest widget, to drop new widgets into. */
-const EXTRA_ROWS = 30;
-
 const isContainer = (type: string): boolean => isWidgetType(type) && isContainerType(type);
-
-/** What the DOM tells the overlay: the page grid's width and each container's own grid. */
-interface Measured {
-  readonly width: number;
-  readonly inner: ReadonlyMap<string, GridBox>;
-}
-
-const NOTHING_MEASURED: Measured = { width: 0, inner: new Map() };
-
-function sameMeasured(a: Measured, b: Measured): boolean {
-  if (a.width !== b.width || a.inner.size !== b.inner.size) return false;
-  for (const [name, g] of a.inner) {
-    const h = b.inner.get(name);
-    if (!h || h.x !== g.x || h.y !== g.y || h.width !== g.width) return false;
-  }
-  return true;
-}
-
-function measure(grid: HTMLElement, containers: readonly string[]): Measured {
-  const origin = grid.getBoundingClientRect();
-  const inner = new Map<string, GridBox>();
-  if (containers.length > 0) {
-    const wanted = new Set(containers);
-    for (const el of grid.querySelectorAll<HTMLElement>('[data-type="Form"], [data-type="Container"]')) {
-      const name = el.dataset.widget;
-      if (name === undefined || !wanted.has(name)) continue;
-      const g = el.querySelector('.lk-grid');
-      if (!g) continue;
-      const r = g.getBoundingClientRect();
-      inner.set(name, { x: r.left - origin.left, y: r.top - origin.top, width: r.width });
-    }
-  }
-  return { width: origin.width, inner };
-}
-
-/** What the overlay shows while the pointer drags. */
-type Preview =
-  | { readonly kind: 'move'; readonly ghost: Box; readonly targets: readonly Box[]; readonly into: Box | null }
-  | { readonly kind: 'resize'; readonly target: Box }
-  | { readonly kind: 'new'; readonly target: Box; readonly into: Box | null };
 
 export function Canvas() {
   const { ctx, canvas } = useCanvas();
@@ -357,142 +312,12 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
   );
 }
 
-/** The page's widgets as the viewer renders them; a widget whose model did not change is not
- * rendered again (a keystroke in the property pane repaints one widget, not the page). */
-function CanvasGrid(props: { roots: ReadonlySignal<readonly WidgetModel[]>; gridRef: RefObject<HTMLDivElement | null> }) {
-  const { gridRef } = props;
-  const roots = props.roots.value;
-  return (
-    <div class="lk-grid ed-cv-grid" ref={gridRef} style={{ minHeight: `${(gridRows(roots) + EXTRA_ROWS) * ROW_HEIGHT_PX}px` }}>
-      {roots.map((m) => (
-        <StableWidget key={m.name} model={m} />
-      ))}
-    </div>
-  );
-}
-
-class StableWidget extends Component<{ model: WidgetModel }> {
-  override shouldComponentUpdate(next: { model: WidgetModel }): boolean {
-    return next.model !== this.props.model;
-  }
-  override render() {
-    return <WidgetView model={this.props.model} />;
-  }
-}
-
 /** Where a new widget of `type` dropped at `pt` lands in `grid`: its default size, as wide in
  * pixels as on the page. */
 function dropCell(grid: GridBox, page: GridBox, pt: Point, type: WidgetType): Position {
   const size = widgetSpec(type).defaultSize;
   const width = page.width > 0 ? columnsFor(grid, (size.width * page.width) / GRID_COLUMNS) : size.width;
   return cellAt(grid, pt, width, size.height);
-}
-
-function px(n: number): string {
-  return `${Math.round(n * 100) / 100}px`;
-}
-
-function boxStyle(b: Box): Record<string, string> {
-  return { left: px(b.x), top: px(b.y), width: px(b.width), height: px(b.height) };
-}
-
-interface FrameProps {
-  readonly frame: Frame;
-  readonly selected: boolean;
-  readonly handles: boolean;
-  /** Not shown (its `isVisible` is false): the frame alone marks where it is. */
-  readonly hidden: boolean;
-  readonly onSelect: (name: string, additive: boolean) => void;
-}
-
-function sameBox(a: Box, b: Box): boolean {
-  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
-}
-
-/** One widget's frame; rendered again only when its box, type or selection changes. */
-class FrameView extends Component<FrameProps> {
-  override shouldComponentUpdate(next: FrameProps): boolean {
-    const p = this.props;
-    return (
-      next.selected !== p.selected ||
-      next.handles !== p.handles ||
-      next.hidden !== p.hidden ||
-      next.frame.type !== p.frame.type ||
-      next.frame.depth !== p.frame.depth ||
-      !sameBox(next.frame.box, p.frame.box)
-    );
-  }
-
-  override render() {
-    const { frame, selected, handles, hidden } = this.props;
-    const cls = `ed-cv-frame${selected ? ' is-selected' : ''}${hidden ? ' is-hidden' : ''}`;
-    return (
-      <div
-        class={cls}
-        role="button"
-        tabIndex={0}
-        aria-pressed={selected}
-        data-frame={frame.name}
-        style={{ ...boxStyle(frame.box), zIndex: String(frame.depth + 1) }}
-        onKeyDown={(e) => {
-          if (e.target !== e.currentTarget) return;
-          if (e.key === 'Enter' || e.key === ' ') {
-            e.preventDefault();
-            this.props.onSelect(frame.name, e.shiftKey || e.metaKey || e.ctrlKey);
-          }
-        }}
-      >
-        <span class="ed-sr">
-          {frame.name} ({frame.type}){hidden ? ', hidden' : ''}
-        </span>
-        {selected && (
-          <span class="ed-cv-tag" aria-hidden="true">
-            {frame.name}
-          </span>
-        )}
-        {handles &&
-          HANDLES.map((h) => (
-            <span
-              key={h}
-              class={`ed-cv-handle ed-cv-handle-${h}`}
-              data-handle={h}
-              aria-hidden="true"
-            />
-          ))}
-      </div>
-    );
-  }
-}
-
-function HoverBox({ hover }: { hover: Signal<Box | null> }) {
-  const box = hover.value;
-  return box ? <div class="ed-cv-hover" style={boxStyle(box)} aria-hidden="true" /> : null;
-}
-
-function DragPreview({ preview }: { preview: Signal<Preview | null> }) {
-  const p = preview.value;
-  return p ? <PreviewBoxes p={p} /> : null;
-}
-
-function PreviewBoxes({ p }: { p: Preview }) {
-  if (p.kind === 'resize') return <div class="ed-cv-target" style={boxStyle(p.target)} aria-hidden="true" />;
-  if (p.kind === 'new') {
-    return (
-      <>
-        {p.into && <div class="ed-cv-into" style={boxStyle(p.into)} aria-hidden="true" />}
-        <div class="ed-cv-target" style={boxStyle(p.target)} aria-hidden="true" />
-      </>
-    );
-  }
-  return (
-    <>
-      {p.into && <div class="ed-cv-into" style={boxStyle(p.into)} aria-hidden="true" />}
-      {p.targets.map((t, i) => (
-        <div key={i} class="ed-cv-target" style={boxStyle(t)} aria-hidden="true" />
-      ))}
-      <div class="ed-cv-ghost" style={boxStyle(p.ghost)} aria-hidden="true" />
-    </>
-  );
 }
 
 /** While a widget type is dragged from the palette over the canvas: where it would land. */
