@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _};
 use lowkey_app::{App, Diagnostic, SourceFiles};
 use lowkey_core::now_millis;
-use lowkey_store::Store;
+use lowkey_store::{Published, Store};
 use rust_embed::RustEmbed;
 
 /// The guide's example app, carried inside the binary for `lowkey demo`.
@@ -47,13 +47,27 @@ pub fn format_diagnostics(dir: &str, diagnostics: &[Diagnostic]) -> String {
         .join("\n")
 }
 
-/// Stores a validated app as the draft of its slug.
+/// Stores a validated app as the draft of its slug (a new revision of it: a builder editing
+/// the app meanwhile gets a conflict, not a silent overwrite).
 pub async fn save_draft(store: &dyn Store, app: &App) -> anyhow::Result<()> {
     let json = app.to_json().context("Failed to serialise the app")?;
     store
         .save_app_draft(&app.slug, &app.name, &json, now_millis())
         .await?;
     Ok(())
+}
+
+/// Publishes the draft as it is, by the operator (`lowkey app publish`, `lowkey demo`): the
+/// new version number, or `None` when there is no such app.
+pub async fn publish_cli(store: &dyn Store, slug: &str) -> anyhow::Result<Option<i64>> {
+    Ok(
+        match store.publish_app(slug, None, "cli", now_millis()).await? {
+            Published::Published { version, .. } => Some(version),
+            Published::NotFound => None,
+            // Not asked to check a revision: cannot happen.
+            Published::Stale { revision } => bail!("the draft moved to revision {revision}"),
+        },
+    )
 }
 
 /// Validates and stores the files of an app as its draft; returns the app.
@@ -99,9 +113,10 @@ pub async fn import_dir(store: &dyn Store, dir: &Path) -> anyhow::Result<App> {
 /// same database, so this process cannot be told about it; the alternatives (SQLite's
 /// `data_version`, the WAL file's size) still need a read per run or tie the cache to one
 /// backend. One second is shorter than anyone takes to switch from a terminal to a browser and
-/// reload. Apps are never unpublished or deleted, and versions only grow, so a stale entry is
-/// only ever the previous published version, for at most this long. Misses (no such app, never
-/// published) are not cached: a first publish is visible at once.
+/// reload. Versions only grow, so a stale entry is only ever the previous published version,
+/// for at most this long; an app deleted by the Builder API is dropped from this process's
+/// cache at once ([`PublishedApps::invalidate`]). Misses (no such app, never published) are
+/// not cached: a first publish is visible at once.
 pub const RECHECK_AFTER: Duration = Duration::from_secs(1);
 
 struct Cached {
@@ -221,7 +236,7 @@ mod tests {
 
     async fn publish(store: &dyn Store, title: &str) {
         import_files(store, "cache", &files(title)).await.unwrap();
-        store.publish_app("cache", now_millis()).await.unwrap();
+        publish_cli(store, "cache").await.unwrap();
     }
 
     fn title(app: &App) -> &str {

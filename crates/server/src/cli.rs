@@ -8,10 +8,12 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
-use lowkey_core::{now_millis, AuthError, Email};
+use lowkey_core::{now_millis, AuthError, Email, Secret};
+use lowkey_store::BuilderRole;
 use tracing_subscriber::EnvFilter;
 
 use crate::apps;
+use crate::builder::Builders;
 use crate::config::Config;
 use crate::provider::{self, AdminUser, Provider};
 use crate::startup::{self, Application};
@@ -40,11 +42,15 @@ struct Cli {
 enum Command {
     /// Run the server (production entry point).
     Serve,
-    /// Run the server with the example app and a demo user, and print how to sign in.
+    /// Run the server with the example app, a demo user and a demo builder, and print how to
+    /// sign in to each.
     Demo,
     /// Manage the built-in provider's users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage builders: the people who edit apps at /edit (not users of the apps).
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Manage the access-token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -88,6 +94,24 @@ enum UserCommand {
     Unban { email: String },
     /// Delete a user and their sessions.
     Delete { email: String },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Add a builder. The password is read from stdin when it is not a terminal, prompted for
+    /// otherwise. The first builder is an admin unless --role says otherwise; later ones are
+    /// editors.
+    Add {
+        email: String,
+        #[arg(long, value_parser = ["admin", "editor"])]
+        role: Option<String>,
+    },
+    /// List builders.
+    List,
+    /// Remove a builder (their sessions end).
+    Remove { email: String },
+    /// End every session of a builder: each of their signed-in browsers must sign in again.
+    Revoke { email: String },
 }
 
 #[derive(Subcommand)]
@@ -144,6 +168,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve(config).await,
         Command::Demo => demo(config).await,
         Command::User(cmd) => user(config, cmd).await,
+        Command::Admin(cmd) => admin(config, cmd).await,
         Command::Keys(cmd) => keys(config, cmd).await,
         Command::App(cmd) => app(config, cmd).await,
     }
@@ -171,7 +196,8 @@ async fn demo(config: Config) -> anyhow::Result<()> {
         &apps::example_files(),
     )
     .await?;
-    state.store.publish_app(&example.slug, now_millis()).await?;
+    apps::publish_cli(state.store.as_ref(), &example.slug).await?;
+    let builder_password = ensure_demo_builder(&state.builders).await?;
     let url = format!("http://{}", app.local_addr());
     let mut out = std::io::stdout().lock();
     writeln!(out, "Lowkey demo is running.")?;
@@ -179,10 +205,38 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     writeln!(out, "  Email:    {DEMO_EMAIL}")?;
     writeln!(out, "  Password: {DEMO_PASSWORD}")?;
     writeln!(out, "  Provider: {url}/auth/v1 (Supabase Auth compatible)")?;
+    // Labels that the lines above cannot be mistaken for (web/e2e parses both sets).
+    writeln!(out, "  Builder URL: {url}/edit")?;
+    writeln!(out, "  Builder email: {DEMO_BUILDER_EMAIL}")?;
+    writeln!(out, "  Builder password: {builder_password}")?;
     writeln!(out, "Press Ctrl-C to stop.")?;
     out.flush()?;
     drop(out);
     app.run_until_stopped(shutdown).await
+}
+
+/// The builder `lowkey demo` creates.
+pub const DEMO_BUILDER_EMAIL: &str = "builder@example.com";
+
+/// Makes the demo's builder, with a fresh random password each run (printed once): the editor
+/// can change every app, so its password is not a constant anyone could read in the source.
+/// Sessions from an earlier run end.
+async fn ensure_demo_builder(builders: &Builders) -> anyhow::Result<String> {
+    // 256 random bits, URL-safe base64: the same generator as session tokens.
+    let (password, _) = lowkey_core::refresh::generate().map_err(explain)?;
+    let password = password.expose().to_owned();
+    if let Some(old) = builders.find(DEMO_BUILDER_EMAIL).await.map_err(explain)? {
+        builders.remove(&old).await.map_err(explain)?;
+    }
+    builders
+        .add(
+            DEMO_BUILDER_EMAIL,
+            Secret::new(password.clone()),
+            BuilderRole::Admin,
+        )
+        .await
+        .map_err(explain)?;
+    Ok(password)
 }
 
 async fn ensure_demo_user(provider: &Provider) -> anyhow::Result<()> {
@@ -217,6 +271,67 @@ async fn operator_provider(config: &Config) -> anyhow::Result<Provider> {
         startup::issuer(config, config.addr),
     )
     .await
+}
+
+/// The provider and the builders over the configured database, for operator commands.
+async fn operator_builders(config: &Config) -> anyhow::Result<Builders> {
+    let provider = operator_provider(config).await?;
+    Ok(startup::builders(provider.store(), &provider, config))
+}
+
+async fn admin(config: Config, cmd: AdminCommand) -> anyhow::Result<()> {
+    let builders = operator_builders(&config).await?;
+    let find = |email: String| {
+        let builders = &builders;
+        async move {
+            builders
+                .find(&email)
+                .await
+                .map_err(explain)?
+                .with_context(|| format!("no builder with email {email}"))
+        }
+    };
+    match cmd {
+        AdminCommand::Add { email, role } => {
+            Email::parse(&email).map_err(explain)?;
+            let role = match role.as_deref().and_then(BuilderRole::parse) {
+                Some(role) => role,
+                None if builders.list().await.map_err(explain)?.is_empty() => BuilderRole::Admin,
+                None => BuilderRole::Editor,
+            };
+            let password = read_password(&email)?;
+            let b = builders
+                .add(&email, Secret::new(password), role)
+                .await
+                .map_err(explain)?;
+            println!("added builder {} ({}, {})", b.email, b.role.as_str(), b.id);
+        }
+        AdminCommand::List => {
+            let list = builders.list().await.map_err(explain)?;
+            println!("{:<36}  {:<32}  {:<6}  added", "id", "email", "role");
+            for b in &list {
+                println!(
+                    "{:<36}  {:<32}  {:<6}  {}",
+                    b.id,
+                    b.email,
+                    b.role.as_str(),
+                    lowkey_core::rfc3339(b.created_at)
+                );
+            }
+            println!("{} builder(s)", list.len());
+        }
+        AdminCommand::Remove { email } => {
+            let b = find(email).await?;
+            builders.remove(&b).await.map_err(explain)?;
+            println!("removed builder {}; their sessions have ended", b.email);
+        }
+        AdminCommand::Revoke { email } => {
+            let b = find(email).await?;
+            let ended = builders.revoke(&b).await.map_err(explain)?;
+            println!("ended {ended} session(s) of {}", b.email);
+        }
+    }
+    Ok(())
 }
 
 fn read_password(email: &str) -> anyhow::Result<String> {
@@ -381,8 +496,7 @@ async fn app(config: Config, cmd: AppCommand) -> anyhow::Result<()> {
             let app = apps::import_dir(store.as_ref(), &dir).await?;
             println!("imported {} as the draft of {}", dir.display(), app.slug);
             if publish {
-                let v = store
-                    .publish_app(&app.slug, now_millis())
+                let v = apps::publish_cli(store.as_ref(), &app.slug)
                     .await?
                     .context("the app vanished")?;
                 println!("published {} (version {v})", app.slug);
@@ -402,8 +516,7 @@ async fn app(config: Config, cmd: AppCommand) -> anyhow::Result<()> {
         }
         AppCommand::Publish { slug } => {
             let store = startup::open_store(&config).await?;
-            let v = store
-                .publish_app(&slug, now_millis())
+            let v = apps::publish_cli(store.as_ref(), &slug)
                 .await?
                 .with_context(|| format!("no app with slug {slug:?}"))?;
             println!("published {slug} (version {v})");

@@ -24,6 +24,25 @@ pub struct Config {
     pub provider: ProviderConfig,
     pub queries: QueryConfig,
     pub http: HttpConfig,
+    pub builder: BuilderConfig,
+}
+
+/// The builders' sign-in at `/edit` (`lowkey admin add`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BuilderConfig {
+    /// How long a builder's session lasts after signing in, in seconds (default 43,200: 12
+    /// hours, a working day). Absolute: using the editor does not extend it, so a stolen
+    /// cookie stops working on its own.
+    pub session_lifetime_secs: i64,
+}
+
+impl Default for BuilderConfig {
+    fn default() -> Self {
+        Self {
+            session_lifetime_secs: 12 * 60 * 60,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -191,6 +210,7 @@ pub struct FileConfig {
     pub provider: ProviderConfig,
     pub queries: QueryConfig,
     pub http: HttpConfig,
+    pub builder: BuilderConfig,
 }
 
 impl FileConfig {
@@ -213,6 +233,10 @@ impl Config {
             "http timeouts must be at least 1 second"
         );
         anyhow::ensure!(
+            self.builder.session_lifetime_secs > 0,
+            "builder.session_lifetime_secs must be at least 1"
+        );
+        anyhow::ensure!(
             h.max_connections > 0,
             "http.max_connections must be at least 1"
         );
@@ -230,6 +254,15 @@ impl Config {
     }
 
     /// Merges flags/env (already merged by clap) over the file over the defaults.
+    /// True when browsers reach this server over https (`external_url`): cookies are then
+    /// `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.external_url.as_deref().is_some_and(|u| {
+            u.get(..8)
+                .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        })
+    }
+
     pub fn resolve(
         addr: Option<SocketAddr>,
         data_dir: Option<PathBuf>,
@@ -252,6 +285,7 @@ impl Config {
             provider: file.provider,
             queries: file.queries,
             http: file.http,
+            builder: file.builder,
         };
         config.provider.alg()?;
         anyhow::ensure!(

@@ -4,9 +4,11 @@
 //! on port 0 with a fresh data directory, exactly as `lowkey serve` runs it.
 
 pub mod apps;
+pub mod builder;
 pub mod cli;
 pub mod client_ip;
 pub mod config;
+pub mod drafts;
 pub mod http;
 pub mod metrics;
 pub mod provider;

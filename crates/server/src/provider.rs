@@ -80,6 +80,11 @@ impl Provider {
         &self.cfg
     }
 
+    /// The password hasher: builders' passwords share its policy, parameters and permits.
+    pub fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+
     pub fn issuer(&self) -> &str {
         &self.issuer
     }

@@ -10,6 +10,7 @@ use lowkey_store::{SqliteStore, Store};
 use tokio::net::TcpListener;
 
 use crate::apps::PublishedApps;
+use crate::builder::Builders;
 use crate::client_ip::ClientIpPolicy;
 use crate::config::Config;
 use crate::provider::Provider;
@@ -32,6 +33,16 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         )
     })?;
     Ok(Arc::new(store))
+}
+
+/// The builders' accounts, with the provider's hasher and throttle.
+pub fn builders(store: &Arc<dyn Store>, provider: &Provider, config: &Config) -> Builders {
+    Builders::new(
+        store.clone(),
+        provider.hasher().clone(),
+        config.provider.throttle(),
+        config.builder.session_lifetime_secs,
+    )
 }
 
 /// The issuer of access tokens: the external URL plus `/auth/v1`.
@@ -72,10 +83,12 @@ impl Application {
         )
         .map_err(|e| anyhow::anyhow!("provider.trusted_proxies: {e}"))?;
         let edge = crate::http::edge::EdgePolicy::new(&config, local_addr);
+        let builders = builders(&store, &provider, &config);
         let state = AppState {
             config: Arc::new(config),
             store,
             provider: Arc::new(provider),
+            builders: Arc::new(builders),
             limiter: Arc::new(limiter),
             apps: Arc::new(PublishedApps::default()),
             queries: Arc::new(queries),

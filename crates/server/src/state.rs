@@ -5,6 +5,7 @@ use std::sync::Arc;
 use lowkey_store::Store;
 
 use crate::apps::PublishedApps;
+use crate::builder::Builders;
 use crate::client_ip::ClientIpPolicy;
 use crate::config::Config;
 use crate::metrics::Metrics;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub provider: Arc<Provider>,
+    /// The people who edit apps at `/edit`.
+    pub builders: Arc<Builders>,
     pub limiter: Arc<RateLimiter>,
     pub apps: Arc<PublishedApps>,
     pub queries: Arc<QueryRunner>,

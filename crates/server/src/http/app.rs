@@ -65,7 +65,7 @@ async fn get_app(
 }
 
 #[derive(Deserialize)]
-struct RunQueryRequest {
+pub(super) struct RunQueryRequest {
     #[serde(default)]
     params: Map<String, Value>,
 }
@@ -77,21 +77,34 @@ async fn run_query(
     ApiJson(body): ApiJson<RunQueryRequest>,
 ) -> Result<Response, ApiError> {
     let app = published(&state, &slug).await?;
-    let query = app.query(&name).ok_or_else(|| {
+    run_app_query(&state, &app, &name, &body, client).await
+}
+
+/// Runs query `name` of `app` (the published version, or the builder's draft in Preview)
+/// with the browser's values: one runner, one set of limits and errors for both.
+pub(super) async fn run_app_query(
+    state: &AppState,
+    app: &lowkey_app::App,
+    name: &str,
+    body: &RunQueryRequest,
+    client: std::net::IpAddr,
+) -> Result<Response, ApiError> {
+    let slug = &app.slug;
+    let query = app.query(name).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "query_not_found",
             format!("App {slug:?} has no query {name:?}"),
         )
     })?;
-    let result = state.queries.run(&app, query, &body.params, client).await;
+    let result = state.queries.run(app, query, &body.params, client).await;
     let m = &state.metrics;
     Metrics::count(if result.is_ok() {
         &m.query_success
     } else {
         &m.query_failure
     });
-    let result = result.map_err(|e| ApiError::query_run(&name, e))?;
+    let result = result.map_err(|e| ApiError::query_run(name, e))?;
     // Debug, not info: one formatted line written to stderr per run was 7 % of a run's CPU.
     // `/metrics` counts runs; `LOWKEY_LOG=lowkey_server::http::app=debug` logs each.
     tracing::debug!(app = %slug, query = %name, status = result.status, duration_ms = result.duration_ms, "query run");
@@ -103,7 +116,7 @@ async fn run_query(
         limit,
     };
     if write_answer(&mut out, &result).is_err() {
-        return Err(ApiError::query_run(&name, RunError::TooLarge(limit)));
+        return Err(ApiError::query_run(name, RunError::TooLarge(limit)));
     }
     drop(result);
     let bytes = out.bytes;

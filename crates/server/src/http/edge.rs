@@ -9,7 +9,10 @@
 //! - **Origin** on state-changing `/api/` requests: a browser on another origin is refused
 //!   (403 `cross_origin`), as is `Sec-Fetch-Site: cross-site`/`same-site`. Together with the
 //!   JSON content type that [`super::error::ApiJson`] requires, no other site's page can make
-//!   this server run a query. `/auth/v1` keeps its open CORS (auth-js needs it).
+//!   this server run a query. `/auth/v1` keeps its open CORS (auth-js needs it). The Builder
+//!   API (`/api/v1/builder`, `/api/v1/edit`) goes further: a state-changing request without
+//!   `Origin` is refused too, since what it changes is an app that every viewer then runs,
+//!   and every browser sends `Origin` on such requests.
 //! - **Response headers** a browser expects of a secure app on `/app`, `/assets`, `/api` and
 //!   every error page: `nosniff`, `Referrer-Policy`, framing refused unless configured, a
 //!   Content-Security-Policy, and `no-store` on the whole platform API.
@@ -212,7 +215,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             }
         }
         if path.starts_with("/api/") && !is_safe(request.method()) {
-            if let Some(problem) = cross_origin(&state.edge, headers) {
+            if let Some(problem) = cross_origin(&state.edge, headers, is_builder_api(path)) {
                 return refused(StatusCode::FORBIDDEN, "cross_origin", problem);
             }
         }
@@ -224,7 +227,19 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-fn cross_origin(edge: &EdgePolicy, headers: &HeaderMap) -> Option<&'static str> {
+/// The paths of the Builder API, whose writes need an `Origin`.
+fn is_builder_api(path: &str) -> bool {
+    ["/api/v1/builder", "/api/v1/edit"].iter().any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+fn cross_origin(
+    edge: &EdgePolicy,
+    headers: &HeaderMap,
+    origin_required: bool,
+) -> Option<&'static str> {
     let fetch_site = headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
@@ -233,7 +248,11 @@ fn cross_origin(edge: &EdgePolicy, headers: &HeaderMap) -> Option<&'static str> 
     {
         return Some("Requests from another site's pages are refused");
     }
-    let origin = headers.get(header::ORIGIN)?;
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return origin_required.then_some(
+            "The Builder API takes changes only from this server's own pages (no Origin was sent)",
+        );
+    };
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     match origin.to_str() {
         Ok(o) if edge.origin_allowed(o, host) => None,
@@ -323,6 +342,25 @@ mod tests {
             "not an address of this machine"
         );
         assert!(!p.host_allowed("evil.example:8080"));
+    }
+
+    #[test]
+    fn the_builder_api_is_its_two_prefixes_and_nothing_that_only_starts_like_them() {
+        for yes in [
+            "/api/v1/edit",
+            "/api/v1/edit/apps",
+            "/api/v1/builder/session",
+        ] {
+            assert!(is_builder_api(yes), "{yes}");
+        }
+        for no in [
+            "/api/v1/editor",
+            "/api/v1/apps/x/queries/q/run",
+            "/edit/apps",
+            "/api/v1/builders",
+        ] {
+            assert!(!is_builder_api(no), "{no}");
+        }
     }
 
     #[test]

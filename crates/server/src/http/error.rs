@@ -15,8 +15,9 @@ use lowkey_core::AuthError;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use crate::drafts::EditError;
 use crate::query::RunError;
-use lowkey_app::SubstitutionError;
+use lowkey_app::{Problem, SubstitutionError};
 
 /// What GoTrue's error middleware needs to re-render an error in the 2024-01-01 shape.
 #[derive(Clone)]
@@ -229,6 +230,9 @@ pub struct ApiError {
     pub message: String,
     /// Seconds, for `Retry-After` (429 and 503).
     pub retry_after: Option<u64>,
+    /// Further top-level members of the body beside `error` (a conflict's current draft, the
+    /// problems that stop a publish).
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
@@ -238,6 +242,87 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+    /// Adds a top-level member to the error's body.
+    pub fn with(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.extra.insert(key.to_owned(), value);
+        self
+    }
+    /// 401 `not_signed_in`: the Builder API without a live builder session.
+    pub fn not_signed_in() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "not_signed_in",
+            "Sign in as a builder at /edit first",
+        )
+    }
+    /// A builder's sign-in or account operation that did not succeed, with the provider's
+    /// codes (`invalid_credentials`, `over_request_rate_limit` with `Retry-After`, …) in the
+    /// platform's error shape.
+    pub fn auth(e: AuthError) -> Self {
+        if let AuthError::Internal(detail) = &e {
+            return Self::internal(detail);
+        }
+        let retry = match &e {
+            AuthError::AccountThrottled { retry_after_secs }
+            | AuthError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        let error = Self::new(auth_status(&e), e.code(), e.to_string());
+        match retry {
+            Some(secs) => error.retry_after(secs),
+            None => error,
+        }
+    }
+    /// An operation of the Builder API on a draft that did not happen.
+    pub fn edit(e: EditError) -> Self {
+        match e {
+            EditError::NotFound(slug) => Self::new(
+                StatusCode::NOT_FOUND,
+                "app_not_found",
+                format!("No app with slug {slug:?}"),
+            ),
+            EditError::VersionNotFound(v) => Self::new(
+                StatusCode::NOT_FOUND,
+                "version_not_found",
+                format!("This app has no published version {v}"),
+            ),
+            EditError::Exists(slug) => Self::new(
+                StatusCode::CONFLICT,
+                "app_exists",
+                format!("There is already an app with slug {slug:?}"),
+            ),
+            EditError::InvalidName(msg) => {
+                Self::new(StatusCode::BAD_REQUEST, "validation_failed", msg)
+            }
+            EditError::InvalidDraft(msg) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_draft",
+                format!("The draft is not an app of this format: {msg}"),
+            ),
+            EditError::Conflict(current) => {
+                let app = serde_json::from_str::<serde_json::Value>(&current.draft)
+                    .unwrap_or(serde_json::Value::Null);
+                Self::new(
+                    StatusCode::CONFLICT,
+                    "revision_conflict",
+                    format!(
+                        "The draft was changed meanwhile (it is at revision {}): nothing was written",
+                        current.revision
+                    ),
+                )
+                .with("revision", json!(current.revision))
+                .with("app", app)
+            }
+            EditError::Invalid(problems) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_app",
+                format!("The draft has {} problem(s) to fix first", problems.len()),
+            )
+            .with("problems", problems_json(&problems)),
+            EditError::Internal(detail) => Self::internal(detail),
         }
     }
     pub fn retry_after(mut self, secs: u64) -> Self {
@@ -304,13 +389,43 @@ impl ApiError {
     }
 }
 
+/// Problems of a draft as the Builder API reports them: `{message, file, line, column}` and,
+/// when the problem is inside one, `page`, `widget` and `property`.
+pub fn problems_json(problems: &[Problem]) -> serde_json::Value {
+    problems
+        .iter()
+        .map(|p| {
+            let d = &p.diagnostic;
+            let mut o = json!({
+                "message": d.message,
+                "file": d.file,
+                "line": d.line,
+                "column": d.column,
+            });
+            let at = &p.location;
+            for (key, value) in [
+                ("page", &at.page),
+                ("widget", &at.widget),
+                ("property", &at.property),
+            ] {
+                if let Some(v) = value {
+                    o[key] = json!(v);
+                }
+            }
+            o
+        })
+        .collect()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (
-            self.status,
-            Json(json!({ "error": { "code": self.code, "message": self.message } })),
-        )
-            .into_response();
+        let mut body = serde_json::Map::new();
+        body.insert(
+            "error".into(),
+            json!({ "code": self.code, "message": self.message }),
+        );
+        body.extend(self.extra);
+        let mut response = (self.status, Json(serde_json::Value::Object(body))).into_response();
         if let Some(secs) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);

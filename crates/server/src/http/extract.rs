@@ -1,9 +1,10 @@
 //! Who is calling: the authentication extractors.
 //!
 //! A handler that needs a signed-in user takes [`SignedIn`]; one that needs the operator takes
-//! [`Admin`]. The check then happens before the handler runs and cannot be forgotten. The
-//! rules themselves (which tokens count, live sessions) are the provider's; these only carry
-//! the request's bearer token to it.
+//! [`Admin`]; one of the Builder API takes [`Builder`]. The check then happens before the
+//! handler runs and cannot be forgotten. The rules themselves (which tokens count, live
+//! sessions) are the provider's and the builders'; these only carry the request's bearer
+//! token or cookie to them.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -11,7 +12,10 @@ use axum::http::request::Parts;
 use lowkey_core::jwt::AccessClaims;
 use lowkey_core::{AuthError, Session};
 
-use super::error::AuthApiError;
+use lowkey_store::BuilderAccount;
+
+use super::error::{ApiError, AuthApiError};
+use crate::builder::COOKIE;
 use crate::state::AppState;
 
 /// The bearer token of the `Authorization` header (scheme case-insensitive). Missing or
@@ -75,5 +79,45 @@ impl FromRequestParts<AppState> for Admin {
         let Bearer(token) = Bearer::from_request_parts(parts, state).await?;
         state.provider.authenticate_admin(&token).await?;
         Ok(Admin { _proof: () })
+    }
+}
+
+/// The value of the builder's session cookie, if the request carries one (every `Cookie`
+/// header is read; the first cookie of that name wins).
+pub fn builder_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.trim().to_owned())
+}
+
+/// A builder with a live session (the `lowkey_builder` cookie). Anything else — no cookie, an
+/// expired, revoked or unknown session, a provider access token — is 401 `not_signed_in`.
+pub struct Builder {
+    pub account: BuilderAccount,
+    /// The session's token, for sign-out.
+    pub token: lowkey_core::Secret,
+}
+
+impl FromRequestParts<AppState> for Builder {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = builder_cookie(&parts.headers).ok_or_else(ApiError::not_signed_in)?;
+        match state.builders.authenticate(&token).await {
+            Ok(Some(account)) => Ok(Builder {
+                account,
+                token: lowkey_core::Secret::new(token),
+            }),
+            Ok(None) => Err(ApiError::not_signed_in()),
+            Err(e) => Err(ApiError::auth(e)),
+        }
     }
 }

@@ -2,7 +2,9 @@
 
 pub mod app;
 pub mod auth;
+pub mod builder;
 pub mod edge;
+pub mod edit;
 pub mod error;
 pub mod extract;
 pub mod web;
@@ -35,7 +37,12 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .route("/metrics", get(get_metrics))
         .nest("/auth/v1", auth::router())
-        .nest("/api/v1", app::router())
+        .nest(
+            "/api/v1",
+            app::router()
+                .merge(builder::router())
+                .merge(edit::router()),
+        )
         .merge(web::router())
         // Every unknown route and method answers JSON, not an empty body.
         .fallback(|| async { error::ApiError::not_found() })

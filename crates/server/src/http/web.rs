@@ -1,4 +1,5 @@
-//! The viewer: its HTML shell for `/app/…` and its built assets, embedded in the binary.
+//! The viewer's HTML shell for `/app/…`, the editor's for `/edit/…`, and their built assets,
+//! embedded in the binary. Both pages get the same security headers (the edge adds them).
 
 use axum::extract::Path;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -23,11 +24,34 @@ pub fn router() -> Router<AppState> {
             get(|| async { Redirect::temporary("/app/custom-auth") }),
         )
         .route("/app/{*rest}", get(index))
+        .route("/edit", get(editor))
+        .route("/edit/", get(editor))
+        .route("/edit/{*rest}", get(editor))
         .route("/assets/{*file}", get(asset))
 }
 
 async fn index() -> Response {
-    match Assets::get("index.html") {
+    shell(
+        "index.html",
+        "viewer_not_built",
+        "The viewer was not built: run `npm run build` in web/ and rebuild lowkey.",
+    )
+}
+
+/// The editor's page. Who may use it is decided by the Builder API it calls (401 until a
+/// builder signs in): the page itself holds no data.
+async fn editor() -> Response {
+    shell(
+        "edit.html",
+        "editor_not_built",
+        "The editor was not built: run `npm run build` in web/ and rebuild lowkey.",
+    )
+}
+
+/// An HTML entry page of `web/dist`, never cached (its script names change with each build);
+/// a clear 503 when the build lacks it.
+fn shell(file: &str, code: &'static str, missing: &'static str) -> Response {
+    match Assets::get(file) {
         Some(file) => {
             let mut r = file.data.into_owned().into_response();
             r.headers_mut().insert(
@@ -38,12 +62,7 @@ async fn index() -> Response {
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             r
         }
-        None => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "viewer_not_built",
-            "The viewer was not built: run `npm run build` in web/ and rebuild lowkey.",
-        )
-        .into_response(),
+        None => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, missing).into_response(),
     }
 }
 

@@ -5,7 +5,6 @@ use std::time::Duration;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use lowkey_app::SourceFiles;
-use lowkey_core::now_millis;
 use lowkey_server::apps;
 use serde_json::{json, Value};
 
@@ -85,9 +84,7 @@ async fn publish(app: &TestApp, files: &SourceFiles) {
     apps::import_files(app.state.store.as_ref(), "test", files)
         .await
         .expect("valid app");
-    app.state
-        .store
-        .publish_app("test-app", now_millis())
+    apps::publish_cli(app.state.store.as_ref(), "test-app")
         .await
         .unwrap();
 }
@@ -138,9 +135,7 @@ async fn the_viewer_gets_the_published_app_without_datasource_details() {
         .await
         .unwrap();
     assert_api_error(r, 404, "app_not_found").await;
-    app.state
-        .store
-        .publish_app("test-app", now_millis())
+    apps::publish_cli(app.state.store.as_ref(), "test-app")
         .await
         .unwrap();
     let v: Value = app

@@ -5,7 +5,11 @@ use std::process::{Command, Stdio};
 
 use crate::helpers::*;
 
-fn lowkey(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+pub(crate) fn lowkey(
+    dir: &std::path::Path,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lowkey"))
         .args(args)
         .arg("--data-dir")
@@ -284,4 +288,158 @@ fn serve_stops_gracefully_on_sigterm() {
     let exit = child.wait().unwrap();
     assert!(exit.success(), "exit status after SIGTERM: {exit:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builders_are_added_listed_revoked_and_removed_from_the_cli() {
+    let dir = fresh_dir();
+    let (ok, out, err) = lowkey(
+        &dir,
+        &["admin", "add", "Lead@Example.com"],
+        Some("a long builder password\n"),
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("added builder lead@example.com (admin"),
+        "the first builder is an admin: {out}"
+    );
+    let (ok, out, err) = lowkey(
+        &dir,
+        &["admin", "add", "dev@example.com"],
+        Some("another long password\n"),
+    );
+    assert!(
+        ok && out.contains("(editor"),
+        "later ones are editors: {out}{err}"
+    );
+    let (ok, out, err) = lowkey(
+        &dir,
+        &["admin", "add", "ops@example.com", "--role", "admin"],
+        Some("a third long password\n"),
+    );
+    assert!(ok && out.contains("(admin"), "{out}{err}");
+    let (ok, _, err) = lowkey(&dir, &["admin", "add", "weak@example.com"], Some("short\n"));
+    assert!(!ok && err.contains("weak_password"), "{err}");
+    let (ok, _, err) = lowkey(
+        &dir,
+        &["admin", "add", "dev@example.com"],
+        Some("another long password\n"),
+    );
+    assert!(!ok && err.contains("email_exists"), "{err}");
+    let (ok, _, err) = lowkey(
+        &dir,
+        &["admin", "add", "x@example.com", "--role", "owner"],
+        Some("another long password\n"),
+    );
+    assert!(!ok && err.contains("owner"), "{err}");
+    assert!(
+        !err.contains("another long password"),
+        "no password in output"
+    );
+    let (ok, out, _) = lowkey(&dir, &["admin", "list"], None);
+    assert!(
+        ok && out.contains("lead@example.com") && out.contains("3 builder(s)"),
+        "{out}"
+    );
+    // Builders are not the provider's users.
+    let (_, out, _) = lowkey(&dir, &["user", "list"], None);
+    assert!(out.contains("0 user(s)"), "{out}");
+
+    let app = spawn_in(dir.clone(), |_| {}).await;
+    let sign_in = || async {
+        app.client
+            .post(format!("{}/api/v1/builder/session", app.url))
+            .header(reqwest::header::ORIGIN, &app.url)
+            .json(&serde_json::json!({ "email": "dev@example.com", "password": "another long password" }))
+            .send()
+            .await
+            .unwrap()
+    };
+    let r = sign_in().await;
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let session = || async {
+        app.client
+            .get(format!("{}/api/v1/builder/session", app.url))
+            .header(reqwest::header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(session().await, 200);
+    let (ok, out, err) = lowkey(&dir, &["admin", "revoke", "dev@example.com"], None);
+    assert!(ok && out.contains("ended 1 session(s)"), "{out}{err}");
+    assert_eq!(session().await, 401, "a revoked session is stale");
+    assert_eq!(sign_in().await.status(), 200, "signing in again works");
+    let (ok, _, err) = lowkey(&dir, &["admin", "remove", "dev@example.com"], None);
+    assert!(ok, "{err}");
+    assert_eq!(
+        sign_in().await.status(),
+        400,
+        "a removed builder cannot sign in"
+    );
+    let (ok, _, err) = lowkey(&dir, &["admin", "remove", "dev@example.com"], None);
+    assert!(!ok && err.contains("no builder"), "{err}");
+}
+
+/// `lowkey demo` prints the builder's URL and credentials on lines of their own, which
+/// web/e2e parses, and they sign in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_prints_a_builder_who_can_sign_in() {
+    use std::io::BufRead as _;
+    let dir = fresh_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lowkey"))
+        .args(["demo", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .env("LOWKEY_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run lowkey demo");
+    let stdout = child.stdout.take().unwrap();
+    let lines: Vec<String> = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|l| !l.starts_with("Press Ctrl-C"))
+        .collect();
+    let value = |label: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_else(|| panic!("no line {label:?} in {lines:#?}"))
+    };
+    let (edit_url, email, password) = (
+        value("Builder URL:"),
+        value("Builder email:"),
+        value("Builder password:"),
+    );
+    // The viewer's lines are unchanged (web/e2e/server.ts parses them).
+    assert!(value("URL:").ends_with("/app/custom-auth"));
+    assert_eq!(value("Email:"), "demo@lowkey.dev");
+    let base = edit_url
+        .strip_suffix("/edit")
+        .expect("<base>/edit")
+        .to_owned();
+    assert_eq!(email, "builder@example.com");
+    assert!(password.len() >= 32, "a random password: {password}");
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/builder/session"))
+        .header(reqwest::header::ORIGIN, &base)
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(status, 200);
 }

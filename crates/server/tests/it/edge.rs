@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use lowkey_app::SourceFiles;
-use lowkey_core::now_millis;
 use lowkey_server::apps;
 use reqwest::header;
 use serde_json::{json, Value};
@@ -211,9 +210,7 @@ pub(crate) async fn publish(app: &TestApp, files: &[(&str, String)]) {
     if let Err(e) = apps::import_files(app.state.store.as_ref(), "edge", &source(files)).await {
         panic!("the test app should import: {e:#}");
     }
-    app.state
-        .store
-        .publish_app(SLUG, now_millis())
+    apps::publish_cli(app.state.store.as_ref(), SLUG)
         .await
         .unwrap();
 }

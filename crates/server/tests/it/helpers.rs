@@ -57,6 +57,7 @@ pub async fn spawn_in(data_dir: PathBuf, tweak: impl FnOnce(&mut Config)) -> Tes
         provider: test_provider_config(),
         queries: Default::default(),
         http: Default::default(),
+        builder: Default::default(),
     };
     tweak(&mut config);
     let app = Application::build(config).await.expect("build app");

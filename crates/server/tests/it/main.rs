@@ -3,6 +3,7 @@
 
 mod apps;
 mod bad_input;
+mod builder;
 mod cli;
 mod edge;
 mod edge_limits;
