@@ -21,7 +21,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$(pwd)
 log() { printf '[bench:editor] %s\n' "$*" >&2; }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lowkey-bench-editor.XXXXXX")
+WORK=$(mktemp -d -t lowkey-bench-editor.XXXXXX)
 cleanup() {
     if [[ ${BENCH_KEEP:-} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
