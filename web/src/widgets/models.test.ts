@@ -14,6 +14,7 @@ import {
   UnknownModel,
   type InputType,
 } from './models.ts';
+import { GRID_COLUMNS, ROW_HEIGHT_PX } from './WidgetView.tsx';
 
 function w(name: string, type: string, props: Record<string, unknown> = {}, children: WidgetDef[] = []): WidgetDef {
   return { name, type, position: { col: 0, row: 0, width: 64, height: 5 }, props, children };
@@ -218,6 +219,10 @@ describe('the catalogue (schema/widgets.json)', () => {
     expect(runtime.store.values.value.clicked).toBeUndefined();
     await get<ButtonModel>('btn').click();
     expect(runtime.store.values.value.clicked).toBe(true);
+  });
+
+  it('has the grid the views lay widgets out on', () => {
+    expect([catalogue.gridColumns, catalogue.rowHeightPx]).toEqual([GRID_COLUMNS, ROW_HEIGHT_PX]);
   });
 
   it('offers exactly the input types the Input view knows', () => {
