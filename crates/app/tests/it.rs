@@ -393,3 +393,24 @@ fn every_property_of_the_catalogue_takes_a_binding_and_no_other_is_accepted() {
     assert!(message.contains("`isVisibel`"), "{message}");
     assert!(message.contains("title, isVisible"), "{message}");
 }
+
+/// Issue 8: `{{ a /* }} */ }}` was one binding in the browser and an error on the server. The
+/// scanning rule is now one (docs/app-format.md, "Where a binding ends").
+#[test]
+fn a_closing_pair_inside_a_comment_does_not_end_a_binding() {
+    let text =
+        |t: &'static str| move |p: &serde_json::Value| (p["name"] == "text").then_some(json!(t));
+    let (app, diagnostics) = App::from_files(&app_with_every_type(text(
+        "{{ appsmith.store.a /* }} */ }} and {{ appsmith.store.b // note }}",
+    )));
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    assert!(app.is_some());
+
+    // An empty binding and an unclosed one are refused, as the docs say.
+    for template in ["{{ }}", "{{ a /* }}"] {
+        let (app, diagnostics) = App::from_files(&app_with_every_type(text(template)));
+        assert!(app.is_none(), "{template}");
+        // One for each type with a `text` property (Button and Text).
+        assert_eq!(diagnostics.len(), 2, "{template}: {diagnostics:#?}");
+    }
+}
