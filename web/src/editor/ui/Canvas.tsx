@@ -28,6 +28,7 @@ import {
   cellAt,
   chooseDropTarget,
   columnsFor,
+  framesTouching,
   GRID_COLUMNS,
   hitTest,
   layoutFrames,
@@ -229,6 +230,32 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
     });
   };
 
+  /** A drag from an empty spot of the page draws a rectangle; the page's widgets it touches
+   * are selected (added to the selection with Shift, Ctrl or Cmd). */
+  const startMarquee = (e: PointerEvent, additive: boolean): void => {
+    const start = toPage({ x: e.clientX, y: e.clientY });
+    const before = additive ? ctx.selection.peek() : [];
+    let rect: Box | null = null;
+    startPointerDrag(e, {
+      threshold: DRAG_THRESHOLD_PX,
+      move: (client) => {
+        scrollNearEdge(scrollParent(stageRef.current), client);
+        const pt = toPage(client);
+        rect = { x: Math.min(start.x, pt.x), y: Math.min(start.y, pt.y), width: Math.abs(pt.x - start.x), height: Math.abs(pt.y - start.y) };
+        preview.value = { kind: 'marquee', box: rect };
+      },
+      end: () => {
+        preview.value = null;
+        if (!rect) return;
+        const touched = framesTouching(latest.current.frames, rect).map((f) => f.name);
+        ctx.selection.value = [...before, ...touched.filter((n) => !before.includes(n))];
+      },
+      cancel: () => {
+        preview.value = null;
+      },
+    });
+  };
+
   const onPointerDown = (e: PointerEvent): void => {
     if (e.button !== 0) return;
     const target = e.target instanceof Element ? e.target : null;
@@ -244,6 +271,7 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
     const additive = e.shiftKey || e.metaKey || e.ctrlKey;
     if (!hit) {
       if (!additive) ctx.selection.value = [];
+      startMarquee(e, additive);
       return;
     }
     if (additive) {

@@ -12,7 +12,8 @@ import { HANDLES, type Box, type Frame } from './geometry.ts';
 export type Preview =
   | { readonly kind: 'move'; readonly ghost: Box; readonly targets: readonly Box[]; readonly into: Box | null }
   | { readonly kind: 'resize'; readonly target: Box }
-  | { readonly kind: 'new'; readonly target: Box; readonly into: Box | null };
+  | { readonly kind: 'new'; readonly target: Box; readonly into: Box | null }
+  | { readonly kind: 'marquee'; readonly box: Box };
 
 function px(n: number): string {
   return `${Math.round(n * 100) / 100}px`;
@@ -102,6 +103,7 @@ export function DragPreview({ preview }: { preview: Signal<Preview | null> }) {
 
 export function PreviewBoxes({ p }: { p: Preview }) {
   if (p.kind === 'resize') return <div class="ed-cv-target" style={boxStyle(p.target)} aria-hidden="true" />;
+  if (p.kind === 'marquee') return <div class="ed-cv-marquee" style={boxStyle(p.box)} aria-hidden="true" />;
   if (p.kind === 'new') {
     return (
       <>

@@ -369,6 +369,19 @@ describe('pointer gestures on the canvas', () => {
     expect(region('Canvas').querySelector('.ed-cv-hover')).toBeNull();
   });
 
+  it('selects the page’s widgets a rectangle drawn from an empty spot touches', async () => {
+    await layOut();
+    pointer(stage(), 'pointerdown', 620, 900);
+    pointer(stage(), 'pointermove', 500, 600);
+    await settle();
+    expect(region('Canvas').querySelector('.ed-cv-marquee')).not.toBeNull();
+    pointer(stage(), 'pointermove', 250, 50);
+    pointer(stage(), 'pointerup', 250, 50);
+    await settle();
+    expect(ctx.selection.value).toEqual(['frm', 'txt_hello']);
+    expect(region('Canvas').querySelector('.ed-cv-marquee')).toBeNull();
+  });
+
   it('moves a widget by a drag, snapped to the grid, as one undo step', async () => {
     await layOut();
     pointer(stage(), 'pointerdown', 450, 30);

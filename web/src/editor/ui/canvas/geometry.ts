@@ -108,6 +108,18 @@ export function hitTest(frames: readonly Frame[], pt: Point): Frame | undefined 
   return best;
 }
 
+/** The widgets of the page's own grid (not those inside containers) that a rectangle touches. */
+export function framesTouching(frames: readonly Frame[], rect: Box): Frame[] {
+  return frames.filter(
+    (f) =>
+      f.parent === null &&
+      f.box.x < rect.x + rect.width &&
+      rect.x < f.box.x + f.box.width &&
+      f.box.y < rect.y + rect.height &&
+      rect.y < f.box.y + f.box.height,
+  );
+}
+
 /**
  * Where a drop at `pt` goes: the innermost container whose box holds the point, except the
  * widgets being dragged and everything inside them (a container cannot go into itself); null:
