@@ -258,6 +258,8 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
 
   const onPointerDown = (e: PointerEvent): void => {
     if (e.button !== 0) return;
+    // The outline of the widget under the pointer would stay behind while things move.
+    hover.value = null;
     const target = e.target instanceof Element ? e.target : null;
     const handle = target?.closest<HTMLElement>('[data-handle]')?.dataset.handle as Handle | undefined;
     const primary = ctx.selection.peek()[0];
