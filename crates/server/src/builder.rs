@@ -11,10 +11,12 @@
 use std::sync::Arc;
 
 use lowkey_core::password::{self, Hasher};
-use lowkey_core::user::{LoginGate, Throttle};
+use lowkey_core::user::Throttle;
 use lowkey_core::{now_millis, refresh, AuthError, Email, Secret};
 use lowkey_store::{BuilderAccount, BuilderRole, Store, StoreError};
 use tracing::info;
+
+use crate::provider::admit_attempt;
 
 /// The cookie that carries a builder's session token.
 pub const COOKIE: &str = "lowkey_builder";
@@ -66,16 +68,7 @@ impl Builders {
     pub async fn sign_in(&self, email: &str, password: Secret) -> Result<NewSession, AuthError> {
         let now = now_millis();
         let key = throttle_key(email);
-        if let LoginGate::Locked { until } = self
-            .store
-            .admit_login_attempt(&key, now, self.throttle)
-            .await
-            .map_err(store_err)?
-        {
-            return Err(AuthError::AccountThrottled {
-                retry_after_secs: (until.saturating_sub(now).max(0) as u64).div_ceil(1000),
-            });
-        }
+        admit_attempt(self.store.as_ref(), &key, now, self.throttle).await?;
         let builder = match Email::parse(email) {
             Ok(e) => self
                 .store

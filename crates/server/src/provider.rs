@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use lowkey_core::jwt::{AccessClaims, Amr, KeyMaterial, KeyRing};
 use lowkey_core::password::{self, Hasher};
-use lowkey_core::user::LoginGate;
+use lowkey_core::user::{LoginGate, Throttle};
 use lowkey_core::{
     now_millis, refresh, AuthError, Email, LogoutScope, Millis, Secret, Session, User,
 };
@@ -158,21 +158,8 @@ impl Provider {
     pub async fn sign_in_password(&self, grant: &PasswordGrant) -> Result<Tokens, AuthError> {
         let now = now_millis();
         let key = grant.email.trim().to_lowercase();
-        // The throttle's check and count are one atomic store step, before the hash: N
-        // parallel guesses get no more tries than N sequential ones (see `Throttle::admit`).
-        let locked_until = match self
-            .store
-            .admit_login_attempt(&key, now, self.cfg.throttle())
-            .await
-            .map_err(store_err)?
-        {
-            LoginGate::Locked { until } => {
-                return Err(AuthError::AccountThrottled {
-                    retry_after_secs: (until.saturating_sub(now).max(0) as u64).div_ceil(1000),
-                })
-            }
-            LoginGate::Admitted { locked_until, .. } => locked_until,
-        };
+        let locked_until =
+            admit_attempt(self.store.as_ref(), &key, now, self.cfg.throttle()).await?;
         let user = match Email::parse(&grant.email) {
             Ok(e) => self
                 .store
@@ -610,6 +597,29 @@ impl Provider {
         }
         user.updated_at = now;
         Ok(user)
+    }
+}
+
+/// The per-account throttle's gate before a password is checked, for the provider's sign-in
+/// and the builders': check and count are one atomic store step, before the hash, so N
+/// parallel guesses get no more tries than N sequential ones (see `Throttle::admit`). A locked
+/// key is `AccountThrottled` with the wait; otherwise when the key's lock (if this attempt
+/// fails) ends.
+pub async fn admit_attempt(
+    store: &dyn Store,
+    key: &str,
+    now: Millis,
+    throttle: Throttle,
+) -> Result<Millis, AuthError> {
+    match store
+        .admit_login_attempt(key, now, throttle)
+        .await
+        .map_err(store_err)?
+    {
+        LoginGate::Locked { until } => Err(AuthError::AccountThrottled {
+            retry_after_secs: (until.saturating_sub(now).max(0) as u64).div_ceil(1000),
+        }),
+        LoginGate::Admitted { locked_until, .. } => Ok(locked_until),
     }
 }
 
