@@ -6,6 +6,9 @@ import { fetchAppAt, queryTransport } from './api.ts';
 import { memoryHost } from './memoryHost.ts';
 import { Viewer } from './Viewer.tsx';
 
+/** vi.waitFor with room for a loaded machine (its default gives up after one second). */
+const waitFor = <T,>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 5000 });
+
 let root: HTMLElement;
 beforeEach(() => {
   root = document.createElement('div');
@@ -56,18 +59,18 @@ describe('Viewer', () => {
     vi.stubGlobal('fetch', fetchMock);
     render(<Viewer />, root);
     expect(root.querySelector('[role="status"]')?.textContent).toBe('Loading app…');
-    await vi.waitFor(() => expect(root.querySelector('[role="status"]')?.textContent).toBe('Loading page…'));
+    await waitFor(() => expect(root.querySelector('[role="status"]')?.textContent).toBe('Loading page…'));
     expect(root.querySelector('[data-widget="txt_hello"]')).toBeNull();
     expect(fetchMock.mock.calls[1]?.[0]).toBe('/api/v1/apps/demo/queries/load_data/run');
     answer(json(200, { status: 200, headers: {}, body: { who: 'world' }, durationMs: 1 }));
-    await vi.waitFor(() => expect(root.querySelector('[data-widget="txt_hello"]')?.textContent).toBe('Hello world'));
+    await waitFor(() => expect(root.querySelector('[data-widget="txt_hello"]')?.textContent).toBe('Hello world'));
     expect(document.title).toBe('Home · Demo');
   });
 
   it('says so when the app does not exist', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => json(404, { error: { code: 'app_not_found', message: 'no app' } })));
     render(<Viewer />, root);
-    await vi.waitFor(() => expect(root.querySelector('[data-error-screen] h1')?.textContent).toBe('App not found'));
+    await waitFor(() => expect(root.querySelector('[data-error-screen] h1')?.textContent).toBe('App not found'));
     expect(root.querySelector('[data-error-screen] button')).toBeNull();
   });
 
@@ -82,18 +85,18 @@ describe('Viewer', () => {
       }),
     );
     render(<Viewer />, root);
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(root.querySelector('[data-error-screen] h1')?.textContent).toBe('Could not reach the server'),
     );
     online = true;
     (root.querySelector('[data-error-screen] button') as HTMLButtonElement).click();
-    await vi.waitFor(() => expect(root.querySelector('[data-widget="txt_hello"]')).not.toBeNull());
+    await waitFor(() => expect(root.querySelector('[data-widget="txt_hello"]')).not.toBeNull());
   });
 
   it('refuses an invalid app definition with a clear message', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => json(200, { name: 'x', pages: 'nope' })));
     render(<Viewer />, root);
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(root.querySelector('[data-error-screen] h1')?.textContent).toBe('The app definition is invalid'),
     );
     expect(root.querySelector('[data-error-screen] p')?.textContent).toMatch(/pages is not a list/);
@@ -131,11 +134,11 @@ describe('Viewer', () => {
     document.title = 'Editor';
     const addressBefore = window.location.pathname;
     render(<Viewer embedded={{ host, fetchApp: () => fetchAppAt('/draft/demo/viewer') }} />, root);
-    await vi.waitFor(() => expect(root.querySelector('[data-widget="txt_hello"]')?.textContent).toBe('Hello draft'));
+    await waitFor(() => expect(root.querySelector('[data-widget="txt_hello"]')?.textContent).toBe('Hello draft'));
     expect(fetchMock.mock.calls.map((c) => c[0])).toEqual(['/draft/demo/viewer', '/draft/demo/queries/load_data/run']);
 
     (root.querySelector('[data-widget="btn_next"] button') as HTMLButtonElement).click();
-    await vi.waitFor(() => expect(root.querySelector('[data-page="Second"]')).not.toBeNull());
+    await waitFor(() => expect(root.querySelector('[data-page="Second"]')).not.toBeNull());
     // The app moved in its own memory; the tab's address, title and storage did not.
     expect(host.location().pathname).toBe('/app/demo/second');
     expect(window.location.pathname).toBe(addressBefore);

@@ -7,6 +7,9 @@ import { render } from 'preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SignIn } from './SignIn.tsx';
 
+/** vi.waitFor with room for a loaded machine (its default gives up after one second). */
+const waitFor = <T,>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 5000 });
+
 let root: HTMLElement;
 beforeEach(() => {
   root = document.createElement('div');
@@ -50,7 +53,7 @@ describe('SignIn', () => {
     const onSignedIn = vi.fn();
     render(<SignIn onSignedIn={onSignedIn} />, root);
     await submit(' b@example.com ', 'secret words');
-    await vi.waitFor(() => expect(onSignedIn).toHaveBeenCalledWith({ id: '1', email: 'b@example.com', role: 'admin' }));
+    await waitFor(() => expect(onSignedIn).toHaveBeenCalledWith({ id: '1', email: 'b@example.com', role: 'admin' }));
     expect(fetchMock).toHaveBeenCalledTimes(1);
     const [url, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
     expect(url).toBe('/api/v1/builder/session');
@@ -66,7 +69,7 @@ describe('SignIn', () => {
     const onSignedIn = vi.fn();
     render(<SignIn onSignedIn={onSignedIn} />, root);
     await submit('b@example.com', 'nope');
-    await vi.waitFor(() => expect(alertText()).toBe('Wrong email or password.'));
+    await waitFor(() => expect(alertText()).toBe('Wrong email or password.'));
     expect(onSignedIn).not.toHaveBeenCalled();
     // The button is usable again for the next try.
     expect(root.querySelector<HTMLButtonElement>('button[type="submit"]')?.disabled).toBe(false);
@@ -79,7 +82,7 @@ describe('SignIn', () => {
     );
     render(<SignIn onSignedIn={() => undefined} />, root);
     await submit('b@example.com', 'x');
-    await vi.waitFor(() => expect(alertText()).toBe('Too many sign-in attempts. Try again in 42 seconds.'));
+    await waitFor(() => expect(alertText()).toBe('Too many sign-in attempts. Try again in 42 seconds.'));
   });
 
   it('says the server cannot be reached when there is no answer', async () => {
@@ -91,6 +94,6 @@ describe('SignIn', () => {
     );
     render(<SignIn onSignedIn={() => undefined} />, root);
     await submit('b@example.com', 'x');
-    await vi.waitFor(() => expect(alertText()).toBe('The server cannot be reached. Check your connection and try again.'));
+    await waitFor(() => expect(alertText()).toBe('The server cannot be reached. Check your connection and try again.'));
   });
 });

@@ -14,6 +14,9 @@ import { createEditingSession } from '../save/session.ts';
 import { EditorCtx, type EditorContext } from './context.ts';
 import { problemPlace, PublishDialog } from './Versions.tsx';
 
+/** vi.waitFor with room for a loaded machine (its default gives up after one second). */
+const waitFor = <T,>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 5000 });
+
 const memoryApi: DraftApi = {
   getDraft: () => Promise.resolve({ revision: 7, app: loginApp(), problems: [] }),
   putDraft: (_slug, revision) => Promise.resolve({ kind: 'saved', revision: revision + 1, problems: [] }),
@@ -66,7 +69,7 @@ describe('PublishDialog', () => {
     const fetchMock = vi.fn(async () => json(200, { version: 3, publishedAt: '2026-12-02T08:00:00Z', publishedBy: 'b@example.com' }));
     vi.stubGlobal('fetch', fetchMock);
     open();
-    await vi.waitFor(() => expect(root.textContent).toContain('Published version 3'));
+    await waitFor(() => expect(root.textContent).toContain('Published version 3'));
     const [url, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
     expect(url).toBe('/api/v1/edit/apps/custom-auth/publish');
     expect(JSON.parse(String(init.body))).toEqual({ revision: 7 });
@@ -89,7 +92,7 @@ describe('PublishDialog', () => {
       ),
     );
     open();
-    await vi.waitFor(() => expect(root.textContent).toContain('Not published: the draft has 1 problem.'));
+    await waitFor(() => expect(root.textContent).toContain('Not published: the draft has 1 problem.'));
     const place = [...root.querySelectorAll('button')].find((b) => b.textContent === 'LoginPage › inp_username › regex');
     expect(place?.parentElement?.textContent).toContain('regex is not a valid regular expression');
     place!.click();
@@ -106,7 +109,7 @@ describe('PublishDialog', () => {
       }),
     );
     open();
-    await vi.waitFor(() => expect(root.querySelector('[role="alert"]')?.textContent).toMatch(/cannot be reached/));
+    await waitFor(() => expect(root.querySelector('[role="alert"]')?.textContent).toMatch(/cannot be reached/));
   });
 });
 
