@@ -126,8 +126,11 @@ export interface Problem {
  * - `conflict`: another tab or builder changed the draft; some changes could not be re-applied
  *   and are shown to the builder (nothing is dropped silently);
  * - `error`: the server refused a write (the message says why); changes are kept.
+ * - `signedOut`: the server answered 401 (the builder's session expired, was revoked, or was
+ *   ended in another tab); changes are kept (journal too) and not retried until `flush` is
+ *   called once the builder has signed in again.
  */
-export type SaveState = 'saved' | 'saving' | 'unsaved' | 'offline' | 'conflict' | 'error';
+export type SaveState = 'saved' | 'saving' | 'unsaved' | 'offline' | 'conflict' | 'error' | 'signedOut';
 
 export interface DraftSnapshot {
   readonly revision: number;

@@ -16,7 +16,7 @@ class FakeServer implements DraftApi {
   revision = 1;
   app: AppDoc = loginApp();
   puts: { revision: number; app: AppDoc }[] = [];
-  mode: 'up' | 'down' | 'refuse' | 'hang' = 'up';
+  mode: 'up' | 'down' | 'refuse' | 'signedOut' | 'hang' = 'up';
 
   getDraft(): Promise<DraftSnapshot> {
     return Promise.resolve({ revision: this.revision, app: clone(this.app), problems: [] });
@@ -29,6 +29,8 @@ class FakeServer implements DraftApi {
         return Promise.reject(new TypeError('Failed to fetch'));
       case 'refuse':
         return Promise.resolve({ kind: 'refused', status: 400, message: 'The app is too large.' });
+      case 'signedOut':
+        return Promise.resolve({ kind: 'refused', status: 401, message: 'Sign in first.' });
       case 'hang':
         // The write lands, and the tab closes before the answer arrives.
         this.store(app);
@@ -333,6 +335,37 @@ describe('offline and refused writes', () => {
     await session.flush();
     expect(session.saveState.value).toBe('saved');
     expect(server.app.name).toBe('Refused');
+  });
+
+  it('says the builder is signed out on a 401, keeps every change without retrying, and saves them all on flush', async () => {
+    const server = new FakeServer();
+    const clock = new ManualClock();
+    const storage = new MemoryStorage();
+    const { session } = await openTab(server, clock, storage, 'a');
+    session.apply(cmd.setAppName(session.doc.value, 'Before'));
+    await session.flush();
+    server.mode = 'signedOut';
+    session.apply(cmd.setPageHidden(session.doc.value, 'Dashboard', false));
+    await clock.advance(400);
+    expect(session.saveState.value).toBe('signedOut');
+    expect(session.saveMessage.value).toMatch(/Sign in again to save/);
+    const puts = server.puts.length;
+    // A change made meanwhile is kept and journaled, and sends nothing (it would be refused).
+    session.apply(cmd.setAppName(session.doc.value, 'After'));
+    await clock.advance(60_000);
+    expect(server.puts).toHaveLength(puts);
+    expect(session.saveState.value).toBe('signedOut');
+    expect(readJournals(storage, SLUG).a!.pending.map((c) => c.label)).toEqual(['Show page Dashboard', 'Rename the app to After']);
+    expect(session.undoLabel.value).toBe('Rename the app to After');
+    // Signed in again: one flush saves both.
+    server.mode = 'up';
+    await session.flush();
+    expect(session.saveState.value).toBe('saved');
+    expect(session.saveMessage.value).toBe('');
+    expect(server.app.name).toBe('After');
+    expect(findPage(server.app, 'Dashboard')!.hidden).toBe(false);
+    expect(storage.getItem(journalKey(SLUG))).toBeNull();
+    expect(session.canUndo.value).toBe(true);
   });
 
   it('asks before the tab closes while anything is not saved', async () => {

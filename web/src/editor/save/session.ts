@@ -15,6 +15,10 @@
  *   browser says it is online again.
  * - The server refuses the write (4xx): `error` with its message; the changes stay pending and
  *   the next change or `flush` tries again.
+ * - The server answers 401 (the builder's session expired, was revoked, or ended in another
+ *   tab): `signedOut`. Changes stay pending and journaled, later changes too, and nothing is
+ *   sent until `flush` (the screen signs the builder in again, then flushes), so the undo
+ *   history and the document stay as they are.
  * - The tab is closed (or crashes): its journal entry is adopted by the next session of the
  *   app, in this tab or another, re-applied onto the draft and saved; the builder is told
  *   (`journal.ts`). Closing while not `saved` asks first (`beforeunload`).
@@ -100,7 +104,7 @@ class Session implements EditingSession {
   readonly redoLabel = this.fromHistory((h) => h.redoLabel);
   /** What the message is about: an offline or error message goes once a save succeeds, a note
    * (re-applied changes) at the next change, a conflict when the builder dismisses it. */
-  private messageKind: 'offline' | 'error' | 'note' | 'conflict' | 'storage' | null = null;
+  private messageKind: 'offline' | 'error' | 'signedOut' | 'note' | 'conflict' | 'storage' | null = null;
 
   private readonly history = new History();
   private readonly storage: StorageLike | null;
@@ -211,7 +215,9 @@ class Session implements EditingSession {
     this.pending.push(change);
     this.historyVersion.value++;
     this.saveJournal();
-    if (this.saveState.peek() !== 'saving') this.saveState.value = 'unsaved';
+    const state = this.saveState.peek();
+    // Signed out: the change waits with the others for the builder to sign in again.
+    if (state !== 'saving' && state !== 'signedOut') this.saveState.value = 'unsaved';
     this.schedule(this.debounceMs);
   }
 
@@ -231,7 +237,8 @@ class Session implements EditingSession {
 
   private schedule(ms: number): void {
     this.cancelTimer();
-    if (this.disposed) return;
+    // Without a session every write would be refused again: only `flush` tries.
+    if (this.disposed || this.saveState.peek() === 'signedOut') return;
     this.timer = this.timers.setTimeout(() => {
       this.timer = null;
       void this.save();
@@ -258,7 +265,7 @@ class Session implements EditingSession {
 
   private canWrite(): boolean {
     const s = this.saveState.peek();
-    return !this.disposed && s !== 'offline' && s !== 'error';
+    return !this.disposed && s !== 'offline' && s !== 'error' && s !== 'signedOut';
   }
 
   private async saveLoop(): Promise<void> {
@@ -286,7 +293,7 @@ class Session implements EditingSession {
           this.problems.value = result.problems;
           this.pending.splice(0, count);
           this.saveJournal();
-          if (this.messageKind === 'offline' || this.messageKind === 'error') this.setMessage(null, '');
+          if (this.messageKind === 'offline' || this.messageKind === 'error' || this.messageKind === 'signedOut') this.setMessage(null, '');
           break;
         case 'conflict':
           this.retryAttempt = 0;
@@ -300,6 +307,12 @@ class Session implements EditingSession {
           this.retryAttempt++;
           return;
         case 'refused':
+          if (result.status === 401) {
+            this.saveState.value = 'signedOut';
+            this.setMessage('signedOut', 'Your session has ended. Sign in again to save; your changes are kept in this browser.');
+            this.saveJournal();
+            return;
+          }
           this.saveState.value = 'error';
           this.setMessage('error', `The server refused to save: ${result.message}`);
           this.saveJournal();

@@ -28,6 +28,8 @@ export function saveStateText(state: SaveState, message: string): string {
       return `Conflict: ${message || 'the draft was changed elsewhere'}`;
     case 'error':
       return `Not saved: ${message || 'the server refused the change'} (changes kept in this browser)`;
+    case 'signedOut':
+      return 'Not saved: you are signed out (changes kept in this browser)';
   }
 }
 
