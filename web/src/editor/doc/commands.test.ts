@@ -150,6 +150,45 @@ describe('delete, copy, paste, duplicate', () => {
     expect(w(after, 'Dashboard', 'txt_hint2')!.widget.position).toEqual(pos(32, 0, 16, 4));
   });
 
+  it('pastes what was cut with its names, so cut and paste moves a widget and its references still hold', () => {
+    const doc = loginApp();
+    const { clipboard, change } = cmd.cut(doc, 'LoginPage', ['inp_username']);
+    expect(change.label).toBe('Cut inp_username');
+    const gone = run(doc, change);
+    expect(w(gone, 'LoginPage', 'inp_username')).toBeUndefined();
+    // Through the system clipboard's text too.
+    const back = cmd.parseClipboard(cmd.clipboardText(clipboard))!;
+    expect(back).toEqual(clipboard);
+    const paste = cmd.paste(gone, back, { page: 'LoginPage', parent: null });
+    expect(paste.label).toBe('Paste inp_username');
+    const moved = run(gone, paste);
+    expect(w(moved, 'LoginPage', 'inp_username')!.parent).toBeNull();
+    expect(moved.queries).toEqual(doc.queries);
+    expect(w(moved, 'LoginPage', 'txt_hint')!.widget.props.text).toBe('Hello {{ inp_username.text }}');
+    // Its name is taken now: a second paste is a copy, with a fresh name.
+    expect(cmd.paste(moved, back, { page: 'LoginPage', parent: null }).select).toEqual(['inp_username2']);
+    // A copy (not a cut) still never keeps a name, even a free one.
+    const copied = cmd.copy(doc, 'LoginPage', ['txt_hint']);
+    const withoutHint = run(doc, cmd.deleteWidgets(doc, 'LoginPage', ['txt_hint']));
+    expect(cmd.paste(withoutHint, copied, { page: 'LoginPage', parent: null }).select).toEqual(['txt_hint2']);
+  });
+
+  it('renames only the cut widgets whose names were taken meanwhile, and the references between them', () => {
+    let doc = loginApp();
+    doc = run(doc, cmd.setProp(doc, 'LoginPage', 'inp_password', 'label', '{{ btn_login.text }}'));
+    const { clipboard, change } = cmd.cut(doc, 'LoginPage', ['login_form']);
+    doc = run(doc, change);
+    doc = run(doc, cmd.addWidget(doc, 'Dashboard', 'Button', null));
+    doc = run(doc, cmd.renameWidget(doc, 'Dashboard', 'Button1', 'btn_login'));
+    const paste = cmd.paste(doc, clipboard, { page: 'Dashboard', parent: null });
+    expect(paste.select).toEqual(['login_form']);
+    const after = run(doc, paste);
+    const form = w(after, 'Dashboard', 'login_form')!.widget;
+    expect(form.children.map((c) => c.name)).toEqual(['inp_username', 'inp_password', 'btn_login2']);
+    expect(form.children[1]!.props.label).toBe('{{ btn_login2.text }}');
+    noOverlaps(findPage(after, 'Dashboard')!.widgets);
+  });
+
   it('refuses clipboard text that is not widgets', () => {
     expect(cmd.parseClipboard('hello')).toBeNull();
     expect(cmd.parseClipboard('{"kind":"lowkey.widgets","widgets":[{"name":1}]}')).toBeNull();

@@ -154,6 +154,9 @@ export function deleteWidgets(doc: AppDoc, page: string, names: readonly string[
 export interface Clipboard {
   readonly kind: 'lowkey.widgets';
   readonly widgets: readonly WidgetDoc[];
+  /** The widgets were cut, not copied: a paste moves them, so each keeps its name while the
+   * name is free (the references to it elsewhere in the app stay right). */
+  readonly cut?: boolean;
 }
 
 /** The selected widgets, leaving out those inside another selected widget (they come along). */
@@ -161,6 +164,17 @@ export function copy(doc: AppDoc, page: string, names: readonly string[]): Clipb
   const widgets = topmost(doc, page, names);
   if (widgets.length === 0) throw new OpError('Nothing is selected.');
   return { kind: 'lowkey.widgets', widgets };
+}
+
+/**
+ * Cut: the clipboard (marked as cut) and the change that deletes the widgets. Pasting it keeps
+ * the widgets' names, so cut and paste into a Form is how the keyboard moves a widget into a
+ * container without breaking what refers to it.
+ */
+export function cut(doc: AppDoc, page: string, names: readonly string[]): { readonly clipboard: Clipboard; readonly change: EditChange } {
+  const clipboard: Clipboard = { ...copy(doc, page, names), cut: true };
+  const deleted = deleteWidgets(doc, page, names);
+  return { clipboard, change: { ...deleted, label: deleted.label.replace(/^Delete/, 'Cut') } };
 }
 
 /** The clipboard as text for the system clipboard (pasting into another tab or app). */
@@ -178,20 +192,23 @@ export function parseClipboard(text: string): Clipboard | null {
   }
   if (!isRecord(value) || value.kind !== 'lowkey.widgets' || !Array.isArray(value.widgets)) return null;
   const widgets: unknown[] = value.widgets;
-  return widgets.every(isWidgetDoc) ? { kind: 'lowkey.widgets', widgets } : null;
+  if (!widgets.every(isWidgetDoc)) return null;
+  return value.cut === true ? { kind: 'lowkey.widgets', widgets, cut: true } : { kind: 'lowkey.widgets', widgets };
 }
 
 /**
  * Pastes copies of the clipboard's widgets into `target.parent` (null: the page), each with a
  * fresh name (`Input1` → `Input2`, `inp_user` → `inp_user2`) and, inside the pasted widgets,
- * references between them rewritten to the new names. Each lands at its old spot, or the
+ * references between them rewritten to the new names. A cut clipboard's widgets keep the
+ * names that are free (the cut widgets are gone, so their first paste is a move); a second
+ * paste of it gets fresh names, as a copy does. Each lands at its old spot, or the
  * first free spot straight below it; at `target.at` (the first widget's spot, the others
  * keeping their offsets) when given.
  */
 export function paste(doc: AppDoc, clip: Clipboard, target: Target): EditChange {
   const siblings = [...mustSiblings(doc, target.page, target.parent)];
   if (target.parent !== null) mustContainer(mustWidget(doc, target.page, target.parent).widget);
-  const copies = freshCopies(doc, clip.widgets);
+  const copies = freshCopies(doc, clip.widgets, clip.cut === true);
   const first = clip.widgets[0]?.position;
   const ops: Op[] = [];
   for (const w of copies) {
@@ -303,13 +320,17 @@ function freeSpotBelow(siblings: readonly WidgetDoc[], p: Position): Position {
 }
 
 /** Copies of widgets (and their children) with names free in `doc` and among each other;
- * references between the copies are rewritten to the new names. */
-function freshCopies(doc: AppDoc, widgets: readonly WidgetDoc[]): WidgetDoc[] {
-  const used = allNames(doc);
+ * references between the copies are rewritten to the new names. `keepFree`: a widget whose
+ * name is free in `doc` keeps it (a paste after a cut). */
+function freshCopies(doc: AppDoc, widgets: readonly WidgetDoc[], keepFree = false): WidgetDoc[] {
+  const inDoc = allNames(doc);
+  const used = new Set(inDoc);
+  // A fresh name never takes one a copied widget has, which another copy may keep.
   for (const w of widgets) for (const s of subtree(w)) used.add(s.name);
   const renames = new Map<string, string>();
   for (const w of widgets) {
     for (const s of subtree(w)) {
+      if (keepFree && !inDoc.has(s.name)) continue;
       const fresh = copyName(s.name, used);
       used.add(fresh);
       renames.set(s.name, fresh);
