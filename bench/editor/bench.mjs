@@ -14,28 +14,11 @@
  * load, default 40), BENCH_DRAG_FRAMES (frames per drag, default 180), BENCH_WIDGETS (default
  * 300).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createServer, request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { extname, join, normalize } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { benchArgs, launchChromium, pageHeaders, quantile, runLowkey, startFront, startLowkey, summary } from '../lib/server.mjs';
 
-const require = createRequire(new URL('../../web/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
-
-const { values: opts } = parseArgs({
-  options: {
-    lowkey: { type: 'string' },
-    work: { type: 'string' },
-    base: { type: 'string' },
-    current: { type: 'string' },
-    json: { type: 'string' },
-    markdown: { type: 'string' },
-  },
-});
-for (const k of ['lowkey', 'work', 'base', 'current']) if (!opts[k]) throw new Error(`--${k} is required`);
+const opts = benchArgs();
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const KEYS = Number(process.env.BENCH_KEYS ?? 40);
@@ -77,60 +60,13 @@ function writeApp(dir, n) {
 
 // ---- a front server per build -------------------------------------------------------------
 
-const MIME = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.html': 'text/html; charset=utf-8' };
-
-/** The headers lowkey sends with its editor page (its Content-Security-Policy above all). */
-async function editorHeaders(upstream) {
-  const res = await fetch(`${upstream}/edit`);
-  await res.arrayBuffer();
-  const keep = {};
-  for (const [k, v] of res.headers) {
-    if (k === 'content-security-policy' || k.startsWith('x-') || k === 'referrer-policy' || k.startsWith('cross-origin')) keep[k] = v;
-  }
-  return keep;
-}
-
 /**
  * Serves one build's edit.html for /edit/… and its assets, and passes everything else (sign-in,
- * the draft API) to lowkey as if it had been sent to lowkey itself (Host and Origin rewritten,
- * so its same-origin checks hold). The bytes of the editor are the build's; only the static
- * file server differs from production.
+ * the draft API) to lowkey (bench/lib/server.mjs). The bytes of the editor are the build's; only
+ * the static file server differs from production.
  */
-async function startFront(distDir, upstream, headers) {
-  const up = new URL(upstream);
-  const html = await readFile(join(distDir, 'edit.html'));
-  const server = createServer(async (req, res) => {
-    const path = new URL(req.url, 'http://x').pathname;
-    if (req.method === 'GET' && (path === '/edit' || path.startsWith('/edit/'))) {
-      res.writeHead(200, { ...headers, 'content-type': MIME['.html'], 'cache-control': 'no-cache' });
-      res.end(html);
-      return;
-    }
-    if (req.method === 'GET' && path.startsWith('/assets/')) {
-      const file = normalize(join(distDir, path));
-      if (!file.startsWith(normalize(join(distDir, 'assets')))) return void res.writeHead(404).end();
-      try {
-        const body = await readFile(file);
-        res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
-        res.end(body);
-      } catch {
-        res.writeHead(404).end();
-      }
-      return;
-    }
-    const fwdHeaders = { ...req.headers, host: up.host };
-    if (fwdHeaders.origin) fwdHeaders.origin = up.origin;
-    const fwd = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: fwdHeaders }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    fwd.on('error', () => res.writeHead(502).end());
-    req.pipe(fwd);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
-}
+const startEditorFront = (distDir, upstream, headers) =>
+  startFront({ distDir, upstream, headers, shell: (path) => (path === '/edit' || path.startsWith('/edit/') ? 'edit.html' : null) });
 
 // ---- the page side ------------------------------------------------------------------------
 
@@ -203,42 +139,11 @@ function framesInPage({ frames, drag }) {
 
 // ---- statistics ---------------------------------------------------------------------------
 
-function quantile(xs, q) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-}
-const summary = (xs) => ({ n: xs.length, median: quantile(xs, 0.5), p95: quantile(xs, 0.95), max: Math.max(...xs) });
 const fps = (intervals) => (intervals.length * 1000) / intervals.reduce((a, b) => a + b, 0);
 
 // ---- the run ------------------------------------------------------------------------------
 
-async function startLowkey(dataDir) {
-  const child = spawn(opts.lowkey, ['serve', '--addr', '127.0.0.1:0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOWKEY_LOG: 'info' },
-  });
-  let out = '';
-  const origin = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`lowkey printed no address:\n${out}`)), 30_000);
-    const onData = (d) => {
-      out += d.toString();
-      const m = /listening addr=(127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(`http://${m[1]}`);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`lowkey exited with ${code}:\n${out}`)));
-  });
-  return { origin, child };
-}
-
-function run(args, input) {
-  const r = spawnSync(opts.lowkey, args, { encoding: 'utf8', input });
-  if (r.status !== 0) throw new Error(`lowkey ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
-}
+const run = (args, input) => runLowkey(opts.lowkey, args, input);
 
 /** Signs in at /edit, opens the app, and waits for the last widget on the canvas. */
 async function openEditor(context, origin) {
@@ -276,21 +181,17 @@ async function main() {
   run(['app', 'import', appDir, '--data-dir', dataDir]);
   log(`imported a page of ${WIDGETS} widgets`);
 
-  const lowkey = await startLowkey(dataDir);
+  const lowkey = await startLowkey(opts.lowkey, dataDir);
   const fronts = [];
   let browser;
   try {
-    const headers = await editorHeaders(lowkey.origin);
+    const headers = await pageHeaders(lowkey.origin, '/edit');
     const builds = [
-      { name: 'base', front: await startFront(opts.base, lowkey.origin, headers) },
-      { name: 'current', front: await startFront(opts.current, lowkey.origin, headers) },
+      { name: 'base', front: await startEditorFront(opts.base, lowkey.origin, headers) },
+      { name: 'current', front: await startEditorFront(opts.current, lowkey.origin, headers) },
     ];
     fronts.push(...builds.map((b) => b.front));
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const results = Object.fromEntries(builds.map((b) => [b.name, { edit: [], drag: [], idle: [] }]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const b of builds) {

@@ -16,28 +16,13 @@
  * than this to render is loaded once only for that page, warm-up or not; the O(N²) baseline
  * needs minutes per load of 5,000 bindings).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs, launchChromium, quantile, runLowkey, startLowkey, summary } from '../lib/server.mjs';
 import { chainScenario, fanInScenario, keyFor, textScenario, writeApp } from './apps.mjs';
 import { shellHeaders, startFront } from './front.mjs';
 
-const require = createRequire(new URL('../../web/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
-
-const { values: opts } = parseArgs({
-  options: {
-    lowkey: { type: 'string' },
-    work: { type: 'string' },
-    base: { type: 'string' },
-    current: { type: 'string' },
-    json: { type: 'string' },
-    markdown: { type: 'string' },
-  },
-});
-for (const k of ['lowkey', 'work', 'base', 'current']) if (!opts[k]) throw new Error(`--${k} is required`);
+const opts = benchArgs();
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
@@ -189,38 +174,7 @@ function printProfile(path, profile) {
   for (const [k, ms] of top(total)) log(`    ${ms.toFixed(1).padStart(9)} ms  ${k}`);
 }
 
-// ---- statistics ---------------------------------------------------------------------------
-
-function quantile(xs, q) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-}
-const summary = (xs) => ({ n: xs.length, median: quantile(xs, 0.5), p95: quantile(xs, 0.95), min: Math.min(...xs), max: Math.max(...xs) });
-
 // ---- the run ------------------------------------------------------------------------------
-
-async function startLowkey(dataDir) {
-  const child = spawn(opts.lowkey, ['serve', '--addr', '127.0.0.1:0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOWKEY_LOG: 'info' },
-  });
-  let out = '';
-  const origin = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`lowkey printed no address:\n${out}`)), 30_000);
-    const onData = (d) => {
-      out += d.toString();
-      const m = /listening addr=(127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(`http://${m[1]}`);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`lowkey exited with ${code}:\n${out}`)));
-  });
-  return { origin, child };
-}
 
 async function main() {
   const appsDir = join(opts.work, 'apps');
@@ -229,13 +183,12 @@ async function main() {
   const slugs = new Map();
   for (const s of scenarios) {
     const { slug, dir } = writeApp(appsDir, s);
-    const r = spawnSync(opts.lowkey, ['app', 'import', dir, '--publish', '--data-dir', dataDir], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`lowkey app import ${dir} failed:\n${r.stdout}${r.stderr}`);
+    runLowkey(opts.lowkey, ['app', 'import', dir, '--publish', '--data-dir', dataDir]);
     slugs.set(s.id, slug);
   }
   log(`imported and published ${scenarios.length} apps`);
 
-  const lowkey = await startLowkey(dataDir);
+  const lowkey = await startLowkey(opts.lowkey, dataDir);
   const fronts = [];
   let browser;
   try {
@@ -245,20 +198,7 @@ async function main() {
       { name: 'current', front: await startFront(opts.current, lowkey.origin, headers) },
     ];
     fronts.push(...builds.map((b) => b.front));
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const results = [];
     for (const s of scenarios) {
       const slug = slugs.get(s.id);
