@@ -1,4 +1,8 @@
 //! Identifier and slug rules shared by pages, widgets, queries, JS objects and datasources.
+//!
+//! The editor checks the same rules before a change is made (web/src/editor/doc/names.ts).
+//! `schema/name-vectors.json` pins them: both sides run every vector, and the tests below also
+//! run the page and clash vectors through the loader, where the server applies them.
 
 /// JavaScript reserved words (ES2024, strict mode included) and literals that bindings could not
 /// reach by name, plus globals whose shadowing would break every expression.
@@ -75,30 +79,68 @@ const RUNTIME_GLOBALS: &[&str] = &[
 pub const MAX_NAME_LEN: usize = 64;
 pub const MAX_SLUG_LEN: usize = 64;
 
-/// Why a name is not an identifier; `None` when it is one.
-pub fn identifier_problem(name: &str) -> Option<String> {
-    if name.is_empty() {
-        return Some("a name must not be empty".to_owned());
+/// What is wrong with a name, by kind: the kinds of `schema/name-vectors.json`, which the
+/// editor's copy of these rules (web/src/editor/doc/names.ts) runs too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameIssue {
+    Empty,
+    /// Not ASCII letters, digits and `_` with no leading digit. Checked before the length, so
+    /// that a name of other characters gets the same answer whether its length is counted in
+    /// bytes (here) or in UTF-16 units (in the browser).
+    NotIdentifier,
+    TooLong,
+    ReservedWord,
+    RuntimeGlobal,
+}
+
+impl NameIssue {
+    /// The vectors' name of the kind.
+    #[cfg(test)]
+    fn code(self) -> &'static str {
+        match self {
+            NameIssue::Empty => "empty",
+            NameIssue::NotIdentifier => "not_identifier",
+            NameIssue::TooLong => "too_long",
+            NameIssue::ReservedWord => "reserved_word",
+            NameIssue::RuntimeGlobal => "runtime_global",
+        }
+    }
+}
+
+/// What is wrong with a name as an identifier; `None` when it is one.
+pub fn identifier_issue(name: &str) -> Option<NameIssue> {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return Some(NameIssue::Empty);
+    };
+    if !(first.is_ascii_alphabetic() || first == '_')
+        || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Some(NameIssue::NotIdentifier);
     }
     if name.len() > MAX_NAME_LEN {
-        return Some(format!("`{name}` is longer than {MAX_NAME_LEN} characters"));
-    }
-    let mut chars = name.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Some(format!(
-            "`{name}` is not an identifier: use letters, digits and `_`, not starting with a digit"
-        ));
+        return Some(NameIssue::TooLong);
     }
     if JS_RESERVED.contains(&name) {
-        return Some(format!("`{name}` is a reserved word of JavaScript"));
+        return Some(NameIssue::ReservedWord);
     }
     if RUNTIME_GLOBALS.contains(&name) {
-        return Some(format!("`{name}` is a global of the runtime"));
+        return Some(NameIssue::RuntimeGlobal);
     }
     None
+}
+
+/// Why a name is not an identifier; `None` when it is one.
+pub fn identifier_problem(name: &str) -> Option<String> {
+    identifier_issue(name).map(|issue| match issue {
+        NameIssue::Empty => "a name must not be empty".to_owned(),
+        NameIssue::NotIdentifier => format!(
+            "`{name}` is not an identifier: use letters, digits and `_`, not starting with a digit"
+        ),
+        NameIssue::TooLong => format!("`{name}` is longer than {MAX_NAME_LEN} characters"),
+        NameIssue::ReservedWord => format!("`{name}` is a reserved word of JavaScript"),
+        NameIssue::RuntimeGlobal => format!("`{name}` is a global of the runtime"),
+    })
 }
 
 /// Why a slug is invalid; `None` when it is valid: `[a-z0-9]+(-[a-z0-9]+)*`, at most 64.
@@ -152,6 +194,8 @@ pub fn kebab_case(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{App, SourceFiles};
+    use serde_json::Value;
 
     #[test]
     fn identifiers() {
@@ -186,5 +230,139 @@ mod tests {
         assert_eq!(kebab_case("page_2"), "page-2");
         assert_eq!(kebab_case("Page2Details"), "page2-details");
         assert_eq!(kebab_case("__"), "");
+    }
+
+    // ---- schema/name-vectors.json: the rules the editor runs too --------------------------
+
+    fn vectors() -> Value {
+        serde_json::from_str(include_str!("../../../schema/name-vectors.json"))
+            .expect("schema/name-vectors.json is JSON")
+    }
+
+    fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
+        v[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("`{key}` is a list"))
+    }
+
+    fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+        v[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("`{key}` is a string in {v}"))
+    }
+
+    fn words(v: &Value, key: &str) -> Vec<String> {
+        let mut words: Vec<String> = list(v, key).iter().map(|w| w.to_string()).collect();
+        words.sort();
+        words
+    }
+
+    fn sorted(list: &[&str]) -> Vec<String> {
+        let mut words: Vec<String> = list.iter().map(|w| Value::from(*w).to_string()).collect();
+        words.sort();
+        words
+    }
+
+    #[test]
+    fn the_lists_and_limits_are_the_vectors() {
+        let v = vectors();
+        assert_eq!(sorted(JS_RESERVED), words(&v, "reservedWords"));
+        assert_eq!(sorted(RUNTIME_GLOBALS), words(&v, "runtimeGlobals"));
+        assert_eq!(v["maxNameLength"], MAX_NAME_LEN);
+        assert_eq!(v["maxSlugLength"], MAX_SLUG_LEN);
+    }
+
+    #[test]
+    fn every_identifier_vector_gets_its_problem() {
+        let v = vectors();
+        let mut cases: Vec<(String, Option<String>)> = list(&v, "identifiers")
+            .iter()
+            .map(|c| {
+                let problem = c["problem"].as_str().map(str::to_owned);
+                (text(c, "name").to_owned(), problem)
+            })
+            .collect();
+        for (key, problem) in [
+            ("reservedWords", "reserved_word"),
+            ("runtimeGlobals", "runtime_global"),
+        ] {
+            for word in list(&v, key) {
+                let word = word.as_str().unwrap_or_default().to_owned();
+                cases.push((word, Some(problem.to_owned())));
+            }
+        }
+        for (name, expected) in cases {
+            let got = identifier_issue(&name).map(NameIssue::code);
+            assert_eq!(got, expected.as_deref(), "{name:?}");
+            assert_eq!(identifier_problem(&name).is_some(), expected.is_some());
+        }
+    }
+
+    #[test]
+    fn every_slug_vector_is_judged_alike() {
+        for c in list(&vectors(), "slugs") {
+            let slug = text(c, "slug");
+            assert_eq!(slug_problem(slug).is_none(), c["valid"] == true, "{slug:?}");
+        }
+        for c in list(&vectors(), "pageSlugs") {
+            assert_eq!(kebab_case(text(c, "name")), text(c, "slug"), "{c}");
+        }
+    }
+
+    /// An app of these pages (none with a slug of its own), the first one home; `widgets` go on
+    /// the first page.
+    fn app_of(pages: &[&str], widgets: &[&str]) -> Vec<String> {
+        let quote = |s: &str| Value::from(s).to_string();
+        let mut files = SourceFiles::new();
+        let home = pages.first().copied().unwrap_or("Home");
+        files.insert(
+            "app.yaml".into(),
+            format!("version: 1\nname: T\nslug: t\nhomePage: {}\n", quote(home)),
+        );
+        for (i, page) in pages.iter().enumerate() {
+            let mut yaml = format!("name: {}\nwidgets:\n", quote(page));
+            for (row, w) in widgets.iter().enumerate().filter(|_| i == 0) {
+                yaml.push_str(&format!(
+                    "  - {{ name: {}, type: Text, position: {{ col: 0, row: {}, width: 4, height: 2 }} }}\n",
+                    quote(w),
+                    row * 2
+                ));
+            }
+            if widgets.is_empty() || i > 0 {
+                yaml.push_str("  []\n");
+            }
+            files.insert(format!("pages/{page}.yaml"), yaml);
+        }
+        let (_, diagnostics) = App::from_files(&files);
+        diagnostics.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn the_loader_judges_every_page_name_vector_alike() {
+        for c in list(&vectors(), "pageNames") {
+            let name = text(c, "name");
+            let problems = app_of(&[name], &[]);
+            assert_eq!(
+                problems.is_empty(),
+                c["problem"].is_null(),
+                "{name:?}: {problems:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_loader_finds_exactly_the_clashes_of_the_vectors() {
+        for c in list(&vectors(), "clashes") {
+            let names: Vec<&str> = list(c, "names").iter().filter_map(Value::as_str).collect();
+            let problems = match text(c, "kind") {
+                "page" => app_of(&names, &[]),
+                _ => app_of(&["Home"], &names),
+            };
+            assert_eq!(
+                !problems.is_empty(),
+                c["clash"] == true,
+                "{c}: {problems:#?}"
+            );
+        }
     }
 }
