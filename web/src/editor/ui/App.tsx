@@ -3,7 +3,9 @@
  * the sign-in form (whatever the address; the address stays, so a builder who opened
  * /edit/<slug> lands there after signing in). Signed in → the app list at /edit, or the editor
  * screen of one app at /edit/<slug>. A screen that finds the session gone (401) calls
- * `onSignedOut`, which brings the sign-in form back.
+ * `onSignedOut`, which brings the sign-in form back — except the editor screen once its app is
+ * open: it signs the builder in again over the editor (nothing on it is lost) and says who
+ * signed in with `onSignedIn`.
  */
 
 import { useEffect, useState } from 'preact/hooks';
@@ -42,6 +44,7 @@ export function App() {
   }, [attempt]);
 
   const onSignedOut = (): void => setAuth({ state: 'signed-out' });
+  const onSignedIn = (builder: Builder): void => setAuth({ state: 'signed-in', builder });
   const doSignOut = async (): Promise<void> => {
     try {
       await api.signOut();
@@ -70,11 +73,13 @@ export function App() {
         </main>
       );
     case 'signed-out':
-      return <SignIn onSignedIn={(builder) => setAuth({ state: 'signed-in', builder })} />;
+      return <SignIn onSignedIn={onSignedIn} />;
     case 'signed-in': {
       const route = routeOf(currentPath.value);
       if (route.screen === 'editor') {
-        return <EditorScreen key={route.slug} slug={route.slug} builder={auth.builder} onSignedOut={onSignedOut} />;
+        return (
+          <EditorScreen key={route.slug} slug={route.slug} builder={auth.builder} onSignedOut={onSignedOut} onSignedIn={onSignedIn} />
+        );
       }
       return <AppList builder={auth.builder} onSignOut={() => void doSignOut()} onSignedOut={onSignedOut} />;
     }

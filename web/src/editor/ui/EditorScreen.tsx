@@ -5,9 +5,14 @@
  * keyboard once, and lays the parts out: the top bar; on the left the palette and the pages
  * panel; the canvas in the centre; the property pane on the right. Preview replaces the layout
  * while it is open (the session, its history and its autosave stay).
+ *
+ * When the builder's session ends while editing (a save, a publish or the versions answered
+ * 401), a sign-in dialog opens over the screen: it signs in again in place and then saves what
+ * is pending, so the document, the undo history and the selection all stay. Only an app that
+ * cannot even be opened sends the builder to the sign-in page.
  */
 
-import { signal } from '@preact/signals';
+import { effect, signal } from '@preact/signals';
 import { useEffect, useState } from 'preact/hooks';
 import { createEditingSession } from '../save/session.ts';
 import { CommandRegistry } from '../doc/registry.ts';
@@ -20,6 +25,7 @@ import { PagesPanel } from './PagesPanel.tsx';
 import { Palette } from './Palette.tsx';
 import { Preview } from './Preview.tsx';
 import { PropertyPane } from './PropertyPane.tsx';
+import { SignInAgain } from './SignIn.tsx';
 import { TopBar } from './TopBar.tsx';
 import { ProblemsDialog, PublishDialog, VersionsDialog } from './Versions.tsx';
 import { AppsLink } from './shell/AppsLink.tsx';
@@ -32,7 +38,10 @@ import { createScreenState, dismissNotice, pushNotice, type ScreenState } from '
 export interface EditorScreenProps {
   readonly slug: string;
   readonly builder: Builder;
+  /** The app could not be opened for want of a session: the sign-in page takes over. */
   readonly onSignedOut: () => void;
+  /** The builder signed in again from the dialog over the editor. */
+  readonly onSignedIn: (builder: Builder) => void;
 }
 
 type Opening =
@@ -40,7 +49,7 @@ type Opening =
   | { readonly state: 'error'; readonly title: string; readonly message: string; readonly retry: boolean }
   | { readonly state: 'ready'; readonly ctx: EditorContext; readonly screen: ScreenState };
 
-export function EditorScreen({ slug, builder, onSignedOut }: EditorScreenProps) {
+export function EditorScreen({ slug, builder, onSignedOut, onSignedIn }: EditorScreenProps) {
   const [opening, setOpening] = useState<Opening>({ state: 'loading' });
   // A restore replaces the draft on the server: the session is opened again on it.
   const [generation, setGeneration] = useState(0);
@@ -114,7 +123,7 @@ export function EditorScreen({ slug, builder, onSignedOut }: EditorScreenProps) 
         screen={opening.screen}
         builder={builder}
         onRestored={() => setGeneration((n) => n + 1)}
-        onSignedOut={onSignedOut}
+        onSignedIn={onSignedIn}
       />
     </EditorCtx.Provider>
   );
@@ -135,7 +144,7 @@ function editorContext(slug: string, session: EditingSession, screen: ScreenStat
   return ctx;
 }
 
-function Screen(props: { screen: ScreenState; builder: Builder; onRestored: () => void; onSignedOut: () => void }) {
+function Screen(props: { screen: ScreenState; builder: Builder; onRestored: () => void; onSignedIn: (builder: Builder) => void }) {
   const { screen } = props;
   const ctx = useEditor();
 
@@ -145,8 +154,41 @@ function Screen(props: { screen: ScreenState; builder: Builder; onRestored: () =
     return () => document.removeEventListener('keydown', onKey);
   }, [ctx, screen]);
 
+  // A save answered 401: ask the builder to sign in again (once; "Not now" leaves a button in
+  // the top bar).
+  useEffect(
+    () =>
+      effect(() => {
+        if (ctx.session.saveState.value === 'signedOut') screen.signingIn.value = true;
+      }),
+    [ctx, screen],
+  );
+
+  // A publish or the versions answered 401: the dialog that asked gives way to the sign-in.
+  const needSignIn = (): void => {
+    screen.publishing.value = false;
+    screen.showingVersions.value = false;
+    screen.signingIn.value = true;
+  };
+  const signingIn = screen.signingIn.value && (
+    <SignInAgain
+      email={props.builder.email}
+      onClose={() => (screen.signingIn.value = false)}
+      onSignedIn={(builder) => {
+        screen.signingIn.value = false;
+        props.onSignedIn(builder);
+        void ctx.session.flush();
+      }}
+    />
+  );
+
   if (screen.previewing.value) {
-    return <Preview onBack={() => (screen.previewing.value = false)} />;
+    return (
+      <>
+        <Preview onBack={() => (screen.previewing.value = false)} />
+        {signingIn}
+      </>
+    );
   }
   return (
     <div class="ed-screen">
@@ -166,16 +208,17 @@ function Screen(props: { screen: ScreenState; builder: Builder; onRestored: () =
       </div>
       <Notices screen={screen} />
       {screen.publishing.value && (
-        <PublishDialog onClose={() => (screen.publishing.value = false)} onSignedOut={props.onSignedOut} />
+        <PublishDialog onClose={() => (screen.publishing.value = false)} onSignedOut={needSignIn} />
       )}
       {screen.showingProblems.value && <ProblemsDialog onClose={() => (screen.showingProblems.value = false)} />}
       {screen.showingVersions.value && (
         <VersionsDialog
           onClose={() => (screen.showingVersions.value = false)}
           onRestored={props.onRestored}
-          onSignedOut={props.onSignedOut}
+          onSignedOut={needSignIn}
         />
       )}
+      {signingIn}
     </div>
   );
 }

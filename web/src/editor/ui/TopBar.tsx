@@ -1,6 +1,7 @@
 /**
  * The editor's top bar: the way back to the app list, the app's name, the save state (a
- * `status`, always visible, in words), Undo and Redo (disabled when there is nothing to undo or
+ * `status`, always visible, in words; it counts the changes not applied after a conflict,
+ * listed next to it, and offers to sign in again when the session ended), Undo and Redo (disabled when there is nothing to undo or
  * redo; their titles say what and the shortcut), Preview, Publish and Versions. Each button
  * runs its command from the registry.
  */
@@ -13,9 +14,18 @@ import type { SaveState } from '../doc/types.ts';
 import { useEditor } from './context.ts';
 import { AppsLink } from './shell/AppsLink.tsx';
 import { COMMAND, runCommand } from './shell/appCommands.ts';
+import { NotApplied, notAppliedText } from './shell/NotApplied.tsx';
 import type { ScreenState } from './shell/screenState.ts';
 
-export function saveStateText(state: SaveState, message: string): string {
+/** The save state in words; `notApplied` counts the changes a conflict left out. */
+export function saveStateText(state: SaveState, message: string, notApplied = 0): string {
+  if (notApplied === 0) return stateText(state, message);
+  // The list next to the status names them; the status says there are some.
+  if (state === 'conflict') return `Conflict: ${notAppliedText(notApplied)}`;
+  return `${stateText(state, message)} · ${notAppliedText(notApplied)}`;
+}
+
+function stateText(state: SaveState, message: string): string {
   switch (state) {
     case 'saved':
       return 'All changes saved';
@@ -61,8 +71,14 @@ export function TopBar({ screen, builder }: { screen: ScreenState; builder: Buil
         </>
       )}
       <p role="status" class={`ed-save ed-save-${state}`} aria-live="polite">
-        {saveStateText(state, session.saveMessage.value)}
+        {saveStateText(state, session.saveMessage.value, session.notApplied?.value.length ?? 0)}
       </p>
+      <NotApplied />
+      {state === 'signedOut' && (
+        <button type="button" class="ed-btn ed-btn-primary" onClick={() => (screen.signingIn.value = true)}>
+          Sign in to save
+        </button>
+      )}
       {session.problems.value.length > 0 && (
         <button type="button" class="ed-btn ed-btn-warn" onClick={() => (screen.showingProblems.value = true)}>
           {session.problems.value.length} problem{session.problems.value.length === 1 ? '' : 's'}

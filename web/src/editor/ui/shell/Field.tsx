@@ -11,9 +11,11 @@ export interface FieldProps {
   readonly autoComplete?: string;
   /** Shown under the field and tied to it (`aria-describedby`); the field is then invalid. */
   readonly problem?: string;
+  /** Focused when it appears (a dialog focuses it when it opens). */
+  readonly autoFocus?: boolean;
 }
 
-export function Field({ label, value, onInput, type = 'text', name, autoComplete, problem }: FieldProps) {
+export function Field({ label, value, onInput, type = 'text', name, autoComplete, problem, autoFocus }: FieldProps) {
   const problemId = useId();
   // Preact's input typing narrows its other attributes per `type`; these three share them.
   const typed = { type } as { type: 'text' };
@@ -24,6 +26,7 @@ export function Field({ label, value, onInput, type = 'text', name, autoComplete
         {...typed}
         name={name}
         autoComplete={autoComplete}
+        autoFocus={autoFocus}
         value={value}
         aria-invalid={problem ? 'true' : undefined}
         aria-describedby={problem ? problemId : undefined}

@@ -23,6 +23,8 @@ export interface ScreenState {
   readonly renamingPage: Signal<string | null>;
   /** The page the builder asked to delete, waiting for the confirmation. */
   readonly deletingPage: Signal<string | null>;
+  /** The sign-in dialog over the editor is open (the builder's session ended while editing). */
+  readonly signingIn: Signal<boolean>;
   /** The page a page command acts on: the page whose menu is open, else the current page. */
   readonly menuPage: Signal<string | null>;
   readonly notices: Signal<readonly Notice[]>;
@@ -37,6 +39,7 @@ export function createScreenState(): ScreenState {
     renamingApp: signal(false),
     renamingPage: signal(null),
     deletingPage: signal(null),
+    signingIn: signal(false),
     menuPage: signal(null),
     notices: signal([]),
   };
