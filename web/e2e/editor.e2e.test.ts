@@ -7,7 +7,8 @@
  * Dashboard, make LoginPage the home page, undo and redo a move, publish, and see the result in
  * the viewer and in `lowkey app export` / `lowkey app validate`. Then two tabs on one app (the
  * second write gets the conflict, no edit is lost), a wrong password, and an axe-core check of
- * the editor's main screen.
+ * the editor's main screen. And a session that ends while editing (revoked from the CLI): the
+ * sign-in dialog over the editor, and every edit on the server after signing in again.
  *
  * With E2E_SCREENSHOT_DIR set it also saves the README's screenshots there.
  */
@@ -346,6 +347,44 @@ describe('the editor in Chromium', () => {
       await c.goto(`${server.origin}/edit/${encodeURIComponent(slug)}`);
       await pageItem(c, 'FromA').waitFor();
       await pageItem(c, 'FromB').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('asks the builder to sign in again when the session ends while editing, and then saves every edit', async () => {
+    const context = await newEditorContext();
+    try {
+      const page = await context.newPage();
+      await signIn(page);
+      await page.getByRole('button', { name: 'New app' }).waitFor();
+      const slug = await createApp(page, 'Session ends');
+      await addPage(page, 'Kept');
+      await allSaved(page);
+
+      // The session ends on the server (as `lowkey admin revoke` does for a lost laptop).
+      const revoked = lowkey(['admin', 'revoke', server.email, '--data-dir', server.dataDir]);
+      expect(revoked.status, revoked.stderr).toBe(0);
+
+      // The next edit cannot be saved: the editor says so and asks to sign in, over the editor.
+      await pageMenu(page, 'Kept', 'Hide');
+      const dialog = page.getByRole('dialog', { name: 'Sign in again' });
+      await dialog.waitFor();
+      await eventually(() => saveState(page).textContent()).toMatch(/^Not saved: you are signed out/);
+      expect(await dialog.getByLabel('Email').inputValue()).toBe(server.email);
+      await dialog.getByLabel('Password').fill(server.password);
+      await dialog.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await allSaved(page);
+
+      // Both edits are on the server, and the editor kept its place and its undo history.
+      const draft = await page.evaluate(async (s) => {
+        const res = await fetch(`/api/v1/edit/apps/${encodeURIComponent(s)}/draft`);
+        return (await res.json()) as { app: { pages: { name: string; hidden: boolean }[] } };
+      }, slug);
+      expect(draft.app.pages.find((p) => p.name === 'Kept')?.hidden).toBe(true);
+      await pageItem(page, 'Kept').getByRole('img', { name: 'Hidden' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Undo' }).getAttribute('title')).toMatch(/^Undo Hide page Kept/);
     } finally {
       await context.close();
     }
