@@ -56,6 +56,12 @@ async function signIn(page: Page, password = server.password): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Signs in with the right password and waits for the app list. */
+async function signInToAppList(page: Page): Promise<void> {
+  await signIn(page);
+  await page.getByRole('button', { name: 'New app' }).waitFor();
+}
+
 /** Creates an app from the app list; the editor opens on it. Returns its slug. */
 async function createApp(page: Page, name: string): Promise<string> {
   await page.getByRole('button', { name: 'New app' }).click();
@@ -181,8 +187,7 @@ describe('the editor in Chromium', () => {
     const context = await newEditorContext();
     try {
       const page = await context.newPage();
-      await signIn(page);
-      await page.getByRole('button', { name: 'New app' }).waitFor();
+      await signInToAppList(page);
       const slug = await createApp(page, 'Guide app');
       await allSaved(page);
       const firstPages = await pageNames(page);
@@ -324,8 +329,7 @@ describe('the editor in Chromium', () => {
     const context = await newEditorContext();
     try {
       const a = await context.newPage();
-      await signIn(a);
-      await a.getByRole('button', { name: 'New app' }).waitFor();
+      await signInToAppList(a);
       const slug = await createApp(a, 'Two tabs');
       await allSaved(a);
       const b = await context.newPage();
@@ -356,8 +360,7 @@ describe('the editor in Chromium', () => {
     const context = await newEditorContext();
     try {
       const page = await context.newPage();
-      await signIn(page);
-      await page.getByRole('button', { name: 'New app' }).waitFor();
+      await signInToAppList(page);
       const slug = await createApp(page, 'Session ends');
       await addPage(page, 'Kept');
       await allSaved(page);
@@ -395,8 +398,7 @@ describe('the editor in Chromium', () => {
     const context = await newEditorContext({ bypassCSP: true });
     try {
       const page = await context.newPage();
-      await signIn(page);
-      await page.getByRole('button', { name: 'New app' }).waitFor();
+      await signInToAppList(page);
       await screenshot(page, 'editor-apps');
       await createApp(page, 'Accessible');
       await allSaved(page);
