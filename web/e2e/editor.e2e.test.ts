@@ -7,8 +7,10 @@
  * Dashboard, make LoginPage the home page, undo and redo a move, publish, and see the result in
  * the viewer and in `lowkey app export` / `lowkey app validate`. Then two tabs on one app (the
  * second write gets the conflict, no edit is lost), a wrong password, and an axe-core check of
- * the editor's main screen. And a session that ends while editing (revoked from the CLI): the
- * sign-in dialog over the editor, and every edit on the server after signing in again.
+ * the editor's main screen. Then the loose ends: a change another tab made impossible, listed
+ * next to the save state until dismissed; and a session that ends while editing (revoked from
+ * the CLI): the sign-in dialog over the editor, and every edit on the server after signing in
+ * again (both checked with axe-core as they show).
  *
  * With E2E_SCREENSHOT_DIR set it also saves the README's screenshots there.
  */
@@ -54,6 +56,23 @@ async function signIn(page: Page, password = server.password): Promise<void> {
   await page.getByLabel('Email').fill(server.email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * What axe-core finds serious or critical on the page as it is. axe is injected as an inline
+ * script, which the editor's Content-Security-Policy forbids: the page's context must be made
+ * with `bypassCSP`.
+ */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.addScriptTag({ content: axeSource });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }[] }> } }).axe;
+    const result = await axe.run(document);
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  });
 }
 
 /** Signs in with the right password and waits for the app list. */
@@ -356,8 +375,39 @@ describe('the editor in Chromium', () => {
     }
   });
 
+  it('lists a change another tab made impossible next to the save state, until the builder dismisses it', async () => {
+    const context = await newEditorContext({ bypassCSP: true });
+    try {
+      const a = await context.newPage();
+      await signInToAppList(a);
+      const slug = await createApp(a, 'Not applied');
+      await addPage(a, 'Gone');
+      await allSaved(a);
+      const b = await context.newPage();
+      await b.goto(`${server.origin}/edit/${encodeURIComponent(slug)}`);
+      await pageItem(b, 'Gone').waitFor();
+
+      // The first tab deletes the page; the second, not knowing, hides it.
+      await pageMenu(a, 'Gone', 'Delete');
+      await a.getByRole('alertdialog', { name: 'Delete Gone?' }).getByRole('button', { name: 'Delete' }).click();
+      await allSaved(a);
+      await pageMenu(b, 'Gone', 'Hide');
+
+      await eventually(() => saveState(b).textContent(), 15_000).toBe('Conflict: 1 change not applied');
+      const list = b.getByRole('region', { name: 'Changes not applied' });
+      await eventually(() => list.getByRole('listitem').allTextContents()).toEqual([expect.stringMatching(/^Hide page Gone: /)]);
+      expect(await b.getByRole('button', { name: '1 change not applied' }).getAttribute('aria-expanded')).toBe('true');
+      expect(await seriousViolations(b)).toEqual([]);
+      await list.getByRole('button', { name: 'Dismiss' }).click();
+      await allSaved(b);
+      expect(await b.getByRole('button', { name: '1 change not applied' }).count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('asks the builder to sign in again when the session ends while editing, and then saves every edit', async () => {
-    const context = await newEditorContext();
+    const context = await newEditorContext({ bypassCSP: true });
     try {
       const page = await context.newPage();
       await signInToAppList(page);
@@ -375,6 +425,9 @@ describe('the editor in Chromium', () => {
       await dialog.waitFor();
       await eventually(() => saveState(page).textContent()).toMatch(/^Not saved: you are signed out/);
       expect(await dialog.getByLabel('Email').inputValue()).toBe(server.email);
+      // The password is what is left to type: the dialog starts there.
+      expect(await dialog.getByLabel('Password').evaluate((e) => e === document.activeElement)).toBe(true);
+      expect(await seriousViolations(page)).toEqual([]);
       await dialog.getByLabel('Password').fill(server.password);
       await dialog.getByRole('button', { name: 'Sign in', exact: true }).click();
       await dialog.waitFor({ state: 'detached' });
@@ -425,16 +478,7 @@ describe('the editor in Chromium', () => {
       await page.keyboard.press('ControlOrMeta+z');
       await eventually(() => pagesPanel(page).getByRole('listitem').count()).toBe(before);
 
-      const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-      await page.addScriptTag({ content: axeSource });
-      const violations = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }[] }> } }).axe;
-        const result = await axe.run(document);
-        return result.violations
-          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((v) => `${v.id} (${v.impact}): ${v.help} — ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-      });
-      expect(violations).toEqual([]);
+      expect(await seriousViolations(page)).toEqual([]);
     } finally {
       await context.close();
     }
