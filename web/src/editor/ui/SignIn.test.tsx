@@ -2,10 +2,11 @@
 /**
  * The sign-in form's errors, through the real Builder API client with the network stubbed:
  * wrong credentials (never which of the two), a throttled account with the wait, no server.
+ * And the same form in the dialog over the editor, for a session that ended while editing.
  */
 import { render } from 'preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SignIn } from './SignIn.tsx';
+import { SignIn, SignInAgain } from './SignIn.tsx';
 
 /** vi.waitFor with room for a loaded machine (its default gives up after one second). */
 const waitFor = <T,>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 5000 });
@@ -95,5 +96,24 @@ describe('SignIn', () => {
     render(<SignIn onSignedIn={() => undefined} />, root);
     await submit('b@example.com', 'x');
     await waitFor(() => expect(alertText()).toBe('The server cannot be reached. Check your connection and try again.'));
+  });
+});
+
+describe('SignInAgain', () => {
+  it('starts from the builder who was signed in, signs in with the same form, and "Not now" leaves', async () => {
+    const fetchMock = vi.fn(async () => answer(200, { builder: { id: '1', email: 'b@example.com', role: 'admin' } }));
+    vi.stubGlobal('fetch', fetchMock);
+    const onSignedIn = vi.fn();
+    const onClose = vi.fn();
+    render(<SignInAgain email="b@example.com" onSignedIn={onSignedIn} onClose={onClose} />, root);
+    expect(root.querySelector('dialog')?.getAttribute('aria-labelledby')).toBe(root.querySelector('h2')?.id);
+    expect(root.querySelector('h2')?.textContent).toBe('Sign in again');
+    expect(field('Email').value).toBe('b@example.com');
+    expect(field('Password').autofocus).toBe(true);
+    [...root.querySelectorAll('button')].find((b) => b.textContent === 'Not now')!.click();
+    expect(onClose).toHaveBeenCalledTimes(1);
+    expect(fetchMock).not.toHaveBeenCalled();
+    await submit('b@example.com', 'secret words');
+    await waitFor(() => expect(onSignedIn).toHaveBeenCalledWith({ id: '1', email: 'b@example.com', role: 'admin' }));
   });
 });
