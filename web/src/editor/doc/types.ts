@@ -172,7 +172,8 @@ export interface EditingSession {
   undo(): void;
   redo(): void;
   /** Saves now; resolves when the server has every change made before the call (or the
-   * state became offline/conflict/error). */
+   * state became offline/conflict/error/signedOut). The one way out of `signedOut`, once the
+   * builder has signed in again. */
   flush(): Promise<void>;
   /** Stops timers and listeners. */
   dispose(): void;
