@@ -16,7 +16,7 @@ use crate::model::{
     App, Body, Datasource, JsObject, Method, OrderedMap, Page, Position, Query, Widget, WidgetType,
     DEFAULT_TIMEOUT_MS, FORMAT_VERSION, GRID_COLUMNS, MAX_TIMEOUT_MS,
 };
-use crate::names::{identifier_problem, kebab_case, slug_problem};
+use crate::names::{case_twins, identifier_problem, kebab_case, slug_problem};
 use crate::substitute;
 use crate::template::{self, Segment};
 use crate::widget::PropKind;
@@ -1286,6 +1286,21 @@ impl Loader {
             }
         }
 
+        let pages: Vec<(String, String)> = self
+            .page_names
+            .iter()
+            .map(|name| (name.clone(), format!("pages/{name}.yaml")))
+            .collect();
+        self.refuse_case_twins("page", &pages);
+        for (kind, what) in [("a query", "query"), ("a JS object", "JS object")] {
+            let files: Vec<(String, String)> = entities
+                .iter()
+                .filter(|d| d.kind == kind)
+                .map(|d| (d.name.clone(), d.file.clone()))
+                .collect();
+            self.refuse_case_twins(what, &files);
+        }
+
         let kind_of = |name: &str| first.get(name).map(|d| d.kind);
         let refs = std::mem::take(&mut self.refs);
         for (r, at) in &refs {
@@ -1343,6 +1358,33 @@ impl Loader {
                 }
             }
         }
+    }
+
+    /// Refuses the later of two files of one folder whose names differ only in case
+    /// (`pages/Home.yaml`, `pages/home.yaml`): `lowkey app export` on a case-insensitive file
+    /// system would write one over the other. `files` are (name, file), in file order.
+    fn refuse_case_twins(&mut self, what: &str, files: &[(String, String)]) {
+        let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+        for (earlier, later) in case_twins(&names) {
+            let (Some((first, first_file)), Some((name, file))) =
+                (files.get(earlier), files.get(later))
+            else {
+                continue;
+            };
+            self.at = Location {
+                page: (what == "page").then(|| name.clone()),
+                ..Location::default()
+            };
+            self.err(
+                file,
+                Pos::FILE,
+                format!(
+                    "the {what} `{name}` differs from the {what} `{first}` ({first_file}) only in case: \
+                     on a case-insensitive file system their files would be one"
+                ),
+            );
+        }
+        self.at = Location::default();
     }
 
     // ---- typed access to nodes ------------------------------------------------------------
@@ -1810,6 +1852,36 @@ mod tests {
         ]);
         assert_has(&d, "page slug `home` is also the slug of pages/Home.yaml");
         assert_has(&d, "pages/Third.yaml:2:7: `-x` is not a valid slug");
+    }
+
+    /// `Home` and `home` would be one file on a case-insensitive file system: refused even
+    /// when their URLs differ, at the later file and on its page.
+    #[test]
+    fn names_of_one_folder_that_differ_only_in_case_are_refused() {
+        let (app, problems) = App::from_files_located(&files(&[
+            ("pages/home.yaml", "name: home\nslug: start\n"),
+            ("queries/Q.yaml", QUERY),
+            ("js/OBJ.js", JS),
+        ]));
+        assert!(app.is_none());
+        let messages: Vec<(String, Location)> = problems
+            .iter()
+            .map(|p| (p.diagnostic.to_string(), p.location.clone()))
+            .collect();
+        let page_home = Location {
+            page: Some("home".into()),
+            ..Location::default()
+        };
+        assert_eq!(
+            messages,
+            [
+                ("pages/home.yaml: the page `home` differs from the page `Home` (pages/Home.yaml) only in case: on a case-insensitive file system their files would be one".to_owned(), page_home),
+                ("queries/q.yaml: the query `q` differs from the query `Q` (queries/Q.yaml) only in case: on a case-insensitive file system their files would be one".to_owned(), Location::default()),
+                ("js/Obj.js: the JS object `Obj` differs from the JS object `OBJ` (js/OBJ.js) only in case: on a case-insensitive file system their files would be one".to_owned(), Location::default()),
+            ]
+        );
+        // A query and a JS object live in different folders.
+        assert_eq!(check(&[("js/Q.js", JS)]), Vec::<String>::new());
     }
 
     #[test]

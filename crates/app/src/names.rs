@@ -4,6 +4,8 @@
 //! `schema/name-vectors.json` pins them: both sides run every vector, and the tests below also
 //! run the page and clash vectors through the loader, where the server applies them.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 /// JavaScript reserved words (ES2024, strict mode included) and literals that bindings could not
 /// reach by name, plus globals whose shadowing would break every expression.
 const JS_RESERVED: &[&str] = &[
@@ -191,6 +193,30 @@ pub fn kebab_case(name: &str) -> String {
     out
 }
 
+/// The names that differ from an earlier one of `names` only in ASCII letter case, each with
+/// that earlier one: `(index of the earlier, index of the later)`, in order. Names that are
+/// equal are not twins (a clash of another kind). A page, query or JS object is a file named
+/// after it, and a case-insensitive file system (macOS and Windows by default) holds one file
+/// for two such names, so an export would write one over the other.
+pub fn case_twins(names: &[&str]) -> Vec<(usize, usize)> {
+    let mut first: HashMap<String, (usize, &str)> = HashMap::new();
+    let mut twins = Vec::new();
+    for (i, &name) in names.iter().enumerate() {
+        match first.entry(name.to_ascii_lowercase()) {
+            Entry::Occupied(e) => {
+                let (earlier, earlier_name) = *e.get();
+                if earlier_name != name {
+                    twins.push((earlier, i));
+                }
+            }
+            Entry::Vacant(e) => {
+                e.insert((i, name));
+            }
+        }
+    }
+    twins
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +361,72 @@ mod tests {
         }
         let (_, diagnostics) = App::from_files(&files);
         diagnostics.iter().map(ToString::to_string).collect()
+    }
+
+    /// The loader's problems with an app of a Home page and of the two names of a `caseClashes`
+    /// vector: pages (the second with its own slug), queries, JS objects, or a query and a JS
+    /// object.
+    fn case_clash_problems(c: &Value) -> Vec<String> {
+        let names: Vec<&str> = list(c, "names").iter().filter_map(Value::as_str).collect();
+        let (first, second) = match names.as_slice() {
+            [first, second] => (*first, *second),
+            _ => panic!("two names in {c}"),
+        };
+        let page = |name: &str, slug: Option<&str>| {
+            let slug = slug.map(|s| format!("slug: {s}\n")).unwrap_or_default();
+            (
+                format!("pages/{name}.yaml"),
+                format!("name: {name}\n{slug}"),
+            )
+        };
+        let query = |name: &str| {
+            (
+                format!("queries/{name}.yaml"),
+                "url: https://api.example.com/items\n".to_owned(),
+            )
+        };
+        let js = |name: &str| (format!("js/{name}.js"), "export default {};\n".to_owned());
+        let (home, added) = match text(c, "kind") {
+            "page" => (first, vec![page(second, c["slug"].as_str())]),
+            "query" => ("Home", vec![query(first), query(second)]),
+            "jsObject" => ("Home", vec![js(first), js(second)]),
+            "queryAndJsObject" => ("Home", vec![query(first), js(second)]),
+            other => panic!("unknown kind {other}"),
+        };
+        let mut files = SourceFiles::from([(
+            "app.yaml".to_owned(),
+            format!("version: 1\nname: T\nslug: t\nhomePage: {home}\n"),
+        )]);
+        files.extend([page(home, None)].into_iter().chain(added));
+        let (_, diagnostics) = App::from_files(&files);
+        diagnostics.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn the_loader_refuses_exactly_the_case_clashes_of_the_vectors() {
+        for c in list(&vectors(), "caseClashes") {
+            let problems = case_clash_problems(c);
+            assert_eq!(
+                !problems.is_empty(),
+                c["clash"] == true,
+                "{c}: {problems:#?}"
+            );
+            if c["clash"] == true {
+                assert!(
+                    problems.iter().all(|p| p.contains("only in case")),
+                    "{c}: {problems:#?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn case_twins_pairs_each_later_name_with_the_first_it_folds_onto() {
+        assert_eq!(
+            case_twins(&["Home", "home", "HOME", "Other", "Home"]),
+            [(0, 1), (0, 2)]
+        );
+        assert_eq!(case_twins(&["a", "b"]), []);
     }
 
     #[test]

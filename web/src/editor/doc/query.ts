@@ -4,11 +4,12 @@
  * Names follow the server's rule (crates/app/src/load.rs): widgets of every page, queries and
  * JS objects share one namespace (a binding reaches each of them by its bare name); pages have
  * their own, since code names a page only inside a string (`navigateTo('Dashboard')`), and two
- * pages may not share a URL slug either.
+ * pages may not share a URL slug either. Pages, queries and JS objects are files of an exported
+ * folder: two of one kind may not differ only in letter case.
  */
 
 import { OpError } from './errors.ts';
-import { identifierProblem, kebabCase } from './names.ts';
+import { identifierProblem, kebabCase, MAX_SLUG_LENGTH, pageIdentifierProblem, pageNameIssue } from './names.ts';
 import type { AppDoc, PageDoc, WidgetDoc, WidgetType } from './types.ts';
 
 export function findPage(doc: AppDoc, name: string): PageDoc | undefined {
@@ -161,25 +162,48 @@ export function uniquePageName(doc: AppDoc, base = 'Page'): string {
 }
 
 /**
- * Why `name` cannot name a page of `doc` (a new page, or `except` renamed); null when it can:
- * an identifier, no other page of that name (in any letter case: pages are files of an
- * exported folder, and some file systems ignore case) or of that URL slug.
+ * Why `name` cannot name a page of `doc` (a new page, or `except` renamed); null when it can.
+ * The server's rule (crates/app/src/load.rs): an identifier; when the page has no slug of its
+ * own (`slug`, for a new page; a renamed page keeps its own), one whose kebab case is a valid
+ * URL slug; no other page of that name in any letter case (pages are files of an exported
+ * folder, and some file systems ignore case) or of that URL slug.
  */
-export function pageNameProblem(doc: AppDoc, name: string, except?: string): string | null {
-  const problem = identifierProblem(name);
+export function pageNameProblem(doc: AppDoc, name: string, except?: string, slug?: string): string | null {
+  const ownSlug = except === undefined ? slug : findPage(doc, except)?.slug;
+  const problem = ownSlug === undefined ? derivedSlugProblem(name) : identifierProblem(name);
   if (problem) return problem;
-  const slug = kebabCase(name);
+  const url = ownSlug ?? kebabCase(name);
   for (const p of doc.pages) {
     if (p.name === except) continue;
     if (p.name === name) return `There is already a page named ${name}.`;
     if (p.name.toLowerCase() === name.toLowerCase()) return `The page ${p.name} differs from "${name}" only in letter case.`;
-    if (pageSlug(p) === slug && except === undefined) return `The page ${p.name} already has the URL /${slug}.`;
+    if (pageSlug(p) === url) return `The page ${p.name} already has the URL /${url}.`;
   }
-  if (except !== undefined) {
-    const renamed = findPage(doc, except);
-    const newSlug = renamed?.slug ?? slug;
-    const clash = doc.pages.find((p) => p.name !== except && pageSlug(p) === newSlug);
-    if (clash) return `The page ${clash.name} already has the URL /${newSlug}.`;
-  }
+  return null;
+}
+
+/** `pageIdentifierProblem`, saying so when a name gives a URL slug, but one too long. */
+function derivedSlugProblem(name: string): string | null {
+  const url = kebabCase(name);
+  if (pageNameIssue(name) !== 'no_slug' || url === '') return pageIdentifierProblem(name);
+  return `The URL of the page "${name}" would be /${url}, longer than ${MAX_SLUG_LENGTH} characters.`;
+}
+
+// ---- queries and JS objects ---------------------------------------------------------------
+
+/**
+ * Why `name` cannot name a query (`kind` 'query') or a JS object of `doc` (a new one, or
+ * `except` renamed); null when it can: an identifier, free in the shared namespace, and no
+ * other of its kind whose name differs only in letter case (each is a file of the exported
+ * folder, `queries/<name>.yaml` or `js/<name>.js`, and some file systems ignore case).
+ */
+export function codeNameProblem(doc: AppDoc, kind: 'query' | 'jsObject', name: string, except?: string): string | null {
+  const problem = identifierProblem(name);
+  if (problem) return problem;
+  const owner = name === except ? null : nameOwner(doc, name);
+  if (owner) return `"${name}" is already the name of ${owner}.`;
+  const lower = name.toLowerCase();
+  const twin = (kind === 'query' ? doc.queries : doc.jsObjects).find((o) => o.name !== except && o.name.toLowerCase() === lower);
+  if (twin) return `The ${kind === 'query' ? 'query' : 'JS object'} ${twin.name} differs from "${name}" only in letter case.`;
   return null;
 }
