@@ -27,11 +27,14 @@
 #   BENCH_LOAD_CPUS        taskset CPU list for the upstream and the load generator, e.g. 1
 #   BENCH_BASELINE_LOWKEY  a second lowkey binary to measure beside this one in the same run
 #   BENCH_NO_DOC=1         print the results but do not append them to docs/benchmarks.md
+#   BENCH_KEEP=1           keep the work folder (app, data directories, logs, raw results)
 #   BENCH_KEEP_OUTPUT=FILE keep the load generator's raw `key value` output
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$(pwd)
+BENCH_TAG=bench
+# shellcheck source=lib/common.sh
+source bench/lib/common.sh
 
 ROUNDS=${BENCH_ROUNDS:-5}
 SECS=${BENCH_SECS:-4}
@@ -40,21 +43,8 @@ SERVER_CPUS=${BENCH_SERVER_CPUS:-}
 LOAD_CPUS=${BENCH_LOAD_CPUS:-}
 BASELINE=${BENCH_BASELINE_LOWKEY:-}
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-
-pinned() { # pinned CPU_LIST CMD...: CMD under taskset when a CPU list is given
-    local cpus=$1
-    shift
-    if [[ -n $cpus ]]; then
-        taskset -c "$cpus" "$@"
-    else
-        "$@"
-    fi
-}
-
 log "building (release): lowkey and the querybench example"
-cargo build --release --quiet -p lowkey-server --bin lowkey --example querybench
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+bench_build querybench
 LOWKEY=$TARGET_DIR/release/lowkey
 QB=$TARGET_DIR/release/examples/querybench
 [[ -x $LOWKEY && -x $QB ]] || {
@@ -66,35 +56,31 @@ QB=$TARGET_DIR/release/examples/querybench
     exit 1
 }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lowkey-querybench.XXXXXX")
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-        fi
+bench_work_dir lowkey-querybench
+
+# helper_addr OUT: the address a querybench helper (upstream, relay) prints as `listening ADDR`
+# in OUT, waiting up to 5 s.
+helper_addr() {
+    local addr=
+    for _ in $(seq 1 100); do
+        addr=$(awk '$1 == "listening" { print $2 }' "$1")
+        [[ -n $addr ]] && break
+        sleep 0.05
     done
-    rm -rf "$WORK"
+    [[ -n $addr ]] || {
+        cat "$1" >&2
+        return 1
+    }
+    printf '%s\n' "$addr"
 }
-trap cleanup EXIT
 
 # ---- 1. the bundled upstream --------------------------------------------------------------
 UP_CMD=("$QB" upstream --addr 127.0.0.1:0)
 [[ -n $LOAD_CPUS ]] && UP_CMD=(taskset -c "$LOAD_CPUS" "${UP_CMD[@]}")
 "${UP_CMD[@]}" >"$WORK/upstream.out" 2>&1 &
 UP_PID=$!
-PIDS+=("$UP_PID")
-UP_ADDR=
-for _ in $(seq 1 100); do
-    UP_ADDR=$(awk '$1 == "listening" { print $2 }' "$WORK/upstream.out")
-    [[ -n $UP_ADDR ]] && break
-    sleep 0.05
-done
-[[ -n $UP_ADDR ]] || {
-    cat "$WORK/upstream.out" >&2
-    exit 1
-}
+BENCH_PIDS+=("$UP_PID")
+UP_ADDR=$(helper_addr "$WORK/upstream.out")
 log "upstream at $UP_ADDR (pid $UP_PID)"
 
 # ---- 2. the app: a stored GET of the upstream, with and without a secret header -----------
@@ -135,22 +121,9 @@ start_server() { # start_server NAME BINARY: imports, publishes, serves; sets AD
     [[ -n $SERVER_CPUS ]] && cmd=(taskset -c "$SERVER_CPUS" "${cmd[@]}")
     "${cmd[@]}" 2>"$WORK/server-$name.log" &
     local pid=$!
-    PIDS+=("$pid")
-    local addr=
-    for _ in $(seq 1 300); do
-        addr=$(sed 's/\x1b\[[0-9;]*m//g' "$WORK/server-$name.log" |
-            grep -o 'lowkey listening.*addr=127\.0\.0\.1:[0-9]*' | grep -o '127\.0\.0\.1:[0-9]*' || true)
-        [[ -n $addr ]] && break
-        kill -0 "$pid" 2>/dev/null || {
-            cat "$WORK/server-$name.log" >&2
-            exit 1
-        }
-        sleep 0.1
-    done
-    [[ -n $addr ]] || {
-        echo "bench: $name did not report its address" >&2
-        exit 1
-    }
+    BENCH_PIDS+=("$pid")
+    local addr
+    addr=$(bench_listen_addr "$WORK/server-$name.log" "$pid" "$name") || exit 1
     printf -v "ADDR_$name" '%s' "$addr"
     printf -v "PID_$name" '%s' "$pid"
     log "$name: lowkey at $addr (pid $pid)"
@@ -161,17 +134,8 @@ RELAY_CMD=("$QB" relay --addr 127.0.0.1:0 --to "http://$UP_ADDR/item")
 [[ -n $SERVER_CPUS ]] && RELAY_CMD=(taskset -c "$SERVER_CPUS" "${RELAY_CMD[@]}")
 "${RELAY_CMD[@]}" >"$WORK/relay.out" 2>&1 &
 RELAY_PID=$!
-PIDS+=("$RELAY_PID")
-RELAY_ADDR=
-for _ in $(seq 1 100); do
-    RELAY_ADDR=$(awk '$1 == "listening" { print $2 }' "$WORK/relay.out")
-    [[ -n $RELAY_ADDR ]] && break
-    sleep 0.05
-done
-[[ -n $RELAY_ADDR ]] || {
-    cat "$WORK/relay.out" >&2
-    exit 1
-}
+BENCH_PIDS+=("$RELAY_PID")
+RELAY_ADDR=$(helper_addr "$WORK/relay.out")
 
 start_server after "$LOWKEY"
 RUN=api/v1/apps/querybench/queries
@@ -197,10 +161,10 @@ sleep 1
 # ---- 3. load: throughput (16 clients), then latency (1 client) ----------------------------
 UPTIME_START=$(uptime | sed 's/.*load average/load average/')
 log "throughput: $CLIENTS clients, $ROUNDS rounds of ${SECS}s per target, interleaved"
-pinned "$LOAD_CPUS" "$QB" load --clients "$CLIENTS" --secs "$SECS" --rounds "$ROUNDS" \
+pin "$LOAD_CPUS" "$QB" load --clients "$CLIENTS" --secs "$SECS" --rounds "$ROUNDS" \
     --prefix "t." "${TARGETS[@]}" "${PID_ARGS[@]}" >"$WORK/load.out"
 log "latency: 1 client, $ROUNDS rounds of ${SECS}s per target, interleaved"
-pinned "$LOAD_CPUS" "$QB" load --clients 1 --secs "$SECS" --rounds "$ROUNDS" \
+pin "$LOAD_CPUS" "$QB" load --clients 1 --secs "$SECS" --rounds "$ROUNDS" \
     --prefix "l." "${TARGETS[@]}" "${PID_ARGS[@]}" >>"$WORK/load.out"
 UPTIME_END=$(uptime | sed 's/.*load average/load average/')
 
@@ -220,10 +184,8 @@ server_of() { # the lowkey process a target runs through
     esac
 }
 
-CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-MEM_TOTAL=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if ! git diff --quiet HEAD -- crates Cargo.toml Cargo.lock 2>/dev/null; then
+if bench_changed crates Cargo.toml Cargo.lock; then
     COMMIT="$COMMIT (+ uncommitted changes under crates/)"
 fi
 PINNING="not pinned (lowkey, upstream and load generator share all CPUs)"
@@ -279,7 +241,7 @@ SECTION=$(
 
 ## Queries through the server, $(date -u '+%Y-%m-%d %H:%M UTC')$([[ -n $SERVER_CPUS$LOAD_CPUS ]] && echo ', pinned')
 
-- Machine: $(nproc) CPUs ($CPU_MODEL), $MEM_TOTAL memory, Linux $(uname -r | cut -d- -f1)
+- Machine: $(bench_machine)
 - Commit: $COMMIT$([[ -n $BASELINE ]] && echo "; baseline binary: $BASELINE")
 - $ROUNDS rounds of ${SECS} s per target, targets interleaved; medians of the rounds; latency
   percentiles over all measured requests. Load: $UPTIME_START (start), $UPTIME_END (end)
@@ -311,7 +273,4 @@ fi
 if [[ -n ${BENCH_KEEP_OUTPUT:-} ]]; then
     cp "$WORK/load.out" "$BENCH_KEEP_OUTPUT"
 fi
-if [[ ${BENCH_NO_DOC:-0} != 1 ]]; then
-    printf '%s\n' "$SECTION" >>"$ROOT/docs/benchmarks.md"
-    log "appended to docs/benchmarks.md"
-fi
+bench_append "$SECTION"

@@ -11,6 +11,7 @@
 #   BENCH_SERVER_CPUS   taskset CPU list for the server, e.g. 0   (default: not pinned)
 #   BENCH_LOADGEN_CPUS  taskset CPU list for the load generator, e.g. 1 (default: not pinned)
 #   BENCH_NO_DOC=1      print the results but do not append them to docs/benchmarks.md
+#   BENCH_KEEP=1        keep the work folder (data directory, server log, raw results)
 #   BENCH_LOWKEY        a prebuilt `lowkey` to measure instead of this checkout's (a baseline:
 #                       the binary of the commit before a change, built into its own target
 #                       directory), driven by this checkout's load generator
@@ -18,7 +19,9 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$(pwd)
+BENCH_TAG=bench
+# shellcheck source=lib/common.sh
+source bench/lib/common.sh
 
 ROUNDS=${BENCH_ROUNDS:-5}
 MAX_SECS=${BENCH_MAX_SECS:-10}
@@ -26,21 +29,8 @@ ENUM_PAIRS=${BENCH_ENUM_PAIRS:-60}
 SERVER_CPUS=${BENCH_SERVER_CPUS:-}
 LOADGEN_CPUS=${BENCH_LOADGEN_CPUS:-}
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-
-pin() { # pin CPU_LIST CMD...: run CMD under taskset when a CPU list is given
-    local cpus=$1
-    shift
-    if [[ -n $cpus ]]; then
-        taskset -c "$cpus" "$@"
-    else
-        "$@"
-    fi
-}
-
 log "building (release): lowkey and the loadgen example"
-cargo build --release --quiet -p lowkey-server --bin lowkey --example loadgen
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+bench_build loadgen
 LOWKEY=${BENCH_LOWKEY:-$TARGET_DIR/release/lowkey}
 LOADGEN=$TARGET_DIR/release/examples/loadgen
 [[ -x $LOWKEY && -x $LOADGEN ]] || {
@@ -48,16 +38,7 @@ LOADGEN=$TARGET_DIR/release/examples/loadgen
     exit 1
 }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lowkey-bench.XXXXXX")
-SERVER_PID=
-cleanup() {
-    if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_work_dir lowkey-bench
 
 rss_kib() { # VmRSS or VmHWM of a process, in KiB
     awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
@@ -100,21 +81,8 @@ if [[ -n $SERVER_CPUS ]]; then
 fi
 "${SERVE[@]}" 2>"$WORK/server.log" &
 SERVER_PID=$!
-ADDR=
-for _ in $(seq 1 300); do
-    ADDR=$(sed 's/\x1b\[[0-9;]*m//g' "$WORK/server.log" |
-        grep -o 'lowkey listening.*addr=127\.0\.0\.1:[0-9]*' | grep -o '127\.0\.0\.1:[0-9]*' || true)
-    [[ -n $ADDR ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || {
-        cat "$WORK/server.log" >&2
-        exit 1
-    }
-    sleep 0.1
-done
-[[ -n $ADDR ]] || {
-    echo "bench: the server did not report its address" >&2
-    exit 1
-}
+BENCH_PIDS+=("$SERVER_PID")
+ADDR=$(bench_listen_addr "$WORK/server.log" "$SERVER_PID" "the server")
 sleep 1
 RSS_IDLE=$(rss_kib "$SERVER_PID" VmRSS)
 log "server at $ADDR (pid $SERVER_PID), idle RSS ${RSS_IDLE} KiB"
@@ -133,7 +101,6 @@ pin "$LOADGEN_CPUS" "$LOADGEN" enum-timing --url "http://$ADDR" --email "$EMAIL"
     --unknown-email "$UNKNOWN_EMAIL" --pairs "$ENUM_PAIRS" >"$WORK/enum.out"
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || true
-SERVER_PID=
 
 # ---- 4. results --------------------------------------------------------------------------
 cat "$WORK/hash.out" "$WORK/http.out" "$WORK/enum.out" >"$WORK/all.out"
@@ -149,10 +116,8 @@ SIGNIN=$(v signin.per_sec_median)
 RATIO=$(ratio "$SIGNIN" "$HASH")
 ERRORS=$(awk '$1 ~ /\.errors$/ { n += $2 } END { print n + 0 }' "$WORK/all.out")
 
-CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-MEM_TOTAL=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if ! git diff --quiet HEAD -- crates Cargo.toml Cargo.lock 2>/dev/null; then
+if bench_changed crates Cargo.toml Cargo.lock; then
     COMMIT="$COMMIT (+ uncommitted changes under crates/)"
 fi
 COMMIT=${BENCH_COMMIT:-$COMMIT}
@@ -177,7 +142,7 @@ SECTION=$(
 
 ## $(date -u '+%Y-%m-%d %H:%M UTC')$([[ -n $SERVER_CPUS$LOADGEN_CPUS ]] && echo ', pinned')
 
-- Machine: $(nproc) CPUs ($CPU_MODEL), $MEM_TOTAL memory, Linux $(uname -r | cut -d- -f1)
+- Machine: $(bench_machine)
 - Commit: $COMMIT
 - Argon2id $(v hash.params) on $(v hash.threads) thread(s) (the server's concurrent-hash limit);
   $ROUNDS measured rounds per line, medians; latency percentiles over all measured requests
@@ -209,7 +174,4 @@ printf '%s\n' "$SECTION"
 if [[ $ERRORS -gt 0 ]]; then
     log "WARNING: $ERRORS request(s) failed; see the Errors column (the numbers are suspect)"
 fi
-if [[ ${BENCH_NO_DOC:-0} != 1 ]]; then
-    printf '%s\n' "$SECTION" >>"$ROOT/docs/benchmarks.md"
-    log "appended to docs/benchmarks.md"
-fi
+bench_append "$SECTION"

@@ -11,55 +11,36 @@
 #   BENCH_KEYS          keystrokes per load (default 40)
 #   BENCH_DRAG_FRAMES   animation frames per drag (default 180)
 #   BENCH_WIDGETS       widgets on the page (default 300)
-#   LOWKEY_BIN          the lowkey binary (default target/release/lowkey, built when missing)
+#   LOWKEY_BIN          a lowkey binary to use as it is (default: this checkout's release
+#                       build, rebuilt first so that it is never older than the checkout)
 #   CHROMIUM_BIN        default /usr/bin/chromium
 #   BENCH_KEEP=1        keep the work folder (app, data, builds)
 #   BENCH_NO_DOC=1      print the results but do not append them to docs/benchmarks.md
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-ROOT=$(pwd)
-log() { printf '[bench:editor] %s\n' "$*" >&2; }
+BENCH_TAG=bench:editor
+# shellcheck source=../lib/common.sh
+source bench/lib/common.sh
 
-WORK=$(mktemp -d -t lowkey-bench-editor.XXXXXX)
-cleanup() {
-    if [[ ${BENCH_KEEP:-} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+bench_work_dir lowkey-bench-editor
 
 [[ -d web/node_modules ]] || (cd web && npm ci)
 
 # The editor is served by a small front server per build (bench.mjs), so the binary's own
-# embedded editor does not matter here: any release build serves the API.
-LOWKEY=${LOWKEY_BIN:-$ROOT/target/release/lowkey}
-if [[ ! -x $LOWKEY ]]; then
-    log "building lowkey (release)"
-    cargo build --release --quiet -p lowkey-server --bin lowkey
-fi
+# embedded editor does not matter here, but its API does (the draft API the editor calls).
+bench_lowkey_bin
 
 log "building the baseline editor (full rebuild at each change)"
 (cd web && VITE_LOWKEY_CANVAS_REBUILD=1 npx vite build --logLevel warn --outDir "$WORK/base-dist" --emptyOutDir)
-log "building the current editor"
-(cd web && npx vite build --logLevel warn --outDir "$WORK/current-dist" --emptyOutDir)
-
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-node bench/editor/bench.mjs --lowkey "$LOWKEY" --work "$WORK" \
-    --base "$WORK/base-dist" --current "$WORK/current-dist" --markdown "$WORK/table.md"
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-
-COMMIT=$(git rev-parse --short HEAD)
-if ! git diff --quiet HEAD -- web 2>/dev/null || [[ -n $(git ls-files --others --exclude-standard web) ]]; then
-    COMMIT="$COMMIT + uncommitted changes under web/"
-fi
-CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-MEM_TOTAL=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+bench_browser editor "$WORK/base-dist" "the current editor"
 
 SECTION=$(
     cat <<EOF
 
 ## $(date -u '+%Y-%m-%d %H:%M UTC'), editor canvas (bench/editor)
 
-- Machine: $(nproc) CPUs ($CPU_MODEL), $MEM_TOTAL memory, Linux $(uname -r | cut -d- -f1), Node $(node --version)
+- Machine: $(bench_machine), Node $(node --version)
 - Load average (1, 5, 15 min) before / after the run: $LOAD_BEFORE / $LOAD_AFTER
 - Editor of $COMMIT, built twice (base and current)
 - Edit: from the keydown in the Properties field to the canvas widget's new text, then the next
@@ -69,7 +50,4 @@ $(cat "$WORK/table.md")
 EOF
 )
 printf '%s\n' "$SECTION"
-if [[ ${BENCH_NO_DOC:-} != 1 ]]; then
-    printf '%s\n' "$SECTION" >>docs/benchmarks.md
-    log "appended to docs/benchmarks.md"
-fi
+bench_append "$SECTION"

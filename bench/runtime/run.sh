@@ -16,32 +16,26 @@
 #                      with BENCH_KEEP=1), of the load, the keystrokes or both
 #                      (BENCH_PROFILE_PHASE=load|keys|all)
 #   BENCH_SLOW_MS      a build slower than this to render a page loads it once only (20000)
-#   LOWKEY_BIN         the lowkey binary (default target/release/lowkey, built when missing)
+#   LOWKEY_BIN         a lowkey binary to use as it is (default: this checkout's release
+#                      build, rebuilt first so that it is never older than the checkout)
 #   CHROMIUM_BIN       default /usr/bin/chromium
 #   BENCH_KEEP=1       keep the work folder (apps, data, builds, profiles)
 #   BENCH_NO_DOC=1     print the results but do not append them to docs/benchmarks.md
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-ROOT=$(pwd)
+BENCH_TAG=bench:runtime
+# shellcheck source=../lib/common.sh
+source bench/lib/common.sh
 BASE_REF=${BENCH_BASE_REF:-HEAD}
-log() { printf '[bench:runtime] %s\n' "$*" >&2; }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lowkey-bench-runtime.XXXXXX")
-cleanup() {
-    if [[ ${BENCH_KEEP:-} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+bench_work_dir lowkey-bench-runtime
 
 [[ -d web/node_modules ]] || (cd web && npm ci)
 
 # The viewer is served by a small front server per build (front.mjs), so the binary's own
-# embedded viewer does not matter here: any release build serves the API.
-LOWKEY=${LOWKEY_BIN:-$ROOT/target/release/lowkey}
-if [[ ! -x $LOWKEY ]]; then
-    log "building lowkey (release)"
-    cargo build --release --quiet -p lowkey-server --bin lowkey
-fi
+# embedded viewer does not matter here, but its API does (the app format it accepts).
+bench_lowkey_bin
 
 # Both viewers are built into the work folder; web/dist (what cargo embeds) is left alone.
 if [[ -n ${BENCH_BASE_DIST:-} ]]; then
@@ -50,33 +44,24 @@ if [[ -n ${BENCH_BASE_DIST:-} ]]; then
 else
     log "building the baseline viewer ($BASE_REF)"
     mkdir -p "$WORK/base-src"
-    git archive "$BASE_REF" web | tar -x -C "$WORK/base-src"
+    # web/ imports ../schema (the widget catalogue, the shared test vectors); a ref from before
+    # schema/ existed has web/ alone.
+    ARCHIVED=(web)
+    if git cat-file -e "$BASE_REF:schema" 2>/dev/null; then ARCHIVED+=(schema); fi
+    git archive "$BASE_REF" "${ARCHIVED[@]}" | tar -x -C "$WORK/base-src"
     ln -s "$ROOT/web/node_modules" "$WORK/base-src/web/node_modules"
     (cd "$WORK/base-src/web" && npx vite build --logLevel warn --outDir "$WORK/base-dist" --emptyOutDir)
     BASE_DIST=$WORK/base-dist
     BASE_COMMIT=$(git rev-parse --short "$BASE_REF")
 fi
-log "building the working tree's viewer"
-(cd web && npx vite build --logLevel warn --outDir "$WORK/current-dist" --emptyOutDir)
-
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-node bench/runtime/bench.mjs --lowkey "$LOWKEY" --work "$WORK" \
-    --base "$BASE_DIST" --current "$WORK/current-dist" --markdown "$WORK/table.md"
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-
-COMMIT=$(git rev-parse --short HEAD)
-if ! git diff --quiet HEAD -- web 2>/dev/null || [[ -n $(git ls-files --others --exclude-standard web) ]]; then
-    COMMIT="$COMMIT + uncommitted changes under web/"
-fi
-CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-MEM_TOTAL=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+bench_browser runtime "$BASE_DIST" "the working tree's viewer"
 
 SECTION=$(
     cat <<EOF
 
 ## $(date -u '+%Y-%m-%d %H:%M UTC'), viewer runtime (bench/runtime)
 
-- Machine: $(nproc) CPUs ($CPU_MODEL), $MEM_TOTAL memory, Linux $(uname -r | cut -d- -f1), Node $(node --version)
+- Machine: $(bench_machine), Node $(node --version)
 - Load average (1, 5, 15 min) before / after the run: $LOAD_BEFORE / $LOAD_AFTER (before: other
   work sharing the CPUs; after: includes the benchmark's own)
 - Baseline (base): viewer of $BASE_COMMIT; current: viewer of $COMMIT
@@ -88,7 +73,4 @@ $(cat "$WORK/table.md")
 EOF
 )
 printf '%s\n' "$SECTION"
-if [[ ${BENCH_NO_DOC:-} != 1 ]]; then
-    printf '%s\n' "$SECTION" >>docs/benchmarks.md
-    log "appended to docs/benchmarks.md"
-fi
+bench_append "$SECTION"
