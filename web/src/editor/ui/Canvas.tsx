@@ -16,9 +16,9 @@
 
 import { signal } from '@preact/signals';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { BaseWidget } from '../../widgets/index.ts';
+import type { WidgetModel } from '../../runtime/index.ts';
 import { isContainerType, isWidgetType, widgetSpec } from '../doc/catalogue.ts';
-import type { PageDoc, Position, WidgetType } from '../doc/types.ts';
+import type { Position, WidgetDoc, WidgetType } from '../doc/types.ts';
 import { addWidgetAt, moveWidgets, resizeWidget, type Placement } from './canvas/actions.ts';
 import { CanvasGrid } from './canvas/CanvasGrid.tsx';
 import { CANVAS_ROOT_ATTR } from './canvas/commands.ts';
@@ -44,6 +44,7 @@ import {
 import { measure, NOTHING_MEASURED, sameMeasured, type Measured } from './canvas/measure.ts';
 import { DragPreview, FrameView, HoverBox, PreviewBoxes, sameBox, type Preview } from './canvas/Overlay.tsx';
 import { DRAG_THRESHOLD_PX, scrollNearEdge, scrollParent, startPointerDrag } from './canvas/pointer.ts';
+import { hiddenWidgets, pageShape } from './canvas/shape.ts';
 import type { EditorContext } from './context.ts';
 import './canvas/canvas.css';
 
@@ -51,12 +52,13 @@ const isContainer = (type: string): boolean => isWidgetType(type) && isContainer
 
 export function Canvas() {
   const { ctx, canvas } = useCanvas();
-  const doc = ctx.session.doc.value;
-  const page = doc.pages.find((p) => p.name === ctx.currentPage.value);
+  // Not the document itself: a property edit makes a new one at each keystroke, and the
+  // overlay follows only the page's shape (canvas/shape.ts). The widgets repaint themselves.
+  const shape = useMemo(() => pageShape(ctx.session.doc, ctx.currentPage), [ctx]).value;
   return (
     <section class="ed-cv" aria-label="Canvas" {...{ [CANVAS_ROOT_ATTR]: '' }}>
-      {page ? (
-        <Stage ctx={ctx} canvas={canvas} page={page} />
+      {shape ? (
+        <Stage ctx={ctx} canvas={canvas} widgets={shape.widgets} />
       ) : (
         <p class="ed-cv-empty">This app has no page “{ctx.currentPage.value}”.</p>
       )}
@@ -64,7 +66,7 @@ export function Canvas() {
   );
 }
 
-function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasController; page: PageDoc }) {
+function Stage({ ctx, canvas, widgets }: { ctx: EditorContext; canvas: CanvasController; widgets: readonly WidgetDoc[] }) {
   const gridRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<HTMLDivElement>(null);
   const [measured, setMeasured] = useState<Measured>(NOTHING_MEASURED);
@@ -72,17 +74,19 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
   /** The widget under the pointer (frames let the pointer through, so CSS :hover cannot). */
   const hover = useMemo(() => signal<Box | null>(null), []);
   const selection = ctx.selection.value;
+  // Widgets whose isVisible is false are not drawn by their views; their frames say so.
+  const hidden = useMemo(() => hiddenWidgets(canvas.live.models), [canvas]).value;
 
   const frames = useMemo(
-    () => layoutFrames(page.widgets, { x: 0, y: 0, width: measured.width }, isContainer, measured.inner),
-    [page.widgets, measured],
+    () => layoutFrames(widgets, { x: 0, y: 0, width: measured.width }, isContainer, measured.inner),
+    [widgets, measured],
   );
   const byName = useMemo(() => new Map(frames.map((f) => [f.name, f])), [frames]);
   const containers = useMemo(() => frames.filter((f) => f.inner !== undefined).map((f) => f.name), [frames]);
 
   // The gesture handlers run long after this render: they read the latest frames from here.
-  const latest = useRef({ frames, byName, measured });
-  latest.current = { frames, byName, measured };
+  const latest = useRef({ frames, byName, measured, containers });
+  latest.current = { frames, byName, measured, containers };
 
   const pageGrid = (): GridBox => ({ x: 0, y: 0, width: latest.current.measured.width });
   const gridOf = (parent: string | null): GridBox =>
@@ -92,13 +96,28 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
     return r ? { x: client.x - r.left, y: client.y - r.top } : client;
   };
 
-  // Measure after every render (a container's inner grid moves with what is drawn), and when
-  // the canvas is resized. A state update only when something moved.
+  // Measured (a forced layout) only when geometry can have changed: after a render of the
+  // stage (the page's shape, the hidden widgets, the selection), when a container's model was
+  // replaced (its inner grid moves with what it draws), and when the canvas is resized. Not
+  // after a property edit of a plain widget, which re-renders that widget alone. A state
+  // update only when something moved.
+  const measuredModels = useRef<ReadonlyMap<string, WidgetModel | undefined>>(new Map());
   const remeasure = (): void => {
     const grid = gridRef.current;
     if (!grid) return;
-    const next = measure(grid, containers);
+    const now = canvas.live.models.peek();
+    measuredModels.current = new Map(latest.current.containers.map((n) => [n, now.get(n)]));
+    const next = measure(grid, latest.current.containers);
     setMeasured((prev) => (sameMeasured(prev, next) ? prev : next));
+  };
+  const onGridRendered = (): void => {
+    const now = canvas.live.models.peek();
+    for (const [name, model] of measuredModels.current) {
+      if (now.get(name) !== model) {
+        remeasure();
+        return;
+      }
+    }
   };
   useLayoutEffect(remeasure);
   useEffect(() => {
@@ -290,11 +309,6 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
     startMove(e, hit, names, !editable, wasSelected);
   };
 
-  // Widgets whose isVisible is false are not drawn by their views; their frames say so.
-  const models = canvas.live.models.value;
-  const hidden = new Set<string>();
-  for (const [name, m] of models) if (m instanceof BaseWidget && !m.isVisible) hidden.add(name);
-
   const primary = selection[0];
   return (
     <div class="ed-cv-scroll">
@@ -321,7 +335,7 @@ function Stage({ ctx, canvas, page }: { ctx: EditorContext; canvas: CanvasContro
           }
         }}
       >
-        <CanvasGrid roots={canvas.live.roots} gridRef={gridRef} />
+        <CanvasGrid roots={canvas.live.roots} gridRef={gridRef} onRendered={onGridRendered} />
         <div class="ed-cv-overlay">
           {frames.map((f) => (
             <FrameView

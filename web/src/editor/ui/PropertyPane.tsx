@@ -11,8 +11,9 @@
  * merges consecutive ones of the same property into one undo step.
  */
 
+import { Component } from 'preact';
 import { useState } from 'preact/hooks';
-import { bindingCodes, parseTemplate, type BoundValue } from '../../runtime/index.ts';
+import { bindingCodes, parseTemplate, type BoundValue, type WidgetModel } from '../../runtime/index.ts';
 import { BaseWidget } from '../../widgets/index.ts';
 import * as cmd from '../doc/commands.ts';
 import { widgetSpec, type PropSpec } from '../doc/catalogue.ts';
@@ -109,10 +110,12 @@ function WidgetProperties({ ctx, page, widget }: WidgetProps) {
         <PropertyField
           key={s.name}
           ctx={ctx}
-          page={page}
-          widget={widget}
+          pageName={page.name}
+          widgetName={widget.name}
           spec={s}
-          bound={model instanceof BaseWidget ? () => model.prop(s.name) : undefined}
+          raw={widget.props[s.name]}
+          model={model}
+          modelNow={() => canvas.live.models.peek().get(widget.name)}
           problems={problems.filter((p) => p.property === s.name)}
         />
       ))}
@@ -175,16 +178,51 @@ function NameField({ ctx, page, widget, problems }: WidgetProps & { problems: re
   );
 }
 
-interface FieldProps extends WidgetProps {
+interface FieldProps {
+  readonly ctx: EditorContext;
+  readonly pageName: string;
+  readonly widgetName: string;
   readonly spec: PropSpec;
-  /** The property's value as the canvas's runtime evaluates it. */
-  readonly bound: (() => BoundValue) | undefined;
+  /** The property's value in the document. */
+  readonly raw: unknown;
+  /** The widget's model on the canvas, whose runtime evaluates the property's binding. */
+  readonly model: WidgetModel | undefined;
+  /** The same, at the moment of the call (a handler may run after the model was replaced). */
+  readonly modelNow: () => WidgetModel | undefined;
   readonly problems: readonly Problem[];
 }
 
-function PropertyField(props: FieldProps) {
-  const { ctx, page, widget, spec, bound, problems } = props;
-  const raw = widget.props[spec.name];
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * One property's field, rendered again only when what it shows changed: a keystroke in one
+ * field re-renders that field, not the pane (every other field's value is the same object in
+ * the new document). The model matters only under a binding, whose value is shown.
+ */
+class PropertyField extends Component<FieldProps> {
+  override shouldComponentUpdate(next: FieldProps): boolean {
+    const p = this.props;
+    return (
+      next.raw !== p.raw ||
+      next.spec !== p.spec ||
+      next.ctx !== p.ctx ||
+      next.pageName !== p.pageName ||
+      next.widgetName !== p.widgetName ||
+      !sameList(next.problems, p.problems) ||
+      (next.model !== p.model && (isBindingValue(next.raw) || isBindingValue(p.raw)))
+    );
+  }
+
+  override render() {
+    return <Field {...this.props} />;
+  }
+}
+
+function Field(props: FieldProps) {
+  const { ctx, pageName, widgetName, spec, raw, model, modelNow, problems } = props;
+  const bound = model instanceof BaseWidget ? () => model.prop(spec.name) : undefined;
   const id = `ed-prop-${spec.name}`;
   const [jsChosen, setJs] = useState(isBindingValue(raw));
   // A binding can only be shown as code (except text, whose field takes any text): after an
@@ -194,24 +232,25 @@ function PropertyField(props: FieldProps) {
   /** The property's value in the document as it is now (an event handler may run before the
    * render that follows the previous keystroke). */
   const rawNow = (): unknown => {
-    const p = ctx.session.doc.peek().pages.find((x) => x.name === page.name);
-    return p ? findWidget(p, widget.name)?.widget.props[spec.name] : undefined;
+    const p = ctx.session.doc.peek().pages.find((x) => x.name === pageName);
+    return p ? findWidget(p, widgetName)?.widget.props[spec.name] : undefined;
   };
 
   const set = (value: unknown): void => {
     attempt(ctx, () => {
       const doc = ctx.session.doc.peek();
       if (value === undefined) {
-        if (rawNow() !== undefined) apply(ctx, cmd.unsetProp(doc, page.name, widget.name, spec.name));
+        if (rawNow() !== undefined) apply(ctx, cmd.unsetProp(doc, pageName, widgetName, spec.name));
       } else {
-        apply(ctx, cmd.setProp(doc, page.name, widget.name, spec.name, value));
+        apply(ctx, cmd.setProp(doc, pageName, widgetName, spec.name, value));
       }
     });
   };
 
   const toggleJs = (): void => {
     if (js) {
-      set(fromBindingText(spec, raw, bound ? bound() : { ok: false }));
+      const now = modelNow();
+      set(fromBindingText(spec, raw, now instanceof BaseWidget ? now.prop(spec.name) : { ok: false }));
       setJs(false);
     } else {
       const text = toBindingText(spec, raw);

@@ -1,26 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InputModel, TextModel } from '../../../widgets/index.ts';
 import { applyOp } from '../../doc/ops.ts';
-import type { AppDoc, Op, WidgetDoc, WidgetType } from '../../doc/types.ts';
+import type { AppDoc, Op } from '../../doc/types.ts';
 import { LiveCanvas } from './live.ts';
-
-function w(name: string, type: WidgetType, props: Record<string, unknown> = {}, children: WidgetDoc[] = [], row = 0): WidgetDoc {
-  return { name, type, position: { col: 0, row, width: 20, height: 5 }, props, children };
-}
-
-function app(widgets: WidgetDoc[]): AppDoc {
-  return {
-    version: 1,
-    name: 'T',
-    slug: 't',
-    homePage: 'Home',
-    datasources: [],
-    settings: {},
-    pages: [{ name: 'Home', hidden: false, onLoad: ['Auth.refresh'], widgets }],
-    queries: [{ name: 'get_user' }],
-    jsObjects: [],
-  };
-}
+import { app, w } from './testDocs.ts';
 
 function after(doc: AppDoc, ...ops: Op[]): AppDoc {
   return ops.reduce(applyOp, doc);
