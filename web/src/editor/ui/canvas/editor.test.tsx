@@ -486,6 +486,33 @@ describe('the property pane', () => {
     expect(field('label').value).toBe('Email');
   });
 
+  it('measures the canvas again after an edit only when geometry can have changed', async () => {
+    // What the overlay measures is the page's grid (a forced layout in a browser).
+    const spy = vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect');
+    const measured = (): number => spy.mock.contexts.filter((el) => el instanceof HTMLElement && el.classList.contains('ed-cv-grid')).length;
+    await selectByKeyboard('txt_hello', 'Text');
+    const before = measured();
+    type(field('text'), 'Hi {{inp_user.text}}');
+    await settle();
+    expect(canvasWidget('txt_hello')?.textContent).toBe('Hi ');
+    expect(measured()).toBe(before);
+
+    // Inside a Form, the Form is built again: its inner grid is measured again.
+    await selectByKeyboard('inp_user', 'Input');
+    const inForm = measured();
+    type(field('label'), 'E-mail');
+    await settle();
+    expect(measured()).toBeGreaterThan(inForm);
+
+    // A move changes the page's shape: the stage renders and measures.
+    await selectByKeyboard('txt_hello', 'Text');
+    const moved = measured();
+    key(get('button', 'txt_hello (Text)', region('Canvas')), 'ArrowDown');
+    await settle();
+    expect(widget('txt_hello')?.position.row).toBe(1);
+    expect(measured()).toBeGreaterThan(moved);
+  });
+
   it('sets a choice, a toggle and a count', async () => {
     await selectByKeyboard('inp_user', 'Input');
     const select = field<HTMLSelectElement>('inputType');
