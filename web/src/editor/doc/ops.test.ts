@@ -136,6 +136,18 @@ describe('applyOp and invertOp', () => {
   });
 });
 
+describe('pages with their own slug', () => {
+  it('a page whose name gives no slug but which has its own can be added, and its removal undone', () => {
+    const doc = loginApp();
+    const added = applyOp(doc, { kind: 'addPage', page: page('_', [], { slug: 'underscore' }) });
+    const remove: Op = { kind: 'removePage', name: '_' };
+    const inverse = invertOp(added, remove);
+    const restored = applyOp(applyOp(added, remove), inverse);
+    expect(restored).toEqual(added);
+    expect(() => applyOp(doc, { kind: 'addPage', page: page('_', []) })).toThrow(OpError);
+  });
+});
+
 describe('applyChange', () => {
   it('applies all operations or none', () => {
     const doc = loginApp();

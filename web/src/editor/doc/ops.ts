@@ -77,7 +77,7 @@ export function applyOp(doc: AppDoc, op: Op): AppDoc {
       return renameReferences(renamed, op.from, op.to, op.keep);
     }
     case 'addPage': {
-      const problem = pageNameProblem(doc, op.page.name);
+      const problem = pageNameProblem(doc, op.page.name, undefined, op.page.slug);
       if (problem) throw new OpError(problem);
       const taken = allNames(doc);
       const names = new Set<string>();

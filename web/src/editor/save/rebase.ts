@@ -107,9 +107,9 @@ function freshNames(doc: AppDoc, change: Change): { widgets: Map<string, string>
       used.add(name);
       widgets.set(w.name, name);
     }
-    if (op.kind === 'addPage' && pageNameProblem(doc, op.page.name) !== null) {
+    if (op.kind === 'addPage' && pageNameProblem(doc, op.page.name, undefined, op.page.slug) !== null) {
       let name = copyName(op.page.name, new Set(doc.pages.map((p) => p.name)));
-      while (pageNameProblem(doc, name) !== null) name = copyName(name, new Set([name]));
+      while (pageNameProblem(doc, name, undefined, op.page.slug) !== null) name = copyName(name, new Set([name]));
       pages.set(op.page.name, name);
     }
   }
