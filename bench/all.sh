@@ -3,6 +3,7 @@
 #   bench/run.sh          the provider: Argon2id rate, sign-in, refresh, GET /user, timing parity
 #   bench/query.sh        a stored query through lowkey vs. the same upstream called directly
 #   bench/runtime/run.sh  the viewer runtime in Chromium: first render and keystroke vs. bindings
+#   bench/editor/run.sh   the editor in Chromium: interactive, property edit to repaint, drag frame rate
 # Each one measures its own baseline in the same run and appends a dated section to
 # docs/benchmarks.md (set BENCH_NO_DOC=1 to only print). See docs/benchmarks.md.
 set -euo pipefail
@@ -10,3 +11,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 ./run.sh
 ./query.sh
 ./runtime/run.sh
+./editor/run.sh
