@@ -135,8 +135,12 @@ export function registerCanvasCommands(registry: CommandRegistry<EditorContext>)
     shortcut: 'Mod+X',
     isEnabled: withSelection,
     run: (ctx) => {
-      copySelection(ctx);
-      apply(ctx, cmd.deleteWidgets(ctx.session.doc.peek(), ctx.currentPage.peek(), ctx.selection.peek()));
+      // A cut clipboard keeps the widgets' names when pasted (if still free), so moving a
+      // widget into a container from the keyboard does not break references to it.
+      const { clipboard, change } = cmd.cut(ctx.session.doc.peek(), ctx.currentPage.peek(), ctx.selection.peek());
+      apply(ctx, change);
+      canvasController(ctx.session).clipboard = clipboard;
+      void navigator.clipboard?.writeText(cmd.clipboardText(clipboard)).catch(() => undefined);
     },
   });
   registry.register({

@@ -253,7 +253,7 @@ describe('the canvas', () => {
     expect(widget('txt_hello')?.position).toMatchObject({ col: 41, row: 4 });
   });
 
-  it('resizes with Alt+arrows, and moves a widget into a container with cut and paste', async () => {
+  it('resizes with Alt+arrows, and moves a widget into a container with cut and paste, keeping its name', async () => {
     const frame = await selectByKeyboard('txt_hello', 'Text');
     key(frame, 'ArrowLeft', { altKey: true });
     key(frame, 'ArrowDown', { altKey: true });
@@ -264,7 +264,7 @@ describe('the canvas', () => {
     const form = await selectByKeyboard('frm', 'Form');
     key(form, 'v', { ctrlKey: true });
     await settle();
-    expect(widget('frm')?.children.map((c) => c.name)).toEqual(['inp_user', 'txt_hello2']);
+    expect(widget('frm')?.children.map((c) => c.name)).toEqual(['inp_user', 'txt_hello']);
   });
 
   it('copies, pastes and duplicates with Mod+C, Mod+V and Mod+D', async () => {
