@@ -210,9 +210,103 @@ pub fn navigate_targets(code: &str) -> Vec<(usize, &str)> {
     found
 }
 
+/// A JavaScript problem at a line and column (1-based, columns in characters) of the checked
+/// source, as the loader reports it for a JS object file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocatedJsError {
+    pub message: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// The answer of [`crate::JsObject::check_source`]: the problems, and for a JS object that parses,
+/// its functions in source order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JsCheck {
+    pub errors: Vec<LocatedJsError>,
+    pub functions: Option<Vec<String>>,
+}
+
+impl crate::model::JsObject {
+    /// The loader's syntax check of one piece of code, for the editor to show as it is typed:
+    /// `kind` is `"jsObject"` (a JS object file, [`parse_js_object`]), `"expression"` (the
+    /// code inside a value binding's `{{ }}`, [`check_expression`]) or `"event"` (the code
+    /// inside an event property's `{{ }}`, [`check_statements`]). `None` for another kind.
+    ///
+    /// An associated function of the public `JsObject` so that the server can reach the checks
+    /// without this module being public.
+    pub fn check_source(kind: &str, source: &str) -> Option<JsCheck> {
+        let locate = |e: JsError| {
+            let pos = crate::load::offset_to_pos(source, e.offset);
+            LocatedJsError {
+                message: e.message,
+                line: pos.line,
+                column: pos.column,
+            }
+        };
+        let check = match kind {
+            "jsObject" => match parse_js_object(source) {
+                Ok(members) => JsCheck {
+                    errors: Vec::new(),
+                    functions: Some(
+                        members
+                            .into_iter()
+                            .filter(|m| m.is_function)
+                            .map(|m| m.name)
+                            .collect(),
+                    ),
+                },
+                Err(errors) => JsCheck {
+                    errors: errors.into_iter().map(locate).collect(),
+                    functions: None,
+                },
+            },
+            "expression" | "event" => {
+                let result = if kind == "event" {
+                    check_statements(source)
+                } else {
+                    check_expression(source)
+                };
+                JsCheck {
+                    errors: result.err().into_iter().map(locate).collect(),
+                    functions: None,
+                }
+            }
+            _ => return None,
+        };
+        Some(check)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::JsObject as JsObjectModel;
+
+    #[test]
+    fn check_source_locates_errors_in_lines_and_columns_and_lists_functions() {
+        let check = JsObjectModel::check_source(
+            "jsObject",
+            "export default {\n  é: 1,\n  f() {},\n  g: ,\n};",
+        )
+        .unwrap();
+        assert_eq!(check.errors.len(), 1);
+        assert_eq!((check.errors[0].line, check.errors[0].column), (4, 6));
+        assert_eq!(check.functions, None);
+        let check =
+            JsObjectModel::check_source("jsObject", "export default { a: 1, b() {}, c: () => 2 };")
+                .unwrap();
+        assert!(check.errors.is_empty());
+        assert_eq!(check.functions, Some(vec!["b".to_owned(), "c".to_owned()]));
+        let check = JsObjectModel::check_source("expression", "x +\n é *").unwrap();
+        assert_eq!(check.errors.len(), 1);
+        assert_eq!(check.errors[0].line, 2);
+        assert!(JsObjectModel::check_source("event", "await a(); return 1")
+            .unwrap()
+            .errors
+            .is_empty());
+        assert!(JsObjectModel::check_source("python", "1").is_none());
+    }
 
     #[test]
     fn expressions() {

@@ -186,6 +186,14 @@ impl Secrets {
     pub fn get(&self, name: &str) -> Option<&Secret> {
         self.0.get(name)
     }
+
+    /// The names of the configured secrets, sorted; never their values (the editor shows
+    /// whether a `{{secrets.NAME}}` is configured).
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
 }
 
 /// How this server is reached, to refuse queries that would call it.

@@ -35,6 +35,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/edit/apps/{slug}/viewer", get(viewer))
         .route("/edit/apps/{slug}/queries/{name}/run", post(run_query))
+        .route("/edit/secrets", get(secrets))
+        .route("/edit/check-js", post(check_js))
 }
 
 type EditResult<T> = Result<T, ApiError>;
@@ -248,4 +250,39 @@ async fn run_query(
         return Err(ApiError::edit(drafts::EditError::Invalid(blocking)));
     }
     run_app_query(&state, &draft.app, &name, &body, client).await
+}
+
+/// The names of the secrets this server has configured (`LOWKEY_SECRET_<NAME>`), sorted;
+/// never their values.
+async fn secrets(_: Builder, State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "secrets": state.queries.secrets().names() }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckJsRequest {
+    kind: String,
+    source: String,
+}
+
+/// The loader's JavaScript syntax check of one piece of code, for the editor as it is typed:
+/// `{errors: [{message, line, column}]}`, and `functions` for a JS object that parses.
+async fn check_js(_: Builder, ApiJson(body): ApiJson<CheckJsRequest>) -> EditResult<Json<Value>> {
+    let check = lowkey_app::JsObject::check_source(&body.kind, &body.source).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+            "`kind` must be \"jsObject\", \"expression\" or \"event\"",
+        )
+    })?;
+    let errors: Vec<Value> = check
+        .errors
+        .iter()
+        .map(|e| json!({ "message": e.message, "line": e.line, "column": e.column }))
+        .collect();
+    let mut answer = json!({ "errors": errors });
+    if let Some(functions) = check.functions {
+        answer["functions"] = json!(functions);
+    }
+    Ok(Json(answer))
 }

@@ -866,3 +866,143 @@ async fn a_draft_saved_through_the_api_exports_as_a_folder_that_validates() {
     .await;
     let _ = std::fs::remove_dir_all(out.parent().unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_editor_sees_the_names_of_the_servers_secrets_sorted_and_never_their_values() {
+    // Read once at start-up: set before the server starts (other tests set other names).
+    std::env::set_var("LOWKEY_SECRET_BUILDER_IT_ZETA", "builder-it-zeta-value-1");
+    std::env::set_var("LOWKEY_SECRET_BUILDER_IT_ALPHA", "builder-it-alpha-value-2");
+    let app = spawn_app().await;
+    app.add_builder(BUILDER).await;
+    assert_api_error(
+        app.browser().get("/edit/secrets").await,
+        401,
+        "not_signed_in",
+    )
+    .await;
+
+    let r = app.signed_in(BUILDER).await.get("/edit/secrets").await;
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    assert!(!text.contains("builder-it-zeta-value-1"), "{text}");
+    assert!(!text.contains("builder-it-alpha-value-2"), "{text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let names: Vec<&str> = body["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted);
+    let alpha = names.iter().position(|n| *n == "BUILDER_IT_ALPHA");
+    let zeta = names.iter().position(|n| *n == "BUILDER_IT_ZETA");
+    assert!(alpha.is_some() && zeta.is_some(), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_js_answers_the_loaders_syntax_errors_at_line_and_column_and_a_js_objects_functions()
+{
+    let app = spawn_app().await;
+    app.add_builder(BUILDER).await;
+    let browser = app.signed_in(BUILDER).await;
+    let check = |kind: &str, source: &str| {
+        browser.post("/edit/check-js", json!({ "kind": kind, "source": source }))
+    };
+
+    let r = check(
+        "jsObject",
+        "export default {\n  n: 1,\n  async signin() {},\n  logout: () => 1,\n};\n",
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({ "errors": [], "functions": ["signin", "logout"] })
+    );
+
+    // A syntax error on the third line, after two spaces and `a: `.
+    let body: Value = check("jsObject", "export default {\n  n: 1,\n  a: ,\n};\n")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let errors = body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(errors[0]["line"], 3, "{body}");
+    assert_eq!(errors[0]["column"], 6, "{body}");
+    assert!(errors[0]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(body.get("functions").is_none(), "{body}");
+
+    // The loader's own rules beyond syntax: one default export of an object literal.
+    let body: Value = check("jsObject", "const x = 1;\nexport default {};\n")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["errors"][0]["line"], 1, "{body}");
+    assert_eq!(body["errors"][0]["column"], 1, "{body}");
+
+    for (kind, source, ok) in [
+        ("expression", "inp_username.text + 1", true),
+        ("expression", "a; b", false),
+        ("expression", "  ", false),
+        (
+            "event",
+            "storeValue('a', 1); await navigateTo('Home')",
+            true,
+        ),
+        ("event", "if (a) {", false),
+        ("event", "import x from 'y'", false),
+    ] {
+        let r = check(kind, source).await;
+        assert_eq!(r.status(), 200, "{kind} {source}");
+        let body: Value = r.json().await.unwrap();
+        let errors = body["errors"].as_array().unwrap();
+        assert_eq!(errors.is_empty(), ok, "{kind} {source}: {body}");
+        assert!(body.get("functions").is_none(), "{body}");
+        if let Some(e) = errors.first() {
+            assert!(e["line"].as_u64().is_some_and(|l| l >= 1), "{body}");
+            assert!(e["column"].as_u64().is_some_and(|c| c >= 1), "{body}");
+        }
+    }
+    let body: Value = check("expression", "a +\n  * 2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["errors"][0]["line"], 2, "{body}");
+
+    assert_api_error(check("python", "1").await, 400, "validation_failed").await;
+    assert_api_error(
+        browser
+            .post("/edit/check-js", json!({ "kind": "expression" }))
+            .await,
+        400,
+        "bad_json",
+    )
+    .await;
+    assert_api_error(
+        app.browser()
+            .post(
+                "/edit/check-js",
+                json!({ "kind": "expression", "source": "1" }),
+            )
+            .await,
+        401,
+        "not_signed_in",
+    )
+    .await;
+    let r = app
+        .client
+        .post(app.api("/edit/check-js"))
+        .header(header::COOKIE, browser.cookie.clone().unwrap())
+        .header(header::ORIGIN, "https://evil.example")
+        .json(&json!({ "kind": "expression", "source": "1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_api_error(r, 403, "cross_origin").await;
+}
