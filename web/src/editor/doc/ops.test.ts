@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bigApp, loginApp, page, pos, widget } from './fixture.ts';
-import { OpError, applyChange, applyOp, applyWithInverse, invertOp } from './ops.ts';
+import { OpError, applyChange, applyOp, applyWithInverse, invertOp, jsFunctions, onLoadChoices, onLoadStepProblem } from './ops.ts';
 import { findPage, findWidget } from './query.ts';
 import type { AppDoc, Op } from './types.ts';
 
@@ -175,5 +175,34 @@ describe('applyChange', () => {
     const { doc: after, inverse } = applyWithInverse(doc, change);
     expect(findWidget(home(after), 'txt_note')!.parent!.name).toBe('login_form');
     expect(applyChange(after, inverse)).toEqual(doc);
+  });
+});
+
+describe('page load steps', () => {
+  const withJs = (source: string): AppDoc => ({ ...loginApp(), jsObjects: [{ name: 'Auth', source }] });
+
+  it('finds a JS object’s functions as the server does: methods and function values, not getters or values', () => {
+    const source = [
+      '// c',
+      'export default {',
+      "  greeting: 'hi',",
+      '  async signin() { if (x) { return `${a}}` } },',
+      '  f: () => 1,',
+      '  g: function () {},',
+      '  get h() { return 1 },',
+      '  k: async (a, b) => ({ a: [a, b] }),',
+      '  m: x => x,',
+      '  n: [() => 1],',
+      '  o: (1, 2),',
+      '  *gen() {},',
+      '  "quoted"() {},',
+      '  async: 1,',
+      '};',
+    ].join('\n');
+    expect(jsFunctions(source)).toEqual(['signin', 'f', 'g', 'k', 'm', 'gen', 'quoted']);
+    expect(jsFunctions('export default function () {}')).toEqual([]);
+    expect(onLoadChoices(withJs(source))).toEqual(['login', 'Auth.signin', 'Auth.f', 'Auth.g', 'Auth.k', 'Auth.m', 'Auth.gen', 'Auth.quoted']);
+    expect(onLoadStepProblem(withJs(source), 'Auth.h')).toBe('JS object Auth has no function h.');
+    expect(onLoadStepProblem(withJs(source), 'Auth.k')).toBeNull();
   });
 });

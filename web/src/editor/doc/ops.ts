@@ -14,6 +14,7 @@
 import { GRID_COLUMNS, isContainerType, isWidgetType } from './catalogue.ts';
 import { OpError } from './errors.ts';
 import { identifierProblem } from './names.ts';
+import { tokenize, type Token } from './jstokens.ts';
 import { allNames, nameOwner, pageIndex, pageNameProblem, requirePage as mustPage, requireWidget as mustFind, subtree } from './query.ts';
 import { keepForUndo, renamePageReferences, renameReferences } from './rename.ts';
 import type { AppDoc, Change, Op, PageDoc, Position, WidgetDoc } from './types.ts';
@@ -167,6 +168,100 @@ export function invertOp(doc: AppDoc, op: Op): Op {
     case 'setAppName':
       return { kind: 'setAppName', name: doc.name };
   }
+}
+
+// ---- page load ----------------------------------------------------------------------------
+
+/** Why `step` cannot be an on-load step of this app (the server's rule, crates/app/src/load.rs:
+ * a query's name, or `JsObject.function` for a function of that JS object), or null. */
+export function onLoadStepProblem(doc: AppDoc, step: string): string | null {
+  const dot = step.indexOf('.');
+  if (dot < 0) {
+    if (doc.queries.some((q) => q.name === step)) return null;
+    if (doc.jsObjects.some((o) => o.name === step)) return `${step} is a JS object: choose one of its functions.`;
+    return `There is no query ${step}.`;
+  }
+  const objName = step.slice(0, dot);
+  const fnName = step.slice(dot + 1);
+  const obj = doc.jsObjects.find((o) => o.name === objName);
+  if (!obj) return `There is no JS object ${objName}.`;
+  if (!jsFunctions(obj.source).includes(fnName)) return `JS object ${objName} has no function ${fnName}.`;
+  return null;
+}
+
+/** Every step the app offers for page load: its queries, then each JS object's functions. */
+export function onLoadChoices(doc: AppDoc): string[] {
+  return [
+    ...doc.queries.map((q) => q.name),
+    ...doc.jsObjects.flatMap((o) => jsFunctions(o.source).map((f) => `${o.name}.${f}`)),
+  ];
+}
+
+/**
+ * The functions of a JS object's source, in order: the members of its `export default { … }`
+ * whose value is a function — a method (`f() {}`, `async f() {}`, `*f() {}`) or a key whose
+ * value is a function or arrow expression (`f: function () {}`, `f: async (a) => a`,
+ * `f: x => x`). Getters, setters and other values are not functions. The server's rule
+ * (crates/app/src/js.rs, `parse_js_object`), read from tokens: a source it cannot read has none.
+ */
+export function jsFunctions(source: string): string[] {
+  const tokens = tokenize(source);
+  const at = (k: number): Token | undefined => tokens[k];
+  const is = (k: number, text: string): boolean => {
+    const t = at(k);
+    return t !== undefined && t.kind === 'punct' && t.text === text;
+  };
+  const word = (k: number, text: string): boolean => at(k)?.kind === 'ident' && at(k)?.text === text;
+  if (!word(0, 'export') || !word(1, 'default') || !is(2, '{')) return [];
+  /** The index after the bracket that closes the one at `k`. */
+  const skipGroup = (k: number): number => {
+    let depth = 0;
+    for (let i = k; i < tokens.length; i++) {
+      const t = at(i);
+      if (t?.kind !== 'punct') continue;
+      if (t.text === '{' || t.text === '(' || t.text === '[') depth++;
+      else if (t.text === '}' || t.text === ')' || t.text === ']') {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+    }
+    return tokens.length;
+  };
+  /** Whether the value starting at `k` is a function or arrow expression. */
+  const isFunctionValue = (k: number): boolean => {
+    let i = k;
+    if (word(i, 'async') && !is(i + 1, ',') && !is(i + 1, '}')) i++;
+    if (word(i, 'function')) return true;
+    if (at(i)?.kind === 'ident') return is(i + 1, '=>');
+    if (is(i, '(')) return is(skipGroup(i), '=>');
+    return false;
+  };
+  const names: string[] = [];
+  let k = 3;
+  while (k < tokens.length && !is(k, '}')) {
+    let i = k;
+    let method = false;
+    const keyLike = (j: number): boolean => at(j)?.kind === 'ident' || at(j)?.kind === 'string' || is(j, '*');
+    if ((word(i, 'get') || word(i, 'set')) && (at(i + 1)?.kind === 'ident' || at(i + 1)?.kind === 'string')) {
+      i += 2; // an accessor: a member, not a function
+    } else {
+      if (word(i, 'async') && keyLike(i + 1)) i++;
+      if (is(i, '*')) i++;
+      const key = at(i);
+      const name = key?.kind === 'string' ? key.text.slice(1, -1) : key?.kind === 'ident' ? key.text : undefined;
+      i++;
+      if (name !== undefined && is(i, '(')) method = true;
+      else if (name !== undefined && is(i, ':') && isFunctionValue(i + 1)) method = true;
+      if (method && name !== undefined) names.push(name);
+    }
+    // Skip to the `,` or `}` that ends this member at the object's own depth.
+    while (i < tokens.length && !is(i, ',') && !is(i, '}')) {
+      const t = at(i);
+      i = t?.kind === 'punct' && (t.text === '{' || t.text === '(' || t.text === '[') ? skipGroup(i) : i + 1;
+    }
+    k = is(i, ',') ? i + 1 : i;
+  }
+  return names;
 }
 
 // ---- widgets ------------------------------------------------------------------------------
