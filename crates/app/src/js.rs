@@ -32,8 +32,47 @@ fn convert(d: &OxcDiagnostic) -> JsError {
     JsError::new(offset, d.message.to_string())
 }
 
+/// oxc's parser recurses once (or a few times) per level of nesting — a parenthesis, a bracket,
+/// a unary operator, a ternary's alternative — and has no depth limit, so a few thousand
+/// levels overflow a 2 MiB thread stack (tokio's workers) and abort the whole process. Code
+/// longer than [`INLINE_LIMIT`] bytes is therefore parsed on a thread of its own whose stack
+/// grows with the code: [`STACK_PER_BYTE`] for each byte, which no nesting can use up (every
+/// level costs at least one byte of source). The stack is address space, committed only as
+/// far as the parse really goes.
+const INLINE_LIMIT: usize = 256;
+const STACK_PER_BYTE: usize = 16 * 1024;
+const STACK_BASE: usize = 8 * 1024 * 1024;
+const STACK_MAX: usize = 8 * 1024 * 1024 * 1024;
+const TOO_DEEP: &str = "the code is too long or too deeply nested to check";
+
+/// Runs `f` here when the code is short, else on a thread with a stack fitted to `len`;
+/// `None` when such a thread cannot be had (or the code is beyond [`STACK_MAX`]'s reach).
+fn on_deep_stack<T: Send>(len: usize, f: impl FnOnce() -> T + Send) -> Option<T> {
+    if len <= INLINE_LIMIT {
+        return Some(f());
+    }
+    let stack = len.checked_mul(STACK_PER_BYTE)?.checked_add(STACK_BASE)?;
+    if stack > STACK_MAX {
+        return None;
+    }
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("lowkey-js-check".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, f)
+            .ok()?
+            .join()
+            .ok()
+    })
+}
+
 /// Checks that `code` is one JavaScript expression (a value binding such as `{{ a.b + 1 }}`).
 pub fn check_expression(code: &str) -> Result<(), JsError> {
+    on_deep_stack(code.len(), || check_expression_here(code))
+        .unwrap_or_else(|| Err(JsError::new(0, TOO_DEEP)))
+}
+
+fn check_expression_here(code: &str) -> Result<(), JsError> {
     if code.trim().is_empty() {
         return Err(JsError::new(0, "empty binding"));
     }
@@ -51,6 +90,11 @@ pub fn check_expression(code: &str) -> Result<(), JsError> {
 /// such as `{{ Auth.signin() }}` or `{{ storeValue('a', 1); navigateTo('Home') }}`, which the
 /// runtime runs when the event fires (so `await` and `return` are allowed).
 pub fn check_statements(code: &str) -> Result<(), JsError> {
+    on_deep_stack(code.len(), || check_statements_here(code))
+        .unwrap_or_else(|| Err(JsError::new(0, TOO_DEEP)))
+}
+
+fn check_statements_here(code: &str) -> Result<(), JsError> {
     if code.trim().is_empty() {
         return Err(JsError::new(0, "empty binding"));
     }
@@ -90,6 +134,11 @@ pub struct Member {
 /// Parses a JS object file: exactly one statement, `export default { … }` with an object
 /// literal, whose members have plain names. Returns the members, or every problem found.
 pub fn parse_js_object(source: &str) -> Result<Vec<Member>, Vec<JsError>> {
+    on_deep_stack(source.len(), || parse_js_object_here(source))
+        .unwrap_or_else(|| Err(vec![JsError::new(0, TOO_DEEP)]))
+}
+
+fn parse_js_object_here(source: &str) -> Result<Vec<Member>, Vec<JsError>> {
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, source, SourceType::mjs()).parse();
     let errors: Vec<JsError> = parsed.diagnostics.errors().map(convert).collect();
@@ -281,6 +330,36 @@ impl crate::model::JsObject {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deeply_nested_code_is_checked_without_overflowing_the_stack() {
+        // On a 2 MiB stack, like tokio's workers: before, a thousand parentheses aborted the
+        // process.
+        let run = || {
+            let n = 20_000;
+            let parens = format!("{}1{}", "(".repeat(n), ")".repeat(n));
+            assert!(check_expression(&parens).is_ok());
+            assert!(check_statements(&format!("return {parens}")).is_ok());
+            let unclosed = "(".repeat(n);
+            assert!(check_expression(&unclosed).is_err());
+            let nots = format!("{}a", "!".repeat(n));
+            assert!(check_expression(&nots).is_ok());
+            let ternaries = format!("{}c", "a ? b : ".repeat(n / 8));
+            assert!(check_expression(&ternaries).is_ok());
+            let arrays = format!(
+                "export default {{ a: {}1{} }}",
+                "[".repeat(n),
+                "]".repeat(n)
+            );
+            assert!(parse_js_object(&arrays).is_ok());
+        };
+        std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
     use crate::model::JsObject as JsObjectModel;
 
     #[test]
