@@ -251,3 +251,37 @@ describe('pages', () => {
     expect(change.select).toEqual(['Text2']);
   });
 });
+
+describe('page load commands', () => {
+  const onLoad = (doc: AppDoc) => findPage(doc, 'Dashboard')!.onLoad;
+
+  it('adds, moves and removes steps, each one labelled change', () => {
+    let doc = loginApp();
+    const add = cmd.addOnLoadStep(doc, 'Dashboard', 'Auth.signin');
+    expect(add.label).toBe('Run Auth.signin on load of Dashboard');
+    doc = run(doc, add);
+    doc = run(doc, cmd.addOnLoadStep(doc, 'Dashboard', 'login'));
+    expect(onLoad(doc)).toEqual(['Auth.signin', 'login']);
+    const up = cmd.moveOnLoadStep(doc, 'Dashboard', 'login', 'up');
+    expect(up.label).toBe('Move login up on load of Dashboard');
+    doc = run(doc, up);
+    expect(onLoad(doc)).toEqual(['login', 'Auth.signin']);
+    doc = run(doc, cmd.moveOnLoadStep(doc, 'Dashboard', 'login', 'down'));
+    expect(onLoad(doc)).toEqual(['Auth.signin', 'login']);
+    const remove = cmd.removeOnLoadStep(doc, 'Dashboard', 'Auth.signin');
+    expect(remove.label).toBe('Stop running Auth.signin on load of Dashboard');
+    doc = run(doc, remove);
+    expect(onLoad(doc)).toEqual(['login']);
+    expect(findPage(doc, 'LoginPage')!.onLoad).toEqual([]);
+  });
+
+  it('refuses what cannot be done, with a sentence', () => {
+    const doc = run(loginApp(), cmd.addOnLoadStep(loginApp(), 'Dashboard', 'login'));
+    expect(() => cmd.addOnLoadStep(doc, 'Dashboard', 'login')).toThrow(new OpError('login already runs when Dashboard loads.'));
+    expect(() => cmd.addOnLoadStep(doc, 'Dashboard', 'Auth.nope')).toThrow(new OpError('JS object Auth has no function nope.'));
+    expect(() => cmd.moveOnLoadStep(doc, 'Dashboard', 'login', 'up')).toThrow(new OpError('login already runs first when Dashboard loads.'));
+    expect(() => cmd.moveOnLoadStep(doc, 'Dashboard', 'login', 'down')).toThrow(new OpError('login already runs last when Dashboard loads.'));
+    expect(() => cmd.removeOnLoadStep(doc, 'LoginPage', 'login')).toThrow(new OpError('login does not run when LoginPage loads.'));
+    expect(() => cmd.addOnLoadStep(doc, 'Nowhere', 'login')).toThrow(OpError);
+  });
+});

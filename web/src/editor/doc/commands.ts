@@ -12,7 +12,7 @@ import type { PropSpec } from './catalogue.ts';
 import { clampToGrid, firstFreeSpot, overlaps, placeWithoutOverlap } from './layout.ts';
 import { identifierProblem } from './names.ts';
 import { OpError } from './errors.ts';
-import { applyChange } from './ops.ts';
+import { applyChange, onLoadStepProblem } from './ops.ts';
 import {
   allNames,
   childrenOf,
@@ -404,3 +404,38 @@ function isWidgetDoc(v: unknown): v is WidgetDoc {
   );
 }
 
+
+// ---- page load ------------------------------------------------------------------------------
+
+/** Adds a step (a query's name or `JsObject.function`) at the end of a page's on-load list. */
+export function addOnLoadStep(doc: AppDoc, pageName: string, step: string): EditChange {
+  const page = requirePage(doc, pageName);
+  const problem = onLoadStepProblem(doc, step);
+  if (problem) throw new OpError(problem);
+  if (page.onLoad.includes(step)) throw new OpError(`${step} already runs when ${pageName} loads.`);
+  return { label: `Run ${step} on load of ${pageName}`, ops: [{ kind: 'setPageOnLoad', page: pageName, steps: [...page.onLoad, step] }] };
+}
+
+export function removeOnLoadStep(doc: AppDoc, pageName: string, step: string): EditChange {
+  const page = requirePage(doc, pageName);
+  if (!page.onLoad.includes(step)) throw new OpError(`${step} does not run when ${pageName} loads.`);
+  return {
+    label: `Stop running ${step} on load of ${pageName}`,
+    ops: [{ kind: 'setPageOnLoad', page: pageName, steps: page.onLoad.filter((s) => s !== step) }],
+  };
+}
+
+/** Moves a step one place earlier (`up`) or later in a page's on-load list. */
+export function moveOnLoadStep(doc: AppDoc, pageName: string, step: string, direction: 'up' | 'down'): EditChange {
+  const page = requirePage(doc, pageName);
+  const from = page.onLoad.indexOf(step);
+  if (from < 0) throw new OpError(`${step} does not run when ${pageName} loads.`);
+  const to = direction === 'up' ? from - 1 : from + 1;
+  if (to < 0 || to >= page.onLoad.length) {
+    throw new OpError(`${step} already runs ${direction === 'up' ? 'first' : 'last'} when ${pageName} loads.`);
+  }
+  const steps = [...page.onLoad];
+  steps.splice(from, 1);
+  steps.splice(to, 0, step);
+  return { label: `Move ${step} ${direction} on load of ${pageName}`, ops: [{ kind: 'setPageOnLoad', page: pageName, steps }] };
+}

@@ -178,8 +178,27 @@ describe('applyChange', () => {
   });
 });
 
-describe('page load steps', () => {
+describe('setPageOnLoad', () => {
   const withJs = (source: string): AppDoc => ({ ...loginApp(), jsObjects: [{ name: 'Auth', source }] });
+
+  it('sets a page on-load list and its inverse puts the old list back', () => {
+    const doc = loginApp();
+    const op: Op = { kind: 'setPageOnLoad', page: 'Dashboard', steps: ['Auth.signin', 'login'] };
+    const after = roundTrip(doc, op);
+    expect(findPage(after, 'Dashboard')!.onLoad).toEqual(['Auth.signin', 'login']);
+    expect(applyOp(after, op)).toBe(after);
+  });
+
+  it('refuses a step that names no query and no function of a JS object, with a sentence', () => {
+    const doc = loginApp();
+    const set = (steps: string[]) => () => applyOp(doc, { kind: 'setPageOnLoad', page: 'Dashboard', steps });
+    expect(set(['nope'])).toThrow(new OpError('There is no query nope.'));
+    expect(set(['Auth'])).toThrow(new OpError('Auth is a JS object: choose one of its functions.'));
+    expect(set(['Nope.run'])).toThrow(new OpError('There is no JS object Nope.'));
+    expect(set(['Auth.signout'])).toThrow(new OpError('JS object Auth has no function signout.'));
+    expect(set(['login', 'login'])).toThrow(OpError);
+    expect(() => applyOp(doc, { kind: 'setPageOnLoad', page: 'Nowhere', steps: [] })).toThrow(OpError);
+  });
 
   it('finds a JS object’s functions as the server does: methods and function values, not getters or values', () => {
     const source = [

@@ -103,6 +103,8 @@ export function applyOp(doc: AppDoc, op: Op): AppDoc {
     }
     case 'setPageHidden':
       return updatePage(doc, op.name, (p) => (p.hidden === op.hidden ? p : { ...p, hidden: op.hidden }));
+    case 'setPageOnLoad':
+      return setPageOnLoad(doc, op.page, op.steps);
     case 'setHomePage':
       mustPage(doc, op.name);
       return doc.homePage === op.name ? doc : { ...doc, homePage: op.name };
@@ -163,6 +165,8 @@ export function invertOp(doc: AppDoc, op: Op): Op {
     }
     case 'setPageHidden':
       return { kind: 'setPageHidden', name: op.name, hidden: mustPage(doc, op.name).hidden };
+    case 'setPageOnLoad':
+      return { kind: 'setPageOnLoad', page: op.page, steps: mustPage(doc, op.page).onLoad };
     case 'setHomePage':
       return { kind: 'setHomePage', name: doc.homePage };
     case 'setAppName':
@@ -171,6 +175,19 @@ export function invertOp(doc: AppDoc, op: Op): Op {
 }
 
 // ---- page load ----------------------------------------------------------------------------
+
+function setPageOnLoad(doc: AppDoc, pageName: string, steps: readonly string[]): AppDoc {
+  const seen = new Set<string>();
+  for (const step of steps) {
+    const problem = onLoadStepProblem(doc, step);
+    if (problem) throw new OpError(problem);
+    if (seen.has(step)) throw new OpError(`${step} is already in ${pageName}'s on-load list.`);
+    seen.add(step);
+  }
+  return updatePage(doc, pageName, (p) =>
+    p.onLoad.length === steps.length && p.onLoad.every((s, i) => s === steps[i]) ? p : { ...p, onLoad: [...steps] },
+  );
+}
 
 /** Why `step` cannot be an on-load step of this app (the server's rule, crates/app/src/load.rs:
  * a query's name, or `JsObject.function` for a function of that JS object), or null. */

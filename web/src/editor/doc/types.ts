@@ -89,6 +89,8 @@ export type Op =
   | { readonly kind: 'renamePage'; readonly from: string; readonly to: string; readonly keep?: RenameKeep }
   | { readonly kind: 'setPageHidden'; readonly name: string; readonly hidden: boolean }
   | { readonly kind: 'setHomePage'; readonly name: string }
+  /** A page's on-load list, whole: each step a query's name or `JsObject.function`. */
+  | { readonly kind: 'setPageOnLoad'; readonly page: string; readonly steps: readonly string[] }
   | { readonly kind: 'setAppName'; readonly name: string };
 
 /**

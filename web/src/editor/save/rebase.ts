@@ -137,6 +137,8 @@ function touched(change: Change): string[] {
       case 'setPageHidden':
       case 'setHomePage':
         return [op.name];
+      case 'setPageOnLoad':
+        return [op.page];
       case 'renamePage':
         return [op.from, op.to];
       case 'setAppName':
@@ -203,6 +205,8 @@ export function renameInChange(change: Change, renames: Renames): Change {
         return { ...op, name: p(op.name) };
       case 'renamePage':
         return { ...op, from: p(op.from) };
+      case 'setPageOnLoad':
+        return { ...op, page: p(op.page) };
       case 'setAppName':
         return op;
     }

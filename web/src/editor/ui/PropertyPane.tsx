@@ -40,6 +40,7 @@ import {
   type Parsed,
 } from './canvas/propControls.ts';
 import type { EditorContext } from './context.ts';
+import { OnLoadList } from './OnLoadList.tsx';
 import './canvas/canvas.css';
 
 export function PropertyPane() {
@@ -56,13 +57,13 @@ export function PropertyPane() {
       {page && found ? (
         <WidgetProperties key={found.widget.name} ctx={ctx} page={page} widget={found.widget} />
       ) : (
-        <PageProperties page={page} problems={ctx.session.problems.value} />
+        <PageProperties ctx={ctx} page={page} problems={ctx.session.problems.value} />
       )}
     </section>
   );
 }
 
-function PageProperties({ page, problems }: { page: PageDoc | undefined; problems: readonly Problem[] }) {
+function PageProperties({ ctx, page, problems }: { ctx: EditorContext; page: PageDoc | undefined; problems: readonly Problem[] }) {
   if (!page) return <p class="ed-prop-hint">No page is open.</p>;
   const own = problems.filter((p) => p.page === page.name && p.widget === undefined);
   return (
@@ -70,6 +71,7 @@ function PageProperties({ page, problems }: { page: PageDoc | undefined; problem
       <p class="ed-props-head">{page.name}</p>
       <p class="ed-props-type">Page{page.hidden ? ', hidden' : ''}</p>
       <p class="ed-prop-hint">Select a widget on the canvas to edit its properties.</p>
+      <OnLoadList ctx={ctx} doc={ctx.session.doc.value} page={page} />
       <ProblemList problems={own} />
     </>
   );
