@@ -4,23 +4,14 @@ import type {
   Host,
   LocationSnapshot,
   NavigationTarget,
-  StorageLike,
   Transport,
   TransportResponse,
 } from '../src/runtime/index.ts';
 
-export class MemoryStorage implements StorageLike {
-  readonly items = new Map<string, string>();
-  getItem(key: string): string | null {
-    return this.items.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    this.items.set(key, value);
-  }
-  removeItem(key: string): void {
-    this.items.delete(key);
-  }
-}
+// The preview's in-memory Web Storage is the tests' too.
+import { MemoryStorage } from '../src/viewer/memoryHost.ts';
+
+export { MemoryStorage };
 
 export interface RecordedRun {
   app: string;
