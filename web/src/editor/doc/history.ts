@@ -108,9 +108,17 @@ export class History {
   }
 }
 
-/** Changes that are one setProp merge by widget and property; others never merge. */
+/**
+ * Changes that are one setProp merge by widget and property; changes that are one edit of a
+ * query, JS object or datasource (a put of a new value) merge by its name and the change's
+ * label, which names the field ("Edit sign_in path"); others never merge.
+ */
 function mergeKeyOf(change: Change): string | null {
   const [op, ...rest] = change.ops;
-  if (!op || rest.length > 0 || op.kind !== 'setProp') return null;
-  return JSON.stringify([op.page, op.widget, op.prop]);
+  if (!op || rest.length > 0) return null;
+  if (op.kind === 'setProp') return JSON.stringify([op.page, op.widget, op.prop]);
+  if ((op.kind === 'putQuery' || op.kind === 'putJsObject' || op.kind === 'putDatasource') && op.value !== null) {
+    return JSON.stringify([op.kind, op.name, change.label]);
+  }
+  return null;
 }

@@ -15,9 +15,9 @@ import { GRID_COLUMNS, isContainerType, isWidgetType } from './catalogue.ts';
 import { OpError } from './errors.ts';
 import { identifierProblem } from './names.ts';
 import { tokenize, type Token } from './jstokens.ts';
-import { allNames, nameOwner, pageIndex, pageNameProblem, requirePage as mustPage, requireWidget as mustFind, subtree } from './query.ts';
+import { allNames, codeNameProblem, nameOwner, pageIndex, pageNameProblem, requirePage as mustPage, requireWidget as mustFind, subtree } from './query.ts';
 import { keepForUndo, renamePageReferences, renameReferences } from './rename.ts';
-import type { AppDoc, Change, Op, PageDoc, Position, WidgetDoc } from './types.ts';
+import type { AppDoc, Change, Op, PageDoc, Position, RenameKeep, WidgetDoc } from './types.ts';
 
 export { OpError };
 
@@ -113,6 +113,25 @@ export function applyOp(doc: AppDoc, op: Op): AppDoc {
       if (name === '') throw new OpError('An app needs a name.');
       return name === doc.name ? doc : { ...doc, name };
     }
+    case 'putQuery':
+      return { ...doc, queries: putNamed(doc, doc.queries, op.name, op.value, op.index, 'query') };
+    case 'putJsObject':
+      return { ...doc, jsObjects: putNamed(doc, doc.jsObjects, op.name, op.value, op.index, 'jsObject') };
+    case 'putDatasource':
+      return { ...doc, datasources: putNamed(doc, doc.datasources, op.name, op.value, op.index, 'datasource') };
+    case 'renameCode':
+      return renameCode(doc, op.from, op.to, op.keep);
+    case 'renameDatasource': {
+      mustDatasource(doc, op.from);
+      if (op.to === op.from) return doc;
+      const problem = datasourceNameProblem(doc, op.to, op.from);
+      if (problem) throw new OpError(problem);
+      return {
+        ...doc,
+        datasources: doc.datasources.map((d) => (d.name === op.from ? { ...d, name: op.to } : d)),
+        queries: doc.queries.map((q) => (q.datasource === op.from ? { ...q, datasource: op.to } : q)),
+      };
+    }
   }
 }
 
@@ -171,7 +190,94 @@ export function invertOp(doc: AppDoc, op: Op): Op {
       return { kind: 'setHomePage', name: doc.homePage };
     case 'setAppName':
       return { kind: 'setAppName', name: doc.name };
+    case 'putQuery':
+      return { kind: 'putQuery', ...putInverse(doc.queries, op.name) };
+    case 'putJsObject':
+      return { kind: 'putJsObject', ...putInverse(doc.jsObjects, op.name) };
+    case 'putDatasource':
+      return { kind: 'putDatasource', ...putInverse(doc.datasources, op.name) };
+    case 'renameCode': {
+      if (!codeKind(doc, op.from)) throw new OpError(`There is no query or JS object ${op.from}.`);
+      const keep = keepForUndo(doc, op.from, op.to, op.keep, 'name');
+      return { kind: 'renameCode', from: op.to, to: op.from, ...(keep ? { keep } : {}) };
+    }
+    case 'renameDatasource':
+      mustDatasource(doc, op.from);
+      return { kind: 'renameDatasource', from: op.to, to: op.from };
   }
+}
+
+// ---- queries, JS objects and datasources ----------------------------------------------------
+
+type Kind = 'query' | 'jsObject' | 'datasource';
+const KIND_WORDS: Record<Kind, string> = { query: 'query', jsObject: 'JS object', datasource: 'datasource' };
+
+/** `list` with the item named `name` replaced, added (at `index`) or removed (`value` null). */
+function putNamed<T extends { readonly name: string }>(
+  doc: AppDoc,
+  list: readonly T[],
+  name: string,
+  value: T | null,
+  index: number | undefined,
+  kind: Kind,
+): readonly T[] {
+  const at = list.findIndex((x) => x.name === name);
+  if (value === null) {
+    if (at < 0) throw new OpError(`There is no ${KIND_WORDS[kind]} ${name}.`);
+    return list.filter((_, i) => i !== at);
+  }
+  if (value.name !== name) throw new OpError(`A ${KIND_WORDS[kind]} is renamed by a rename, not by a replacement (${name} → ${value.name}).`);
+  if (at >= 0) return list.map((x, i) => (i === at ? value : x));
+  const problem =
+    kind === 'datasource' ? datasourceNameProblem(doc, name) : codeNameProblem(doc, kind, name);
+  if (problem) throw new OpError(problem);
+  const out = [...list];
+  out.splice(clampIndex(index, out.length), 0, value);
+  return out;
+}
+
+/** The put that undoes a put on `name`: the old value in its place, or a removal. */
+function putInverse<T extends { readonly name: string }>(list: readonly T[], name: string): { name: string; value: T | null; index?: number } {
+  const at = list.findIndex((x) => x.name === name);
+  const old = list[at];
+  return old === undefined ? { name, value: null } : { name, value: old, index: at };
+}
+
+function codeKind(doc: AppDoc, name: string): 'query' | 'jsObject' | null {
+  if (doc.queries.some((q) => q.name === name)) return 'query';
+  if (doc.jsObjects.some((j) => j.name === name)) return 'jsObject';
+  return null;
+}
+
+function renameCode(doc: AppDoc, from: string, to: string, keep: RenameKeep | undefined): AppDoc {
+  const kind = codeKind(doc, from);
+  if (!kind) throw new OpError(`There is no query or JS object ${from}.`);
+  if (to === from) return doc;
+  const problem = codeNameProblem(doc, kind, to, from);
+  if (problem) throw new OpError(problem);
+  const renamed: AppDoc =
+    kind === 'query'
+      ? { ...doc, queries: doc.queries.map((q) => (q.name === from ? { ...q, name: to } : q)) }
+      : { ...doc, jsObjects: doc.jsObjects.map((j) => (j.name === from ? { ...j, name: to } : j)) };
+  const steps = (s: string): string => {
+    if (kind === 'query') return s === from ? to : s;
+    return s.startsWith(`${from}.`) ? `${to}${s.slice(from.length)}` : s;
+  };
+  const pages = renamed.pages.map((p) => (p.onLoad.some((s) => steps(s) !== s) ? { ...p, onLoad: p.onLoad.map(steps) } : p));
+  return renameReferences({ ...renamed, pages }, from, to, keep);
+}
+
+function mustDatasource(doc: AppDoc, name: string): void {
+  if (!doc.datasources.some((d) => d.name === name)) throw new OpError(`There is no datasource ${name}.`);
+}
+
+/** Why `name` cannot name a datasource (a new one, or `except` renamed): an identifier, and
+ * unique among datasources (they have a namespace of their own). */
+export function datasourceNameProblem(doc: AppDoc, name: string, except?: string): string | null {
+  const problem = identifierProblem(name);
+  if (problem) return problem;
+  if (doc.datasources.some((d) => d.name === name && d.name !== except)) return `There is already a datasource named ${name}.`;
+  return null;
 }
 
 // ---- page load ----------------------------------------------------------------------------

@@ -37,9 +37,37 @@ export interface PageDoc {
   readonly widgets: readonly WidgetDoc[];
 }
 
-/** Opaque in part 1 of the builder: kept as the server sent them. */
-export type DatasourceDoc = Readonly<Record<string, unknown>>;
-export type QueryDoc = Readonly<Record<string, unknown>> & { readonly name: string };
+/** Where queries send requests (docs/app-format.md, `app.yaml`). */
+export interface DatasourceDoc {
+  readonly name: string;
+  /** An absolute http(s) URL, or a path of this server ("/auth/v1"). */
+  readonly url: string;
+  /** Sent with every query of the datasource; values may use `{{secrets.NAME}}`. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A query's body: a template (`json`, `text`) or fields of templates (`form`). */
+export type QueryBody =
+  | { readonly type: 'json' | 'text'; readonly content: string }
+  | { readonly type: 'form'; readonly content: Readonly<Record<string, string>> };
+
+/** A REST query (docs/app-format.md, `queries/<query>.yaml`), as the server's canonical JSON. */
+export interface QueryDoc {
+  readonly name: string;
+  /** With `path`: a datasource of the app. */
+  readonly datasource?: string;
+  readonly path?: string;
+  /** Without a datasource: an absolute URL. */
+  readonly url?: string;
+  readonly method?: HttpMethod;
+  readonly params?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: QueryBody;
+  readonly timeoutMs?: number;
+  readonly followRedirects?: boolean;
+}
 
 export interface JsObjectDoc {
   readonly name: string;
@@ -91,7 +119,19 @@ export type Op =
   | { readonly kind: 'setHomePage'; readonly name: string }
   /** A page's on-load list, whole: each step a query's name or `JsObject.function`. */
   | { readonly kind: 'setPageOnLoad'; readonly page: string; readonly steps: readonly string[] }
-  | { readonly kind: 'setAppName'; readonly name: string };
+  | { readonly kind: 'setAppName'; readonly name: string }
+  /**
+   * Queries, JS objects and datasources, whole: `value` replaces the one named `name` in its
+   * place, or adds it (at `index`, default last) when there is none; null removes it. The
+   * value's own name must be `name` (renames are their own operations, they rewrite code).
+   */
+  | { readonly kind: 'putQuery'; readonly name: string; readonly value: QueryDoc | null; readonly index?: number }
+  | { readonly kind: 'putJsObject'; readonly name: string; readonly value: JsObjectDoc | null; readonly index?: number }
+  | { readonly kind: 'putDatasource'; readonly name: string; readonly value: DatasourceDoc | null; readonly index?: number }
+  /** Renames a query or JS object, with every reference to it (code and on-load steps). */
+  | { readonly kind: 'renameCode'; readonly from: string; readonly to: string; readonly keep?: RenameKeep }
+  /** Renames a datasource and points its queries at the new name. */
+  | { readonly kind: 'renameDatasource'; readonly from: string; readonly to: string };
 
 /**
  * References a rename leaves as they are, so that the undo of a rename is exact: by place

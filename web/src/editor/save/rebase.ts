@@ -140,7 +140,13 @@ function touched(change: Change): string[] {
       case 'setPageOnLoad':
         return [op.page];
       case 'renamePage':
+      case 'renameCode':
+      case 'renameDatasource':
         return [op.from, op.to];
+      case 'putQuery':
+      case 'putJsObject':
+      case 'putDatasource':
+        return [op.name];
       case 'setAppName':
         return [];
     }
@@ -157,7 +163,11 @@ function introduced(change: Change): string[] {
         return [op.page.name, ...op.page.widgets.flatMap(subtree).map((w) => w.name)];
       case 'renameWidget':
       case 'renamePage':
+      case 'renameCode':
         return [op.to];
+      case 'putQuery':
+      case 'putJsObject':
+        return op.value === null ? [] : [op.name];
       default:
         return [];
     }
@@ -207,6 +217,12 @@ export function renameInChange(change: Change, renames: Renames): Change {
         return { ...op, from: p(op.from) };
       case 'setPageOnLoad':
         return { ...op, page: p(op.page) };
+      case 'putQuery':
+        return op.value === null ? op : { ...op, value: value(op.value) as typeof op.value };
+      case 'putJsObject':
+      case 'putDatasource':
+      case 'renameCode':
+      case 'renameDatasource':
       case 'setAppName':
         return op;
     }
