@@ -41,6 +41,7 @@ import {
 } from './canvas/propControls.ts';
 import type { EditorContext } from './context.ts';
 import { OnLoadList } from './OnLoadList.tsx';
+import { ActionButton, ActionDialog, ActionSummary } from './ActionPicker.tsx';
 import './canvas/canvas.css';
 
 export function PropertyPane() {
@@ -227,6 +228,8 @@ function Field(props: FieldProps) {
   const bound = model instanceof BaseWidget ? () => model.prop(spec.name) : undefined;
   const id = `ed-prop-${spec.name}`;
   const [jsChosen, setJs] = useState(isBindingValue(raw));
+  // An event property's action picker is open.
+  const [picking, setPicking] = useState(false);
   // A binding can only be shown as code (except text, whose field takes any text): after an
   // undo or a paste the property may hold one whatever the toggle said.
   const js = jsChosen || (spec.kind !== 'text' && isBindingValue(raw));
@@ -282,6 +285,7 @@ function Field(props: FieldProps) {
             JS<span class="ed-sr"> for {spec.name}</span>
           </button>
         )}
+        {control === 'code' && <ActionButton property={spec.name} onOpen={() => setPicking(true)} />}
       </div>
       {asCode ? (
         <ParsedField
@@ -298,6 +302,19 @@ function Field(props: FieldProps) {
         <PlainControl id={id} spec={spec} raw={raw} rawNow={rawNow} describedBy={described} set={set} />
       )}
       {control === 'code' ? <EventCheck code={raw} /> : bound && isBindingValue(raw) && <Evaluated bound={bound} />}
+      {control === 'code' && <ActionSummary doc={ctx.session.doc.peek()} value={codeText(raw)} />}
+      {picking && (
+        <ActionDialog
+          doc={ctx.session.doc.peek()}
+          property={spec.name}
+          value={codeText(rawNow())}
+          onApply={(value) => {
+            setPicking(false);
+            set(value);
+          }}
+          onClose={() => setPicking(false)}
+        />
+      )}
       {problems.length > 0 && (
         <div id={problemId}>
           {problems.map((p, i) => (
