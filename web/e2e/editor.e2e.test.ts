@@ -14,14 +14,33 @@
  *
  * With E2E_SCREENSHOT_DIR set it also saves the README's screenshots there.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.ts';
 import { lowkey, startServeWithBuilder, type BuilderServer } from './server.ts';
+import {
+  eventually,
+  screenshot,
+  newEditorContext,
+  signIn,
+  seriousViolations,
+  signInToAppList,
+  createApp,
+  saveState,
+  allSaved,
+  pagesPanel,
+  pageItem,
+  addPage,
+  pageNames,
+  pageMenu,
+  canvas,
+  centre,
+  dragFromPalette,
+  widget,
+  buildLoginForm,
+  exportAndValidate,
+  type EditorTest,
+} from './editorPage.ts';
 
 let server: BuilderServer;
 let browser: Browser;
@@ -36,164 +55,21 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const SHOTS = process.env.E2E_SCREENSHOT_DIR;
-
-/** expect.poll with room for a loaded machine (its default gives up after one second). */
-function eventually<T>(fn: () => T | Promise<T>, timeout = 10_000) {
-  return expect.poll(fn, { timeout });
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-async function newEditorContext(options: { bypassCSP?: boolean } = {}): Promise<BrowserContext> {
-  return browser.newContext({ viewport: { width: 1440, height: 900 }, ...options });
-}
-
-async function signIn(page: Page, password = server.password): Promise<void> {
-  await page.goto(`${server.origin}/edit`);
-  await page.getByLabel('Email').fill(server.email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/**
- * What axe-core finds serious or critical on the page as it is. axe is injected as an inline
- * script, which the editor's Content-Security-Policy forbids: the page's context must be made
- * with `bypassCSP`.
- */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-  await page.addScriptTag({ content: axeSource });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }[] }> } }).axe;
-    const result = await axe.run(document);
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  });
-}
-
-/** Signs in with the right password and waits for the app list. */
-async function signInToAppList(page: Page): Promise<void> {
-  await signIn(page);
-  await page.getByRole('button', { name: 'New app' }).waitFor();
-}
-
-/** Creates an app from the app list; the editor opens on it. Returns its slug. */
-async function createApp(page: Page, name: string): Promise<string> {
-  await page.getByRole('button', { name: 'New app' }).click();
-  const dialog = page.getByRole('dialog', { name: 'New app' });
-  await dialog.getByLabel('Name').fill(name);
-  await dialog.getByRole('button', { name: 'Create' }).click();
-  await page.waitForURL(/\/edit\/[^/]+$/);
-  await saveState(page).waitFor();
-  return decodeURIComponent(new URL(page.url()).pathname.split('/')[2]!);
-}
-
-function saveState(page: Page): Locator {
-  return page.getByRole('status').filter({ hasText: /saved|Saving|Offline|Conflict|Not saved|Unsaved/ });
-}
-
-async function allSaved(page: Page): Promise<void> {
-  await eventually(() => saveState(page).textContent(), 15_000).toBe('All changes saved');
-}
-
-function pagesPanel(page: Page): Locator {
-  return page.getByRole('region', { name: 'Pages' });
-}
-
-function pageItem(page: Page, name: string): Locator {
-  return pagesPanel(page).getByRole('listitem', { name, exact: true });
-}
-
-async function addPage(page: Page, name: string): Promise<void> {
-  await pagesPanel(page).getByRole('button', { name: 'Add page' }).click();
-  const field = pagesPanel(page).getByRole('textbox', { name: 'Page name' });
-  await field.fill(name);
-  await field.press('Enter');
-  await pageItem(page, name).waitFor();
-}
-
-/** The pages' names, as the list names its items. */
-async function pageNames(page: Page): Promise<string[]> {
-  return pagesPanel(page)
-    .getByRole('listitem')
-    .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
-}
-
-async function setProperty(page: Page, prop: string, value: string): Promise<void> {
-  const field = properties(page).getByLabel(prop, { exact: true });
-  await field.fill(value);
-  await field.press('Tab');
-}
-
-async function pageMenu(page: Page, pageName: string, item: string): Promise<void> {
-  await pagesPanel(page).getByRole('button', { name: `Page options for ${pageName}` }).click();
-  await page.getByRole('menu').getByRole('menuitem', { name: item }).click();
-}
-
-function canvas(page: Page): Locator {
-  return page.getByRole('region', { name: 'Canvas' });
-}
-
-async function widgetNames(page: Page): Promise<string[]> {
-  return canvas(page)
-    .locator('[data-widget]')
-    .evaluateAll((els) => els.map((e) => e.getAttribute('data-widget') ?? ''));
-}
-
-async function centre(l: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
-  const box = await l.boundingBox();
-  if (!box) throw new Error('element has no box');
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2, width: box.width, height: box.height };
-}
-
-/**
- * Drags a widget type from the palette with the mouse (press, move in steps, release) to a
- * point inside `target`, at (dx, dy) from its top-left corner. Returns the new widget's name.
- */
-async function dragFromPalette(page: Page, type: string, target: Locator, dx: number, dy: number): Promise<string> {
-  const before = new Set(await widgetNames(page));
-  const from = await centre(page.getByRole('region', { name: 'Widgets' }).getByRole('button', { name: type, exact: true }));
-  const box = await target.boundingBox();
-  if (!box) throw new Error('drop target has no box');
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move(from.x + 20, from.y + 10, { steps: 4 });
-  await page.mouse.move(box.x + dx, box.y + dy, { steps: 12 });
-  await page.mouse.up();
-  let added: string[] = [];
-  await eventually(async () => {
-    added = (await widgetNames(page)).filter((n) => !before.has(n));
-    return added.length;
-  }).toBe(1);
-  return added[0]!;
-}
-
-function widget(page: Page, name: string): Locator {
-  return canvas(page).locator(`[data-widget="${name}"]`);
-}
-
-function properties(page: Page): Locator {
-  return page.getByRole('region', { name: 'Properties' });
-}
-
-/** Renames the selected widget through the Properties pane's `name` field. */
-async function renameSelected(page: Page, to: string): Promise<void> {
-  const field = properties(page).getByLabel('name', { exact: true });
-  await field.fill(to);
-  await field.press('Enter');
-  await widget(page, to).waitFor();
-}
+const t: EditorTest = {
+  get server() {
+    return server;
+  },
+  get browser() {
+    return browser;
+  },
+};
 
 describe('the editor in Chromium', () => {
   it('refuses a wrong password at sign-in', async () => {
-    const context = await newEditorContext();
+    const context = await newEditorContext(t);
     try {
       const page = await context.newPage();
-      await signIn(page, 'not the password');
+      await signIn(t, page, 'not the password');
       await eventually(() => page.getByRole('alert').textContent()).toMatch(/wrong email or password/i);
       expect(await page.getByRole('button', { name: 'New app' }).count()).toBe(0);
       await screenshot(page, 'editor-sign-in');
@@ -203,10 +79,10 @@ describe('the editor in Chromium', () => {
   });
 
   it("builds the guide's login page by dragging, publishes it, and the viewer and the CLI agree", async () => {
-    const context = await newEditorContext();
+    const context = await newEditorContext(t);
     try {
       const page = await context.newPage();
-      await signInToAppList(page);
+      await signInToAppList(t, page);
       const slug = await createApp(page, 'Guide app');
       await allSaved(page);
       const firstPages = await pageNames(page);
@@ -216,22 +92,7 @@ describe('the editor in Chromium', () => {
       await pageItem(page, 'LoginPage').getByRole('button', { name: 'LoginPage', exact: true }).click();
 
       // The form and its fields, each dragged from the palette with the pointer.
-      const form = await dragFromPalette(page, 'Form', canvas(page), 40, 40);
-      await renameSelected(page, 'frm_login');
-      const user = await dragFromPalette(page, 'Input', widget(page, 'frm_login'), 30, 60);
-      expect(user).not.toBe(form);
-      await renameSelected(page, 'inp_username');
-      await properties(page).getByLabel('inputType', { exact: true }).selectOption('EMAIL');
-      await setProperty(page, 'label', 'Email');
-      await dragFromPalette(page, 'Input', widget(page, 'frm_login'), 30, 150);
-      await renameSelected(page, 'inp_password');
-      await properties(page).getByLabel('inputType', { exact: true }).selectOption('PASSWORD');
-      await setProperty(page, 'label', 'Password');
-      await dragFromPalette(page, 'Button', widget(page, 'frm_login'), 30, 240);
-      await renameSelected(page, 'btn_login');
-      const text = properties(page).getByLabel('text', { exact: true });
-      await text.fill('Login');
-      await text.press('Tab');
+      await buildLoginForm(page);
       // The inputs show their labels, as the viewer will.
       await eventually(() => widget(page, 'inp_password').textContent()).toContain('Password');
       await eventually(() => widget(page, 'btn_login').textContent()).toContain('Login');
@@ -316,16 +177,7 @@ describe('the editor in Chromium', () => {
       expect(await nav.getByRole('link', { name: 'Dashboard' }).count()).toBe(0);
 
       // The CLI exports the draft as a folder that validates.
-      const out = mkdtempSync(join(tmpdir(), 'lowkey-export-'));
-      try {
-        const dir = join(out, slug);
-        const exported = lowkey(['app', 'export', slug, dir, '--data-dir', server.dataDir]);
-        expect(exported.status, exported.stderr).toBe(0);
-        const validated = lowkey(['app', 'validate', dir]);
-        expect(validated.status, `${validated.stdout}\n${validated.stderr}`).toBe(0);
-      } finally {
-        rmSync(out, { recursive: true, force: true });
-      }
+      exportAndValidate(t, slug);
 
       // A later change, then Versions: version 1 with who published it, restored after asking.
       await addPage(page, 'Later');
@@ -345,10 +197,10 @@ describe('the editor in Chromium', () => {
   });
 
   it('gives the second of two tabs the conflict, and loses neither edit', async () => {
-    const context = await newEditorContext();
+    const context = await newEditorContext(t);
     try {
       const a = await context.newPage();
-      await signInToAppList(a);
+      await signInToAppList(t, a);
       const slug = await createApp(a, 'Two tabs');
       await allSaved(a);
       const b = await context.newPage();
@@ -376,10 +228,10 @@ describe('the editor in Chromium', () => {
   });
 
   it('lists a change another tab made impossible next to the save state, until the builder dismisses it', async () => {
-    const context = await newEditorContext({ bypassCSP: true });
+    const context = await newEditorContext(t, { bypassCSP: true });
     try {
       const a = await context.newPage();
-      await signInToAppList(a);
+      await signInToAppList(t, a);
       const slug = await createApp(a, 'Not applied');
       await addPage(a, 'Gone');
       await allSaved(a);
@@ -407,10 +259,10 @@ describe('the editor in Chromium', () => {
   });
 
   it('asks the builder to sign in again when the session ends while editing, and then saves every edit', async () => {
-    const context = await newEditorContext({ bypassCSP: true });
+    const context = await newEditorContext(t, { bypassCSP: true });
     try {
       const page = await context.newPage();
-      await signInToAppList(page);
+      await signInToAppList(t, page);
       const slug = await createApp(page, 'Session ends');
       await addPage(page, 'Kept');
       await allSaved(page);
@@ -448,10 +300,10 @@ describe('the editor in Chromium', () => {
 
   it('works from the keyboard and has no serious accessibility violation (axe-core)', async () => {
     // axe is injected as an inline script, which the editor's Content-Security-Policy forbids.
-    const context = await newEditorContext({ bypassCSP: true });
+    const context = await newEditorContext(t, { bypassCSP: true });
     try {
       const page = await context.newPage();
-      await signInToAppList(page);
+      await signInToAppList(t, page);
       await screenshot(page, 'editor-apps');
       await createApp(page, 'Accessible');
       await allSaved(page);

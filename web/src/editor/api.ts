@@ -171,7 +171,30 @@ export function createBuilderApi(options: ApiOptions = {}) {
     async viewerApp(slug: string): Promise<unknown> {
       return call('GET', `${app(slug)}/viewer`);
     },
+
+    /** The names of the secrets this server has configured (never their values). */
+    async listSecrets(): Promise<string[]> {
+      return arrayOf(field(await call('GET', '/api/v1/edit/secrets'), 'secrets')).map(str);
+    },
+    /** The server's syntax check of a JS object's source, a binding's or an event's code. */
+    async checkJs(kind: 'jsObject' | 'expression' | 'event', source: string): Promise<JsCheck> {
+      const body = await call('POST', '/api/v1/edit/check-js', { kind, source });
+      const errors = arrayOf(field(body, 'errors')).map((e) => ({
+        message: str(field(e, 'message')),
+        line: num(field(e, 'line')),
+        column: num(field(e, 'column')),
+      }));
+      const fns = optionalField(body, 'functions');
+      return { errors, functions: fns === undefined ? null : arrayOf(fns).map(str) };
+    },
   };
+}
+
+/** The answer of `checkJs`: errors at 1-based line and column; the functions of a JS object
+ * that passed (null otherwise). */
+export interface JsCheck {
+  readonly errors: readonly { readonly message: string; readonly line: number; readonly column: number }[];
+  readonly functions: readonly string[] | null;
 }
 
 export type BuilderApi = ReturnType<typeof createBuilderApi>;

@@ -261,7 +261,15 @@ export class AppRuntime {
     this.toastsSignal.value = [...this.toastsSignal.peek(), toast];
   }
 
-  private async navigateTo(target: unknown, params: unknown = {}, mode: unknown = 'SAME_WINDOW'): Promise<void> {
+  /** Runs statement code (`return` and `await` allowed) in the app's scope and gives its
+   * value, or throws its error: the editor's Run of a query or a JS function. */
+  async run(code: string): Promise<unknown> {
+    return this.evaluator.runHandler(code);
+  }
+
+  /** `navigateTo`: protected so that a runtime that must not change pages (the editor's
+   * canvas) can report the navigation instead. */
+  protected async navigateTo(target: unknown, params: unknown = {}, mode: unknown = 'SAME_WINDOW'): Promise<void> {
     if (mode !== 'SAME_WINDOW' && mode !== 'NEW_WINDOW') {
       throw new Error(`navigateTo: the target must be 'SAME_WINDOW' or 'NEW_WINDOW', not ${displayString(mode)}`);
     }

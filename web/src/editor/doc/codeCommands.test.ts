@@ -27,7 +27,7 @@ describe('queries', () => {
   });
 
   it('edits a field; choosing a datasource drops the URL; undefined removes a field', () => {
-    let doc = { ...loginApp(), datasources: [{ name: 'provider', url: '/auth/v1' }] };
+    let doc: AppDoc = { ...loginApp(), datasources: [{ name: 'provider', url: '/auth/v1' }] };
     doc = roundTrip(doc, code.updateQuery(doc, 'login', { datasource: 'provider', path: '/token' }, 'datasource'));
     expect(doc.queries[0]).toMatchObject({ datasource: 'provider', path: '/token' });
     expect(doc.queries[0]?.url).toBeUndefined();

@@ -184,6 +184,20 @@ export function removeDatasource(doc: AppDoc, name: string): EditChange {
   return { label: `Delete datasource ${name}`, ops: [{ kind: 'putDatasource', name, value: null }] };
 }
 
+// ---- headers --------------------------------------------------------------------------------
+
+/** Headers the server sets itself and refuses in a query or datasource (docs/app-format.md,
+ * "What bindings may not do"). */
+const FRAMING_HEADERS: ReadonlySet<string> = new Set([
+  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer',
+  'upgrade', 'expect', 'proxy-authorization', 'proxy-authenticate', 'x-lowkey-hop',
+]);
+
+/** Why a header of this name cannot be in a query or datasource, or null. */
+export function headerProblem(key: string): string | null {
+  return FRAMING_HEADERS.has(key.toLowerCase()) ? `The server sets ${key} itself: a query may not.` : null;
+}
+
 // ---- run behaviour --------------------------------------------------------------------------
 
 /** Whether `step` (a query's name or `JsObject.function`) runs when `page` loads. */

@@ -17,6 +17,7 @@ import * as code from '../doc/codeCommands.ts';
 import { attempt } from './canvas/actions.ts';
 import { useEditor, type EditorContext } from './context.ts';
 import { KeyValueList } from './KeyValueList.tsx';
+import { NameInput } from './NameInput.tsx';
 import './query/query.css';
 
 /** One empty map for every datasource without headers: the rows see no change at each render. */
@@ -137,7 +138,16 @@ export function DatasourceEditor(props: { name: string; secrets: ReadonlySet<str
     <form class="ed-ds-editor" aria-label={title} onSubmit={(e) => e.preventDefault()}>
       <div class="ed-ds-head">
         {/* Keyed: the field starts afresh when another name comes (a rename, undo, another datasource). */}
-        <NameField key={name} ctx={ctx} name={name} onRenamed={props.onRenamed} />
+        <NameInput
+          key={name}
+          id={`ed-ds-name-${name}`}
+          class="ed-ds-name"
+          name={name}
+          rename={(to) => {
+            ctx.session.apply(code.renameDatasource(ctx.session.doc.peek(), name, to));
+            props.onRenamed(to);
+          }}
+        />
         <span class="ed-spacer" />
         <button
           type="button"
@@ -177,6 +187,7 @@ export function DatasourceEditor(props: { name: string; secrets: ReadonlySet<str
         noun="header"
         value={ds.headers ?? NO_HEADERS}
         onChange={(headers) => edit({ headers }, 'headers')}
+        keyProblem={code.headerProblem}
         note={(value) => <SecretStatus value={value} secrets={props.secrets} />}
       />
     </form>
@@ -202,57 +213,3 @@ function SecretStatus({ value, secrets }: { value: string; secrets: ReadonlySet<
   );
 }
 
-/** The datasource's name: a rename (Enter or leaving the field) rewrites the queries that use
- * it; a refused name stays in the field with the reason until it is fixed or Esc restores it. */
-function NameField({ ctx, name, onRenamed }: { ctx: EditorContext; name: string; onRenamed(to: string): void }) {
-  const [text, setText] = useState(name);
-  const [problem, setProblem] = useState<string | null>(null);
-  const id = `ed-ds-name-${name}`;
-
-  const commit = (typed: string): void => {
-    const to = typed.trim();
-    if (to === name) {
-      setText(name);
-      setProblem(null);
-      return;
-    }
-    try {
-      ctx.session.apply(code.renameDatasource(ctx.session.doc.peek(), name, to));
-    } catch (e) {
-      setProblem(e instanceof Error ? e.message : String(e));
-      return;
-    }
-    setProblem(null);
-    onRenamed(to);
-  };
-
-  return (
-    <div class="ed-ds-name">
-      <label for={id}>Name</label>
-      <input
-        id={id}
-        value={text}
-        spellcheck={false}
-        aria-invalid={problem ? 'true' : undefined}
-        aria-describedby={problem ? `${id}-problem` : undefined}
-        onInput={(e) => setText(e.currentTarget.value)}
-        onBlur={(e) => commit(e.currentTarget.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') {
-            e.preventDefault();
-            commit(e.currentTarget.value);
-          } else if (e.key === 'Escape') {
-            e.preventDefault();
-            setText(name);
-            setProblem(null);
-          }
-        }}
-      />
-      {problem && (
-        <p id={`${id}-problem`} class="ed-error ed-small" role="alert">
-          {problem}
-        </p>
-      )}
-    </div>
-  );
-}

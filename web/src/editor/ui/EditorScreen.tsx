@@ -20,7 +20,10 @@ import type { EditingSession } from '../doc/types.ts';
 import type { Builder } from '../api.ts';
 import { registerCanvasCommands } from './canvas/commands.ts';
 import { Canvas } from './Canvas.tsx';
+import { CodePane, useSecrets } from './CodePane.tsx';
+import { JsObjectsPanel, QueriesPanel } from './CodePanels.tsx';
 import { EditorCtx, useEditor, type EditorContext } from './context.ts';
+import { DatasourcesPanel } from './Datasources.tsx';
 import { PagesPanel } from './PagesPanel.tsx';
 import { Palette } from './Palette.tsx';
 import { Preview } from './Preview.tsx';
@@ -135,6 +138,7 @@ function editorContext(slug: string, session: EditingSession, screen: ScreenStat
     slug,
     session,
     currentPage: signal(session.doc.peek().homePage),
+    open: signal(null),
     selection: signal([]),
     commands,
     notify: (message) => pushNotice(screen, message),
@@ -147,6 +151,7 @@ function editorContext(slug: string, session: EditingSession, screen: ScreenStat
 function Screen(props: { screen: ScreenState; builder: Builder; onRestored: () => void; onSignedIn: (builder: Builder) => void }) {
   const { screen } = props;
   const ctx = useEditor();
+  const secrets = useSecrets();
 
   useEffect(() => {
     const onKey = editorKeyHandler(ctx, screen);
@@ -198,9 +203,19 @@ function Screen(props: { screen: ScreenState; builder: Builder; onRestored: () =
         <div class="ed-left">
           <Palette />
           <PagesPanel screen={screen} />
+          <QueriesPanel />
+          <JsObjectsPanel />
+          <DatasourcesPanel
+            selected={ctx.open.value?.kind === 'datasource' ? ctx.open.value.name : null}
+            onSelect={(name) => (ctx.open.value = name === null ? null : { kind: 'datasource', name })}
+            secrets={secrets}
+          />
         </div>
         <main class="ed-centre">
-          <Canvas />
+          <div class="ed-canvas-scroll">
+            <Canvas />
+          </div>
+          <CodePane secrets={secrets} />
         </main>
         <div class="ed-right">
           <PropertyPane />

@@ -53,6 +53,7 @@ beforeEach(async () => {
     slug: 'guide',
     session,
     currentPage: signal('Dashboard'),
+    open: signal(null),
     selection: signal([]),
     commands: new CommandRegistry<EditorContext>({ mac: false }),
     notify: (m) => notices.push(m),

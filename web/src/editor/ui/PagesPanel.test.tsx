@@ -54,6 +54,7 @@ beforeEach(async () => {
     slug: 'guide',
     session,
     currentPage: signal('LoginPage'),
+    open: signal(null),
     selection: signal([]),
     commands,
     notify: (m) => pushNotice(screen, m),

@@ -61,6 +61,7 @@ async function mount(api: DraftApi): Promise<void> {
     slug: 'custom-auth',
     session,
     currentPage: signal('LoginPage'),
+    open: signal(null),
     selection: signal([]),
     commands,
     notify,

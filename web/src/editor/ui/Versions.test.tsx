@@ -37,6 +37,7 @@ beforeEach(async () => {
     slug: 'custom-auth',
     session,
     currentPage: signal('Dashboard'),
+    open: signal(null),
     selection: signal([]),
     commands: new CommandRegistry<EditorContext>({ mac: false }),
     notify: () => undefined,

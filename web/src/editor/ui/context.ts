@@ -15,11 +15,19 @@ export interface EditorContext {
   readonly session: EditingSession;
   /** The name of the page on the canvas. */
   readonly currentPage: Signal<string>;
+  /** The query, JS object or datasource open in the code pane under the canvas, if any. */
+  readonly open: Signal<OpenItem | null>;
   /** Selected widgets of the current page, by name; the first is the primary selection. */
   readonly selection: Signal<readonly string[]>;
   readonly commands: CommandRegistry<EditorContext>;
   /** Shows a short message to the builder (an error of a command, a refused drop…). */
   notify(message: string): void;
+}
+
+/** What the code pane can show. */
+export interface OpenItem {
+  readonly kind: 'query' | 'jsObject' | 'datasource';
+  readonly name: string;
 }
 
 export const EditorCtx = createContext<EditorContext | null>(null);

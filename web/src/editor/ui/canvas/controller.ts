@@ -14,6 +14,7 @@ import type { Clipboard } from '../../doc/commands.ts';
 import { findWidget } from '../../doc/query.ts';
 import type { EditingSession, WidgetType } from '../../doc/types.ts';
 import { useEditor, type EditorContext } from '../context.ts';
+import { QueryRuns } from '../run/runs.ts';
 import type { Point } from './geometry.ts';
 import { LiveCanvas } from './live.ts';
 
@@ -27,7 +28,11 @@ export interface PaletteDrag {
 export type DropHandler = (type: WidgetType, client: Point) => boolean;
 
 export class CanvasController {
-  readonly live = new LiveCanvas();
+  /** Every answer of a query run from the editor (the draft's run endpoint). */
+  readonly runs: QueryRuns;
+  /** Pages a Run asked `navigateTo` for, in order (the canvas stays where it is). */
+  readonly navigations: Signal<readonly string[]> = signal([]);
+  readonly live: LiveCanvas;
   readonly paletteDrag: Signal<PaletteDrag | null> = signal(null);
   /** Set while a canvas is mounted. */
   dropNew: DropHandler | null = null;
@@ -38,6 +43,14 @@ export class CanvasController {
   clipboard: Clipboard | null = null;
   private users = 0;
   private stop: (() => void) | null = null;
+
+  constructor(slug: string) {
+    const base = `/api/v1/edit/apps/${encodeURIComponent(slug)}`;
+    this.runs = new QueryRuns((query) => `${base}/queries/${encodeURIComponent(query)}/run`);
+    this.live = new LiveCanvas(this.runs.transport, (target) => {
+      this.navigations.value = [...this.navigations.peek(), target];
+    });
+  }
 
   /** Keeps the live runtime in step with the document while the returned function is not called. */
   attach(ctx: EditorContext): () => void {
@@ -76,7 +89,7 @@ const controllers = new WeakMap<EditingSession, CanvasController>();
 export function canvasController(session: EditingSession): CanvasController {
   let c = controllers.get(session);
   if (!c) {
-    c = new CanvasController();
+    c = new CanvasController(session.doc.peek().slug);
     controllers.set(session, c);
   }
   return c;

@@ -76,6 +76,7 @@ async function mount(problems: readonly Problem[] = []): Promise<void> {
     slug: 'guide',
     session,
     currentPage: signal('LoginPage'),
+    open: signal(null),
     selection: signal([]),
     commands,
     notify: (m) => notices.push(m),

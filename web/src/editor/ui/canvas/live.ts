@@ -17,7 +17,11 @@
  * outside any Form is built alone and keeps its children's models.
  *
  * Events (onClick, onTextChanged…) do not run on the canvas: a click there selects; running
- * the app is what Preview is for.
+ * the app is what Preview is for. What does run here is the editor's Run of a query or a JS
+ * function (`run`): with the values of the canvas's widgets (what the builder typed into a
+ * canvas Input), queries through the transport the editor gives (the draft's run endpoint),
+ * `navigateTo` reported rather than done (the canvas stays on its page), and a store kept in
+ * memory across runtimes, so a token stored by one Run is there for the next.
  */
 
 import {
@@ -35,7 +39,9 @@ import {
   type WidgetModel,
 } from '../../../runtime/index.ts';
 import { BaseWidget, createPageWidgets, InputModel } from '../../../widgets/index.ts';
+import { MemoryStorage } from '../../../viewer/memoryHost.ts';
 import { pageSlug, widgetsOf } from '../../doc/query.ts';
+import { queryBindings } from '../../doc/queryBindings.ts';
 import type { AppDoc, PageDoc, WidgetDoc } from '../../doc/types.ts';
 
 /**
@@ -44,10 +50,18 @@ import type { AppDoc, PageDoc, WidgetDoc } from '../../doc/types.ts';
  */
 const REBUILD_ALWAYS = (import.meta as { env?: Record<string, string | undefined> }).env?.VITE_LOWKEY_CANVAS_REBUILD === '1';
 
-/** An AppRuntime whose events do nothing: on the canvas, widgets are edited, not used. */
+/** An AppRuntime whose events do nothing (on the canvas, widgets are edited, not used) and
+ * whose navigation is reported to `onNavigate` instead of changing the page. */
 class CanvasRuntime extends AppRuntime {
+  onNavigate: (target: string) => void = () => undefined;
+
   override runEvent(): Promise<boolean> {
     return Promise.resolve(true);
+  }
+
+  protected override navigateTo(target: unknown): Promise<void> {
+    this.onNavigate(typeof target === 'string' ? target : String(target));
+    return Promise.resolve();
   }
 }
 
@@ -56,7 +70,7 @@ const NO_QUERIES: Transport = {
     Promise.resolve({ httpStatus: 409, body: { error: { code: 'canvas', message: 'Queries run in Preview, not on the canvas' } } }),
 };
 
-function canvasHost(appSlug: string): Host {
+function canvasHost(appSlug: string, transport: Transport, storage: MemoryStorage): Host {
   const origin = typeof location === 'undefined' ? 'http://localhost' : location.origin;
   const pathname = `/app/${encodeURIComponent(appSlug)}`;
   const url = new URL(pathname, origin);
@@ -71,8 +85,8 @@ function canvasHost(appSlug: string): Host {
     hash: '',
   };
   return {
-    storage: null,
-    transport: NO_QUERIES,
+    storage,
+    transport,
     location: () => snapshot,
     pushUrl: () => undefined,
     openAppUrl: () => undefined,
@@ -91,8 +105,8 @@ function appDefOf(doc: AppDoc): AppDef {
     slug: doc.slug,
     homePage: doc.homePage,
     pages: doc.pages.map(pageDefOf),
-    // The canvas never runs queries; their names only have to be in scope for bindings.
-    queries: doc.queries.map((q) => ({ name: q.name, bindings: [] })),
+    // Run from the editor: each query sends the values of exactly the bindings the server asks for.
+    queries: doc.queries.map((q) => ({ name: q.name, bindings: queryBindings(doc, q) })),
     jsObjects: doc.jsObjects,
   };
 }
@@ -104,7 +118,7 @@ function scopeKey(doc: AppDoc): string {
     parts.push(`p:${page.name}`);
     for (const w of widgetsOf(page)) parts.push(w.name);
   }
-  for (const q of doc.queries) parts.push(`q:${q.name}`);
+  for (const q of doc.queries) parts.push(`q:${q.name}`, queryBindings(doc, q).join('\u0000'));
   for (const o of doc.jsObjects) parts.push(`j:${o.name}`, o.source);
   return parts.join('\n');
 }
@@ -145,7 +159,29 @@ export class LiveCanvas {
   private readonly rootsSignal = signal<readonly WidgetModel[]>([]);
   private readonly byNameSignal = signal<ReadonlyMap<string, WidgetModel>>(new Map());
   private readonly runtimeSignal = signal<AppRuntime | null>(null);
+  /** The store of every runtime this canvas makes (see the module's comment). */
+  private readonly storage = new MemoryStorage();
   readonly stats: LiveStats = { runtimes: 0, models: 0 };
+
+  /**
+   * @param transport where queries run from the editor go (default: nowhere, an error)
+   * @param onNavigate told of each `navigateTo` a Run asks for
+   */
+  constructor(
+    private readonly transport: Transport = NO_QUERIES,
+    private readonly onNavigate: (target: string) => void = () => undefined,
+  ) {}
+
+  /**
+   * Runs statement code in the canvas's runtime (`return Auth.signin()`), with the document
+   * `doc` and page `pageName` brought up to date first; gives its value or throws its error.
+   */
+  async run(doc: AppDoc, pageName: string, code: string): Promise<unknown> {
+    this.update(doc, pageName);
+    const runtime = this.runtime;
+    if (runtime === null) throw new Error('The canvas has no runtime yet.');
+    return runtime.run(code);
+  }
 
   /** The current page's top-level widget models, in document order. */
   get roots(): ReadonlySignal<readonly WidgetModel[]> {
@@ -166,7 +202,9 @@ export class LiveCanvas {
     const key = scopeKey(doc);
     let runtime = this.runtime;
     if (runtime === null || key !== this.key || REBUILD_ALWAYS) {
-      runtime = new CanvasRuntime(appDefOf(doc), canvasHost(doc.slug), (page, rt) => this.build(page, rt));
+      const made = new CanvasRuntime(appDefOf(doc), canvasHost(doc.slug, this.transport, this.storage), (page, rt) => this.build(page, rt));
+      made.onNavigate = this.onNavigate;
+      runtime = made;
       this.runtime = runtime;
       this.key = key;
       this.stale = true;

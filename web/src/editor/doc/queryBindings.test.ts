@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { queryBindings } from './queryBindings.ts';
+import { loginApp } from './fixture.ts';
+import type { AppDoc, QueryDoc } from './types.ts';
+
+describe('queryBindings (the server rule: substitute.rs query_bindings)', () => {
+  it('lists bindings in order of first appearance, without duplicates or secrets', () => {
+    const doc: AppDoc = { ...loginApp(), datasources: [{ name: 'p', url: '/auth/v1', headers: { apikey: '{{secrets.KEY}}', 'X-A': '{{ a }}' } }] };
+    const q: QueryDoc = {
+      name: 'q',
+      datasource: 'p',
+      path: '/x/{{ id }}',
+      params: { k: '{{b}}' },
+      headers: { Authorization: 'Bearer {{ appsmith.store.accesstoken }}' },
+      body: { type: 'json', content: '{"a": {{a}}, "b": {{ b }}, "k": {{secrets.KEY}}, "c": {{ inp_username.text }}}' },
+    };
+    expect(queryBindings(doc, q)).toEqual(['id', 'b', 'a', 'appsmith.store.accesstoken', 'inp_username.text']);
+  });
+
+  it('reads form bodies field by field and skips a template with an unclosed binding', () => {
+    const q: QueryDoc = { name: 'q', url: 'https://x.example/{{ broken', body: { type: 'form', content: { u: '{{ user }}', p: 'x{{pw}}' } } };
+    expect(queryBindings(loginApp(), q)).toEqual(['user', 'pw']);
+  });
+
+  it('ends a binding where the scanner does, not at the first "}}"', () => {
+    const q: QueryDoc = { name: 'q', url: 'https://x.example/', body: { type: 'text', content: "{{ '}}' + a }}" } };
+    expect(queryBindings(loginApp(), q)).toEqual(["'}}' + a"]);
+  });
+});
