@@ -353,10 +353,12 @@ function Select({
   onChange: (value: string) => void;
   selectRef?: { current: HTMLSelectElement | null };
 }) {
+  // Labelled by `for`: a label wrapping a select would add the chosen option to its name.
+  const id = useId();
   return (
-    <label class="ed-field">
-      <span>{label}</span>
-      <select ref={selectRef} class="ed-action-select" value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+    <div class="ed-field">
+      <label for={id}>{label}</label>
+      <select id={id} ref={selectRef} class="ed-action-select" value={value} onChange={(e) => onChange(e.currentTarget.value)}>
         {choices.length === 0 && <option value="">(none in this app)</option>}
         {choices.map(([v, text]) => (
           <option key={v} value={v}>
@@ -364,7 +366,7 @@ function Select({
           </option>
         ))}
       </select>
-    </label>
+    </div>
   );
 }
 

@@ -117,9 +117,10 @@ export function KeyValueList(props: KeyValueListProps) {
           const rowId = `${id}-${i}`;
           return (
             <li key={i} class="ed-kv-row">
-              <label class="ed-kv-field">
-                <span>Key</span>
+              <div class="ed-kv-field">
+                <label for={`${rowId}-key`}>Key</label>
                 <input
+                  id={`${rowId}-key`}
                   data-kv-key=""
                   value={row.key}
                   aria-invalid={problem ? 'true' : undefined}
@@ -127,7 +128,7 @@ export function KeyValueList(props: KeyValueListProps) {
                   spellcheck={false}
                   onInput={(e) => update(rows.map((r, k) => (k === i ? { ...r, key: e.currentTarget.value } : r)))}
                 />
-              </label>
+              </div>
               <div class="ed-kv-field">
                 <label for={`${rowId}-value`}>Value</label>
                 <Value

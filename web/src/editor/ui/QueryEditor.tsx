@@ -97,9 +97,9 @@ export function QueryEditor({ name }: { name: string }) {
       <div class="ed-code-body">
         <div class="ed-query-fields">
           <div class="ed-query-line">
-            <label class="ed-qfield">
-              <span>Method</span>
-              <select
+            <div class="ed-qfield">
+              <label for="ed-q-method">Method</label>
+              <select id="ed-q-method"
                 value={method}
                 onChange={(e) => {
                   const m = e.currentTarget.value as HttpMethod;
@@ -114,10 +114,10 @@ export function QueryEditor({ name }: { name: string }) {
                   </option>
                 ))}
               </select>
-            </label>
-            <label class="ed-qfield">
-              <span>Datasource</span>
-              <select
+            </div>
+            <div class="ed-qfield">
+              <label for="ed-q-datasource">Datasource</label>
+              <select id="ed-q-datasource"
                 value={query.datasource ?? ''}
                 onChange={(e) => {
                   const v = e.currentTarget.value;
@@ -132,15 +132,15 @@ export function QueryEditor({ name }: { name: string }) {
                   </option>
                 ))}
               </select>
-            </label>
-            <label class="ed-qfield ed-qfield-grow">
-              <span>URL</span>
+            </div>
+            <div class="ed-qfield ed-qfield-grow">
+              <label for="ed-q-url">URL</label>
               {ds ? (
-                <input value={ds.url} readOnly aria-describedby="ed-query-url-hint" />
+                <input id="ed-q-url" value={ds.url} readOnly aria-describedby="ed-query-url-hint" />
               ) : (
-                <BindingInput label="URL" value={query.url ?? ''} onInput={(v) => edit({ url: v }, 'URL')} complete={complete} />
+                <BindingInput id="ed-q-url" value={query.url ?? ''} onInput={(v) => edit({ url: v }, 'URL')} complete={complete} />
               )}
-            </label>
+            </div>
             {ds && (
               <div class="ed-qfield ed-qfield-grow">
                 <label for="ed-query-path">Path</label>
@@ -164,10 +164,10 @@ export function QueryEditor({ name }: { name: string }) {
           />
           <BodyEditor query={query} edit={edit} valueField={valueField} complete={complete} />
           <div class="ed-query-line">
-            <label class="ed-qfield">
-              <span>Timeout</span>
-              <TimeoutInput value={query.timeoutMs ?? 10_000} onChange={(ms) => edit({ timeoutMs: ms }, 'timeout')} />
-            </label>
+            <div class="ed-qfield">
+              <label for="ed-q-timeout">Timeout</label>
+              <TimeoutInput id="ed-q-timeout" value={query.timeoutMs ?? 10_000} onChange={(ms) => edit({ timeoutMs: ms }, 'timeout')} />
+            </div>
             <label class="ed-qcheck">
               <input type="checkbox" checked={query.followRedirects === true} onChange={(e) => edit({ followRedirects: e.currentTarget.checked ? true : undefined }, 'redirects')} />
               Follow redirects
@@ -197,15 +197,15 @@ function BodyEditor(props: {
   };
   return (
     <div class="ed-query-body">
-      <label class="ed-qfield">
-        <span>Body type</span>
-        <select value={type} onChange={(e) => setType(e.currentTarget.value)}>
+      <div class="ed-qfield">
+        <label for="ed-q-body-type">Body type</label>
+        <select id="ed-q-body-type" value={type} onChange={(e) => setType(e.currentTarget.value)}>
           <option value="none">None</option>
           <option value="json">JSON</option>
           <option value="form">Form</option>
           <option value="text">Text</option>
         </select>
-      </label>
+      </div>
       {body?.type === 'form' ? (
         <KeyValueList
           label="Body fields"
@@ -230,13 +230,14 @@ function BodyEditor(props: {
   );
 }
 
-function TimeoutInput({ value, onChange }: { value: number; onChange: (ms: number) => void }) {
+function TimeoutInput({ id, value, onChange }: { id: string; value: number; onChange: (ms: number) => void }) {
   const [text, setText] = useState(String(value));
   const [problem, setProblem] = useState<string | null>(null);
   if (problem === null && text !== String(value) && Number(text) !== value) setText(String(value));
   return (
     <>
       <input
+        id={id}
         type="number"
         min={1}
         max={MAX_TIMEOUT_MS}

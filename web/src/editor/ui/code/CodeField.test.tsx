@@ -46,9 +46,26 @@ afterEach(() => {
   setCodeMirrorLoader(() => import('./cm.ts'));
 });
 
+/** Every element below `root` matching `selector`, inside shadow roots too (CodeMirror is
+ * mounted in one, see cm.ts `mountRoot`). */
+function deepAll<E extends Element = HTMLElement>(selector: string): E[] {
+  const out: E[] = [];
+  const visit = (node: ParentNode): void => {
+    out.push(...node.querySelectorAll<E>(selector));
+    for (const el of node.querySelectorAll('*')) if (el.shadowRoot) visit(el.shadowRoot);
+  };
+  visit(root);
+  if (root.shadowRoot) visit(root.shadowRoot);
+  return out;
+}
+
+function deep(selector: string): HTMLElement | null {
+  return deepAll(selector)[0] ?? null;
+}
+
 /** The one element of role textbox named `name` (a textarea, or CodeMirror's content). */
 function textbox(name: string): HTMLElement {
-  const found = [...root.querySelectorAll<HTMLElement>('textarea, [role="textbox"]')].filter((el) => el.getAttribute('aria-label') === name);
+  const found = deepAll('textarea, [role="textbox"]').filter((el) => el.getAttribute('aria-label') === name);
   if (found.length !== 1) throw new Error(`${found.length} textboxes named ${name}`);
   return found[0]!;
 }
@@ -63,7 +80,7 @@ const viewOf = (name: string): EditorView => {
 function press(target: HTMLElement, key: string, mods: { ctrl?: boolean; shift?: boolean } = {}): KeyboardEvent {
   // keyCode too: CodeMirror reads the unshifted key from it for Ctrl+Shift+letter.
   const keyCode = key.length === 1 ? key.toUpperCase().charCodeAt(0) : key === 'Enter' ? 13 : key === 'Tab' ? 9 : 0;
-  const event = new KeyboardEvent('keydown', { key, keyCode, ctrlKey: mods.ctrl ?? false, shiftKey: mods.shift ?? false, bubbles: true, cancelable: true });
+  const event = new KeyboardEvent('keydown', { key, keyCode, ctrlKey: mods.ctrl ?? false, shiftKey: mods.shift ?? false, bubbles: true, cancelable: true, composed: true });
   target.dispatchEvent(event);
   return event;
 }
@@ -221,8 +238,8 @@ describe('mountCodeEditor', () => {
     const box = textbox('Body');
     expect(box.getAttribute('role')).toBe('textbox');
     expect(box.getAttribute('aria-multiline')).toBe('true');
-    expect(root.querySelector('.cm-lineNumbers')).not.toBeNull();
-    expect(root.querySelector('.cm-gutter-lint')).not.toBeNull();
+    expect(deep('.cm-lineNumbers')).not.toBeNull();
+    expect(deep('.cm-gutter-lint')).not.toBeNull();
   });
 
   it('reports the builder’s edits, but not a value from outside', () => {
@@ -279,10 +296,10 @@ describe('mountCodeEditor', () => {
   it('shows diagnostics as lint marks with their message', () => {
     const { handle } = mounted('let x = ;');
     handle.setDiagnostics([{ line: 1, column: 9, message: 'Unexpected token' }]);
-    const mark = root.querySelector('.cm-lintRange-error');
+    const mark = deep('.cm-lintRange-error');
     expect(mark?.textContent).toBe(';');
     handle.setDiagnostics([]);
-    expect(root.querySelector('.cm-lintRange-error')).toBeNull();
+    expect(deep('.cm-lintRange-error')).toBeNull();
   });
 
   it('takes a new label and read-only state', () => {
@@ -298,7 +315,7 @@ describe('mountCodeEditor', () => {
     const { view } = mounted('', { complete });
     view.focus();
     type(view, 0, 'inp');
-    await vi.waitFor(() => expect(root.querySelector('.cm-tooltip-autocomplete')?.textContent).toContain('inp_username'));
+    await vi.waitFor(() => expect(deep('.cm-tooltip-autocomplete')?.textContent).toContain('inp_username'));
   });
 });
 
@@ -352,16 +369,16 @@ describe('CodeField', () => {
     arrive(cm);
     await settle();
 
-    expect(root.querySelector('textarea')).toBeNull();
+    expect(deep('textarea')).toBeNull();
     const view = viewOf('Code');
     expect(view.state.doc.toString()).toBe('let ab;');
     expect(view.state.selection.main.head).toBe(6);
     expect(view.hasFocus).toBe(true);
-    expect(root.querySelector('.cm-lintRange-error')?.textContent).toBe('ab');
+    expect(deep('.cm-lintRange-error')?.textContent).toBe('ab');
 
     show({ ...props, value: 'let ab; // undone elsewhere', diagnostics: [] });
     await vi.waitFor(() => expect(view.state.doc.toString()).toBe('let ab; // undone elsewhere'));
-    expect(root.querySelector('.cm-lintRange-error')).toBeNull();
+    expect(deep('.cm-lintRange-error')).toBeNull();
     expect(changes).toEqual(['let ab;']);
 
     type(view, 0, '// ');

@@ -230,6 +230,35 @@ function readOnlyExtensions(readOnly: boolean): Extension {
   return [EditorState.readOnly.of(readOnly), EditorView.contentAttributes.of(readOnly ? { 'aria-readonly': 'true' } : {})];
 }
 
+/**
+ * The field's look inside its shadow root (code.css cannot reach in): the box's font, the
+ * height of `--ed-code-lines` lines, the gutter, the bindings' tint, the lint tooltip.
+ */
+const fieldTheme = EditorView.theme({
+  '&': { maxHeight: '70vh', borderRadius: 'inherit', font: 'inherit' },
+  '&.cm-focused': { outline: 'none' },
+  '.cm-scroller': { fontFamily: 'inherit', lineHeight: '1.4' },
+  '.cm-content, .cm-gutter': { minHeight: 'calc(var(--ed-code-lines, 8) * var(--ed-code-line, 1.4em))' },
+  '.cm-gutters': { backgroundColor: '#f6f7f9', borderRightColor: '#d0d5dd', color: '#5b6472' },
+  '.cm-lk-binding': { backgroundColor: '#eef2fb', borderRadius: '2px' },
+  '.cm-tooltip-lint': { maxWidth: '40em', whiteSpace: 'pre-wrap' },
+});
+
+/**
+ * Where CodeMirror is mounted: a shadow root of `parent` where the browser has constructed
+ * style sheets. CodeMirror injects its styles at run time; in a document they would be a
+ * `<style>` element, which the editor's Content-Security-Policy (`style-src 'self'`) refuses,
+ * while in a shadow root they are an adopted, constructed sheet, which it allows. (Without
+ * constructed sheets — the unit tests' DOM — `parent` itself.)
+ */
+function mountRoot(parent: HTMLElement): { container: HTMLElement | ShadowRoot; root: Document | ShadowRoot | undefined } {
+  const doc = parent.ownerDocument;
+  const constructable = typeof doc.defaultView?.CSSStyleSheet === 'function' && 'adoptedStyleSheets' in doc && typeof parent.attachShadow === 'function';
+  if (!constructable) return { container: parent, root: undefined };
+  const shadow = parent.shadowRoot ?? parent.attachShadow({ mode: 'open' });
+  return { container: shadow, root: shadow };
+}
+
 /** Mounts CodeMirror into `parent` with `doc` and the caret at `selection`. */
 export function mountCodeEditor(
   parent: HTMLElement,
@@ -266,6 +295,7 @@ export function mountCodeEditor(
     ...(selection ? { selection: EditorSelection.single(clamp(selection.anchor), clamp(selection.head)) } : {}),
     extensions: [
       run,
+      fieldTheme,
       lineNumbers(),
       lintGutter(),
       history(),
@@ -286,7 +316,8 @@ export function mountCodeEditor(
       }),
     ],
   });
-  const view = new EditorView({ state, parent });
+  const { container, root } = mountRoot(parent);
+  const view = new EditorView({ state, parent: container, ...(root ? { root } : {}) });
 
   return {
     value: () => view.state.doc.toString(),

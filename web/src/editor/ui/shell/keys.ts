@@ -24,9 +24,12 @@ export function isTextEntry(target: EventTarget | null): boolean {
 export function editorKeyHandler(ctx: EditorContext, state: ScreenState): (e: KeyboardEvent) => void {
   return (e) => {
     if (e.defaultPrevented || e.isComposing) return;
-    if (isTextEntry(e.target)) return;
+    // Where the key was typed, also inside a shadow root (the code fields'), which `target`
+    // hides behind its host.
+    const origin = e.composedPath()[0] ?? e.target;
+    if (isTextEntry(origin)) return;
     if (state.previewing.peek()) return;
-    const target = e.target instanceof Element ? e.target : null;
+    const target = origin instanceof Element ? origin : null;
     if (target?.closest('dialog[open], [role="menu"]')) return;
     const command = ctx.commands.matchKey(e);
     if (!command) return;
