@@ -20,6 +20,7 @@ import { attempt } from './canvas/actions.ts';
 import { useCanvas, type CanvasController } from './canvas/controller.ts';
 import { CodeField, type CodeDiagnostic } from './code/CodeField.tsx';
 import type { EditorContext } from './context.ts';
+import { FindUsages, goToDefinition } from './usages.tsx';
 import { DeleteItem, DuplicateItem, NameField, RunBehaviour, useCompleter } from './codeItem.tsx';
 import { api } from './shell/client.ts';
 import { errorMessage } from './shell/errors.ts';
@@ -41,6 +42,7 @@ export function JsEditor({ name }: { name: string }) {
       <div class="ed-code-head">
         <NameField ctx={ctx} kind="jsObject" name={name} />
         <span class="ed-spacer" />
+        <FindUsages ctx={ctx} name={name} />
         <DuplicateItem ctx={ctx} kind="jsObject" name={name} />
         <DeleteItem ctx={ctx} kind="jsObject" name={name} />
       </div>
@@ -53,6 +55,7 @@ export function JsEditor({ name }: { name: string }) {
             minLines={14}
             diagnostics={diagnostics}
             complete={complete}
+            onDefinition={(text, caret) => goToDefinition(ctx, text, caret, 'code')}
             onChange={(source) => attempt(ctx, () => ctx.session.apply(code.setJsSource(ctx.session.doc.peek(), name, source)))}
           />
           {diagnostics.length > 0 && (

@@ -20,7 +20,11 @@ import { widgetSpec, type PropSpec } from '../doc/catalogue.ts';
 import { findWidget } from '../doc/query.ts';
 import type { PageDoc, Problem, WidgetDoc } from '../doc/types.ts';
 import { apply, attempt } from './canvas/actions.ts';
-import { useCanvas } from './canvas/controller.ts';
+import { canvasController, useCanvas } from './canvas/controller.ts';
+import { completerFor } from './codeItem.tsx';
+import { definitionKey, FindUsages } from './usages.tsx';
+import { BindingInput } from './complete/BindingInput.tsx';
+import type { Completer } from '../doc/completion.ts';
 import {
   columnsOf,
   columnsValue,
@@ -51,7 +55,7 @@ export function PropertyPane() {
   const primary = ctx.selection.value[0];
   const found = page && primary !== undefined ? findWidget(page, primary) : undefined;
   return (
-    <section class="ed-panel ed-props" aria-label="Properties">
+    <section class="ed-panel ed-props" aria-label="Properties" onKeyDown={definitionKey(ctx)}>
       <div class="ed-panel-head">
         <h2>Properties</h2>
       </div>
@@ -105,7 +109,10 @@ function WidgetProperties({ ctx, page, widget }: WidgetProps) {
   return (
     <>
       <NameField ctx={ctx} page={page} widget={widget} problems={problems.filter((p) => p.property === 'name')} />
-      <p class="ed-props-type">{widget.type}</p>
+      <div class="ed-props-type-row">
+        <p class="ed-props-type">{widget.type}</p>
+        <FindUsages ctx={ctx} name={widget.name} />
+      </div>
       <ProblemList
         problems={problems.filter((p) => p.property === undefined || (p.property !== 'name' && !spec.props.some((s) => s.name === p.property)))}
       />
@@ -291,6 +298,7 @@ function Field(props: FieldProps) {
         <ParsedField
           id={id}
           multiline
+          complete={completerFor(ctx, canvasController(ctx.session))}
           text={codeText(raw)}
           now={() => codeText(rawNow())}
           parse={(t) => parseCode(spec, t)}
@@ -299,7 +307,7 @@ function Field(props: FieldProps) {
           set={set}
         />
       ) : (
-        <PlainControl id={id} spec={spec} raw={raw} rawNow={rawNow} describedBy={described} set={set} />
+        <PlainControl id={id} spec={spec} raw={raw} rawNow={rawNow} describedBy={described} set={set} complete={completerFor(ctx, canvasController(ctx.session))} />
       )}
       {control === 'code' ? <EventCheck code={raw} /> : bound && isBindingValue(raw) && <Evaluated bound={bound} />}
       {control === 'code' && <ActionSummary doc={ctx.session.doc.peek()} value={codeText(raw)} />}
@@ -350,6 +358,7 @@ interface PlainProps {
   readonly rawNow: () => unknown;
   readonly describedBy: string | undefined;
   readonly set: (value: unknown) => void;
+  readonly complete: Completer;
 }
 
 function countText(value: unknown): string {
@@ -385,13 +394,14 @@ function PlainControl(props: PlainProps) {
       return <ColumnsEditor id={id} columns={columnsOf(value)} set={set} />;
     case 'text':
     case 'code':
+      // Text takes bindings anywhere: completed, a pick landing inside `{{ }}`.
       return (
-        <input
+        <BindingInput
           id={id}
-          class="ed-prop-input"
           value={value === undefined || value === null ? '' : String(value)}
-          aria-describedby={describedBy}
-          onInput={(e) => set(e.currentTarget.value === '' && spec.default === '' ? undefined : e.currentTarget.value)}
+          describedBy={describedBy}
+          complete={props.complete}
+          onInput={(t) => set(t === '' && spec.default === '' ? undefined : t)}
         />
       );
   }
@@ -412,6 +422,8 @@ function ParsedField(props: {
   format: (value: unknown) => string;
   describedBy: string | undefined;
   set: (value: unknown) => void;
+  /** Bindings are completed (a binding or event code field). */
+  complete?: Completer;
 }) {
   // What was typed, and the property's value it was typed over (as this field writes it):
   // when the value changes from elsewhere (undo), the value wins.
@@ -436,7 +448,17 @@ function ParsedField(props: {
   };
   return (
     <>
-      {props.multiline ? (
+      {props.multiline && props.complete ? (
+        <BindingInput
+          id={props.id}
+          multiline
+          value={text}
+          invalid={error !== null}
+          describedBy={describedBy}
+          complete={props.complete}
+          onInput={onInput}
+        />
+      ) : props.multiline ? (
         <textarea
           {...common}
           class="ed-prop-code"

@@ -16,6 +16,7 @@ import { useCanvas } from './canvas/controller.ts';
 import { CodeField } from './code/CodeField.tsx';
 import { BindingInput } from './complete/BindingInput.tsx';
 import type { EditorContext } from './context.ts';
+import { definitionKey, FindUsages, goToDefinition } from './usages.tsx';
 import { DeleteItem, DuplicateItem, NameField, RunBehaviour, useCompleter } from './codeItem.tsx';
 import { KeyValueList, type ValueFieldProps } from './KeyValueList.tsx';
 import { Response } from './query/Response.tsx';
@@ -71,7 +72,9 @@ export function QueryEditor({ name }: { name: string }) {
     }
   };
 
+  const onDefinitionKey = definitionKey(ctx);
   const onKeyDown = (e: KeyboardEvent): void => {
+    onDefinitionKey(e);
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.defaultPrevented) {
       e.preventDefault();
       void run();
@@ -88,6 +91,7 @@ export function QueryEditor({ name }: { name: string }) {
       <div class="ed-code-head">
         <NameField ctx={ctx} kind="query" name={name} />
         <span class="ed-spacer" />
+        <FindUsages ctx={ctx} name={name} />
         <DuplicateItem ctx={ctx} kind="query" name={name} />
         <DeleteItem ctx={ctx} kind="query" name={name} />
         <button type="button" class="ed-btn ed-btn-primary" onClick={() => void run()} disabled={running} aria-keyshortcuts="Control+Enter Meta+Enter">
@@ -162,7 +166,7 @@ export function QueryEditor({ name }: { name: string }) {
             renderValue={valueField}
             keyProblem={code.headerProblem}
           />
-          <BodyEditor query={query} edit={edit} valueField={valueField} complete={complete} />
+          <BodyEditor ctx={ctx} query={query} edit={edit} valueField={valueField} complete={complete} />
           <div class="ed-query-line">
             <div class="ed-qfield">
               <label for="ed-q-timeout">Timeout</label>
@@ -182,6 +186,7 @@ export function QueryEditor({ name }: { name: string }) {
 }
 
 function BodyEditor(props: {
+  ctx: EditorContext;
   query: QueryDoc;
   edit: (patch: code.QueryPatch, field: string) => void;
   valueField: (p: ValueFieldProps) => preact.JSX.Element;
@@ -221,6 +226,7 @@ function BodyEditor(props: {
           value={body.content}
           minLines={6}
           complete={props.complete}
+          onDefinition={(text, caret) => goToDefinition(props.ctx, text, caret, 'template')}
           onChange={(v) => edit({ body: { type: body.type, content: v } }, 'body')}
         />
       ) : (

@@ -15,8 +15,21 @@ import type { CanvasController } from './canvas/controller.ts';
 import type { EditorContext } from './context.ts';
 import { NameInput } from './NameInput.tsx';
 
+const completers = new WeakMap<EditorContext, Completer>();
+
+/** The editor's one completer: the app as it is now, the page on the canvas first, and the
+ * fields of the last Run answers. */
+export function completerFor(ctx: EditorContext, canvas: CanvasController): Completer {
+  let c = completers.get(ctx);
+  if (!c) {
+    c = appCompleter(() => ({ doc: ctx.session.doc.peek(), lastResponses: canvas.runs.bodies(), page: ctx.currentPage.peek() }));
+    completers.set(ctx, c);
+  }
+  return c;
+}
+
 export function useCompleter(ctx: EditorContext, canvas: CanvasController): Completer {
-  return useMemo(() => appCompleter(() => ({ doc: ctx.session.doc.peek(), lastResponses: canvas.runs.bodies(), page: ctx.currentPage.peek() })), [ctx, canvas]);
+  return useMemo(() => completerFor(ctx, canvas), [ctx, canvas]);
 }
 
 export function NameField({ ctx, kind, name }: { ctx: EditorContext; kind: 'query' | 'jsObject'; name: string }) {

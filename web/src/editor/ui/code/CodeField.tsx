@@ -43,6 +43,8 @@ export interface CodeFieldProps {
   readonly complete?: Completer;
   /** Mod+Enter (Ctrl+Enter, Cmd+Enter) inside the field. */
   readonly onRun?: () => void;
+  /** F12 inside the field: go to the definition of the name at `caret` of `text`. */
+  readonly onDefinition?: (text: string, caret: number) => void;
   /** Visible height in lines (default 8). */
   readonly minLines?: number;
   readonly readOnly?: boolean;
@@ -86,6 +88,7 @@ export function CodeField(props: CodeFieldProps): JSX.Element {
       readOnly: p.readOnly ?? false,
       complete: p.complete,
       onRun: p.onRun && (() => latest.current.onRun?.()),
+      onDefinition: p.onDefinition && ((text: string, caret: number) => latest.current.onDefinition?.(text, caret)),
       onChange: report,
     };
   };

@@ -39,6 +39,8 @@ export interface CodeEditorOptions {
   readonly onChange: (value: string) => void;
   readonly complete: Completer | undefined;
   readonly onRun: (() => void) | undefined;
+  /** F12: go to the definition of the name at the caret (given the text and the caret). */
+  readonly onDefinition?: ((text: string, caret: number) => void) | undefined;
 }
 
 /** A mounted editor, driven by CodeField. */
@@ -278,6 +280,14 @@ export function mountCodeEditor(
 
   const run = Prec.highest(
     keymap.of([
+      {
+        key: 'F12',
+        run: (view) => {
+          if (!options.onDefinition) return false;
+          options.onDefinition(view.state.doc.toString(), view.state.selection.main.head);
+          return true;
+        },
+      },
       {
         key: 'Mod-Enter',
         run: () => {
