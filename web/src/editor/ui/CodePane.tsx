@@ -33,7 +33,7 @@ export function CodePane({ secrets }: { secrets: ReadonlySet<string> | null }) {
         ×
       </button>
       {open.kind === 'query' ? (
-        <QueryEditor key={open.name} name={open.name} />
+        <QueryEditor key={open.name} name={open.name} secrets={secrets} />
       ) : open.kind === 'jsObject' ? (
         <JsEditor key={open.name} name={open.name} />
       ) : (

@@ -195,7 +195,7 @@ export function DatasourceEditor(props: { name: string; secrets: ReadonlySet<str
 }
 
 /** Whether the server has each secret a header value uses; never a value, only names. */
-function SecretStatus({ value, secrets }: { value: string; secrets: ReadonlySet<string> | null }) {
+export function SecretStatus({ value, secrets }: { value: string; secrets: ReadonlySet<string> | null }) {
   const names = secretsIn(value);
   if (names.length === 0) return null;
   return (

@@ -17,6 +17,7 @@ import { CodeField } from './code/CodeField.tsx';
 import { BindingInput } from './complete/BindingInput.tsx';
 import type { EditorContext } from './context.ts';
 import { definitionKey, FindUsages, goToDefinition } from './usages.tsx';
+import { SecretStatus } from './Datasources.tsx';
 import { DeleteItem, DuplicateItem, NameField, RunBehaviour, useCompleter } from './codeItem.tsx';
 import { KeyValueList, type ValueFieldProps } from './KeyValueList.tsx';
 import { Response } from './query/Response.tsx';
@@ -27,7 +28,7 @@ const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
 const WITH_BODY: ReadonlySet<HttpMethod> = new Set(['POST', 'PUT', 'PATCH']);
 const MAX_TIMEOUT_MS = 60_000;
 
-export function QueryEditor({ name }: { name: string }) {
+export function QueryEditor({ name, secrets }: { name: string; secrets: ReadonlySet<string> | null }) {
   const { ctx, canvas } = useCanvas();
   const doc = ctx.session.doc.value;
   const query = doc.queries.find((q) => q.name === name);
@@ -165,6 +166,7 @@ export function QueryEditor({ name }: { name: string }) {
             onChange={(m) => edit({ headers: empty(m) }, 'headers')}
             renderValue={valueField}
             keyProblem={code.headerProblem}
+            note={(value) => <SecretStatus value={value} secrets={secrets} />}
           />
           <BodyEditor ctx={ctx} query={query} edit={edit} valueField={valueField} complete={complete} />
           <div class="ed-query-line">
