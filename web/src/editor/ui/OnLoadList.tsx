@@ -49,16 +49,19 @@ export function OnLoadList({ ctx, doc, page }: { ctx: EditorContext; doc: AppDoc
       <h3 id="ed-onload-head" class="ed-props-type">
         On page load
       </h3>
-      {steps.length === 0 ? <p class="ed-prop-hint">Nothing runs when this page loads.</p> : null}
-      <ol aria-labelledby="ed-onload-head" class="ed-cols">
+      <p class="ed-prop-hint">
+        {steps.length === 0 ? 'Nothing runs when this page loads.' : 'Run in this order, each finished before the next starts.'}
+      </p>
+      <ol aria-labelledby="ed-onload-head" class="ed-onload-list">
         {steps.map((step, i) => {
           const next = steps[i + 1] ?? steps[i - 1];
           return (
-            <li key={step} aria-label={step} class="ed-prop-row">
-              <span>{step}</span>
-              <span>
+            <li key={step} aria-label={step} class="ed-onload-item">
+              <code class="ed-onload-step">{step}</code>
+              <span class="ed-onload-buttons">
                 <button
                   type="button"
+                  class="ed-icon-btn"
                   aria-label={`Move up ${step}`}
                   disabled={i === 0}
                   onClick={() => edit(() => cmd.moveOnLoadStep(now(), page.name, step, 'up'), [`Move up ${step}`, `Move down ${step}`])}
@@ -67,6 +70,7 @@ export function OnLoadList({ ctx, doc, page }: { ctx: EditorContext; doc: AppDoc
                 </button>
                 <button
                   type="button"
+                  class="ed-icon-btn"
                   aria-label={`Move down ${step}`}
                   disabled={i === steps.length - 1}
                   onClick={() => edit(() => cmd.moveOnLoadStep(now(), page.name, step, 'down'), [`Move down ${step}`, `Move up ${step}`])}
@@ -75,6 +79,7 @@ export function OnLoadList({ ctx, doc, page }: { ctx: EditorContext; doc: AppDoc
                 </button>
                 <button
                   type="button"
+                  class="ed-icon-btn"
                   aria-label={`Remove ${step}`}
                   onClick={() => edit(() => cmd.removeOnLoadStep(now(), page.name, step), next === undefined ? [ADD_LABEL] : [`Remove ${next}`])}
                 >
@@ -88,6 +93,7 @@ export function OnLoadList({ ctx, doc, page }: { ctx: EditorContext; doc: AppDoc
       <label class="ed-field">
         {ADD_LABEL}
         <select
+          class="ed-prop-select"
           aria-label={ADD_LABEL}
           value=""
           onChange={(e) => {
