@@ -144,12 +144,13 @@ async function runQuery(page: Page, how: 'button' | 'keys' = 'button'): Promise<
 }
 
 /** Opens the action picker of an event property and applies "Execute a JS function". */
-async function setJsAction(page: Page, property: string, object: string, fn: string): Promise<void> {
+async function setJsAction(page: Page, property: string, object: string, fn: string, shot?: string): Promise<void> {
   await properties(page).getByRole('button', { name: `Action for ${property}` }).click();
   const dialog = page.getByRole('dialog', { name: `Action for ${property}` });
   await dialog.getByLabel('Action', { exact: true }).selectOption({ label: 'Execute a JS function' });
   await dialog.getByLabel('JS object', { exact: true }).selectOption(object);
   await dialog.getByLabel('Function', { exact: true }).selectOption(fn);
+  if (shot) await screenshot(page, shot);
   await dialog.getByRole('button', { name: 'Apply' }).click();
   await dialog.waitFor({ state: 'detached' });
 }
@@ -255,6 +256,7 @@ describe("the guide's app, built by clicking", () => {
       // stored, and the navigation is reported.
       await js.getByRole('button', { name: 'Run signin' }).click();
       await eventually(() => js.getByRole('status', { name: 'Result of signin' }).textContent(), 20_000).toMatch(/Asked to go to Dashboard/);
+      await js.getByRole('textbox', { name: 'Code' }).press('ControlOrMeta+Home');
       await screenshot(page, 'guide-4-js-object');
       // get_user now runs with the stored access token.
       await region(page, 'Queries').getByRole('button', { name: 'get_user' }).click();
@@ -264,7 +266,7 @@ describe("the guide's app, built by clicking", () => {
 
       // The Login button signs in.
       await widget(page, 'btn_login').click();
-      await setJsAction(page, 'onClick', 'Auth', 'signin');
+      await setJsAction(page, 'onClick', 'Auth', 'signin', 'guide-4a-action-picker');
       await eventually(() => properties(page).getByText('Auth.signin').count()).toBeGreaterThan(0);
 
       // Dashboard: refresh on load before get_user, a greeting and a Log out button.
@@ -279,6 +281,7 @@ describe("the guide's app, built by clicking", () => {
         expect.stringContaining('Auth.refreshAccessToken'),
         expect.stringContaining('get_user'),
       ]);
+      await screenshot(page, 'guide-5a-on-page-load');
       await dragFromPalette(page, 'Text', canvas(page), 40, 30);
       await renameSelected(page, 'txt_user');
       await setProperty(page, 'text', 'Signed in as {{get_user.data ? get_user.data.email : "…"}}');
@@ -317,7 +320,6 @@ describe("the guide's app, built by clicking", () => {
       await viewer.waitForURL(`**/app/${slug}/dashboard`);
       await eventually(() => viewer.locator('[data-widget="txt_user"]').textContent()).toContain(USER_EMAIL);
       expect(runs).toEqual(['sign_in', 'sign_in', 'refreshAPI', 'get_user']);
-      await screenshot(viewer, 'guide-6-viewer-dashboard');
       const storeKey = `lowkey:store:${slug}`;
       const stored = async (): Promise<Record<string, string> | null> => {
         const raw = await viewer.evaluate((k) => window.localStorage.getItem(k), storeKey);
@@ -330,6 +332,7 @@ describe("the guide's app, built by clicking", () => {
       await viewer.reload();
       await eventually(() => viewer.locator('[data-widget="txt_user"]').textContent()).toContain(USER_EMAIL);
       expect(runs).toEqual(['refreshAPI', 'get_user']);
+      await screenshot(viewer, 'guide-6-viewer-dashboard');
       const afterReload = await stored();
       expect(afterReload?.refreshtoken).toBeTruthy();
       expect(afterReload?.refreshtoken).not.toBe(afterSignIn?.refreshtoken);

@@ -168,7 +168,7 @@ export function QueryEditor({ name, secrets }: { name: string; secrets: Readonly
             keyProblem={code.headerProblem}
             note={(value) => <SecretStatus value={value} secrets={secrets} />}
           />
-          <BodyEditor ctx={ctx} query={query} edit={edit} valueField={valueField} complete={complete} />
+          <BodyEditor ctx={ctx} run={() => void run()} query={query} edit={edit} valueField={valueField} complete={complete} />
           <div class="ed-query-line">
             <div class="ed-qfield">
               <label for="ed-q-timeout">Timeout</label>
@@ -189,6 +189,8 @@ export function QueryEditor({ name, secrets }: { name: string; secrets: Readonly
 
 function BodyEditor(props: {
   ctx: EditorContext;
+  /** Mod+Enter in the Body field runs the query, as anywhere in the editor. */
+  run: () => void;
   query: QueryDoc;
   edit: (patch: code.QueryPatch, field: string) => void;
   valueField: (p: ValueFieldProps) => preact.JSX.Element;
@@ -229,6 +231,7 @@ function BodyEditor(props: {
           minLines={6}
           complete={props.complete}
           onDefinition={(text, caret) => goToDefinition(props.ctx, text, caret, 'template')}
+          onRun={props.run}
           onChange={(v) => edit({ body: { type: body.type, content: v } }, 'body')}
         />
       ) : (
