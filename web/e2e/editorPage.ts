@@ -1,16 +1,17 @@
 /**
  * The editor as a person uses it, for the end-to-end tests: sign in, create an app, find the
  * panes and their fields by role and accessible name, drag from the palette with a real
- * pointer. Shared by editor.e2e.test.ts (part 1) and guide.e2e.test.ts (the guide built by
- * clicking).
+ * pointer. Shared by editor.e2e.test.ts (part 1), guide.e2e.test.ts (the guide built by
+ * clicking) and editorCode.e2e.test.ts (the code panes on the imported example).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { expect } from 'vitest';
-import { lowkey, type BuilderServer } from './server.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { launchChromium } from './browser.ts';
+import { lowkey, startServeWithBuilder, type BuilderServer } from './server.ts';
 
 export interface EditorTest {
   readonly server: BuilderServer;
@@ -203,4 +204,90 @@ export function exportAndValidate(t: EditorTest, slug: string): void {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/** A region of the editor by its exact accessible name ("Query", "JS object", "Queries"…). */
+export function region(page: Page, name: string): Locator {
+  return page.getByRole('region', { name, exact: true });
+}
+
+/**
+ * Stores an app folder as a draft with `lowkey app import`, next to the running server (the
+ * server reads it from the same data directory). With `slug`, a copy of the folder whose
+ * app.yaml names that slug (and app name) is imported, so one folder can make several apps.
+ */
+export function importApp(t: EditorTest, folder: string, slug?: string): void {
+  const tmp = mkdtempSync(join(tmpdir(), 'lowkey-import-'));
+  try {
+    let dir = folder;
+    if (slug !== undefined) {
+      dir = join(tmp, slug);
+      cpSync(folder, dir, { recursive: true });
+      const yaml = readFileSync(join(dir, 'app.yaml'), 'utf8');
+      writeFileSync(join(dir, 'app.yaml'), yaml.replace(/^slug: .*$/m, `slug: ${slug}`).replace(/^name: .*$/m, `name: ${slug}`));
+    }
+    const imported = lowkey(['app', 'import', dir, '--data-dir', t.server.dataDir]);
+    expect(imported.status, `${imported.stdout}\n${imported.stderr}`).toBe(0);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Signs in and opens the editor on the app `slug`; waits until its draft is loaded. */
+export async function openInEditor(t: EditorTest, page: Page, slug: string): Promise<void> {
+  await signInToAppList(t, page);
+  await page.goto(`${t.server.origin}/edit/${encodeURIComponent(slug)}`);
+  await allSaved(page);
+}
+
+/** Waits for CodeMirror to replace a code field's placeholder textarea (it loads lazily). */
+async function codeMirrorReady(field: Locator): Promise<void> {
+  await field.waitFor();
+  await eventually(() => field.getAttribute('contenteditable')).toBe('true');
+}
+
+/** Replaces the text of a code field (CodeMirror, loaded lazily) as typing would insert it. */
+export async function fillCode(field: Locator, text: string): Promise<void> {
+  await codeMirrorReady(field);
+  await field.click();
+  await field.press('ControlOrMeta+a');
+  await field.page().keyboard.insertText(text);
+}
+
+/**
+ * The text a code field shows, its lines joined with "\n" (CodeMirror draws one element per
+ * line, and only the lines in or near its viewport: a long text is whole only in a tall window).
+ */
+export async function codeText(field: Locator): Promise<string> {
+  await codeMirrorReady(field);
+  return field.evaluate((el) => Array.from(el.querySelectorAll('.cm-line'), (line) => line.textContent ?? '').join('\n'));
+}
+
+/**
+ * The file's server and browser: `lowkey serve` with one builder and Chromium, started before
+ * its tests and stopped after them (registers the file's beforeAll and afterAll).
+ */
+export function useEditorServer(): EditorTest {
+  let server: BuilderServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await startServeWithBuilder();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  const started = <T>(x: T | undefined): T => {
+    if (x === undefined) throw new Error('the editor server is not started: call useEditorServer() at the top of the test file');
+    return x;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get browser() {
+      return started(browser);
+    },
+  };
 }
