@@ -14,10 +14,9 @@
  *
  * With E2E_SCREENSHOT_DIR set it also saves the README's screenshots there.
  */
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.ts';
-import { lowkey, startServeWithBuilder, type BuilderServer } from './server.ts';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { lowkey } from './server.ts';
 import {
   eventually,
   screenshot,
@@ -39,30 +38,10 @@ import {
   widget,
   buildLoginForm,
   exportAndValidate,
-  type EditorTest,
+  useEditorServer,
 } from './editorPage.ts';
 
-let server: BuilderServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServeWithBuilder();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const t: EditorTest = {
-  get server() {
-    return server;
-  },
-  get browser() {
-    return browser;
-  },
-};
+const t = useEditorServer();
 
 describe('the editor in Chromium', () => {
   it('refuses a wrong password at sign-in', async () => {
@@ -168,7 +147,7 @@ describe('the editor in Chromium', () => {
 
       // The viewer opens the login page; its navigation leaves Dashboard out.
       const viewer = await context.newPage();
-      await viewer.goto(`${server.origin}/app/${encodeURIComponent(slug)}`);
+      await viewer.goto(`${t.server.origin}/app/${encodeURIComponent(slug)}`);
       await viewer.locator('[data-widget="inp_username"] input[type="email"]').waitFor();
       await viewer.locator('[data-widget="inp_password"] input[type="password"]').waitFor();
       expect(await viewer.locator('[data-widget="btn_login"] button').textContent()).toContain('Login');
@@ -184,7 +163,7 @@ describe('the editor in Chromium', () => {
       await allSaved(page);
       await page.getByRole('button', { name: 'Versions' }).click();
       const versions = page.getByRole('dialog', { name: 'Versions' });
-      await eventually(() => versions.textContent()).toContain(server.email);
+      await eventually(() => versions.textContent()).toContain(t.server.email);
       await versions.getByRole('button', { name: 'Restore version 1' }).click();
       const restore = page.getByRole('alertdialog', { name: 'Restore version 1?' });
       await restore.getByRole('button', { name: 'Restore' }).click();
@@ -204,7 +183,7 @@ describe('the editor in Chromium', () => {
       const slug = await createApp(a, 'Two tabs');
       await allSaved(a);
       const b = await context.newPage();
-      await b.goto(`${server.origin}/edit/${encodeURIComponent(slug)}`);
+      await b.goto(`${t.server.origin}/edit/${encodeURIComponent(slug)}`);
       await allSaved(b);
       const statuses: number[] = [];
       b.on('response', (r) => {
@@ -219,7 +198,7 @@ describe('the editor in Chromium', () => {
 
       // A fresh tab sees both edits.
       const c = await context.newPage();
-      await c.goto(`${server.origin}/edit/${encodeURIComponent(slug)}`);
+      await c.goto(`${t.server.origin}/edit/${encodeURIComponent(slug)}`);
       await pageItem(c, 'FromA').waitFor();
       await pageItem(c, 'FromB').waitFor();
     } finally {
@@ -236,7 +215,7 @@ describe('the editor in Chromium', () => {
       await addPage(a, 'Gone');
       await allSaved(a);
       const b = await context.newPage();
-      await b.goto(`${server.origin}/edit/${encodeURIComponent(slug)}`);
+      await b.goto(`${t.server.origin}/edit/${encodeURIComponent(slug)}`);
       await pageItem(b, 'Gone').waitFor();
 
       // The first tab deletes the page; the second, not knowing, hides it.
@@ -268,7 +247,7 @@ describe('the editor in Chromium', () => {
       await allSaved(page);
 
       // The session ends on the server (as `lowkey admin revoke` does for a lost laptop).
-      const revoked = lowkey(['admin', 'revoke', server.email, '--data-dir', server.dataDir]);
+      const revoked = lowkey(['admin', 'revoke', t.server.email, '--data-dir', t.server.dataDir]);
       expect(revoked.status, revoked.stderr).toBe(0);
 
       // The next edit cannot be saved: the editor says so and asks to sign in, over the editor.
@@ -276,11 +255,11 @@ describe('the editor in Chromium', () => {
       const dialog = page.getByRole('dialog', { name: 'Sign in again' });
       await dialog.waitFor();
       await eventually(() => saveState(page).textContent()).toMatch(/^Not saved: you are signed out/);
-      expect(await dialog.getByLabel('Email').inputValue()).toBe(server.email);
+      expect(await dialog.getByLabel('Email').inputValue()).toBe(t.server.email);
       // The password is what is left to type: the dialog starts there.
       expect(await dialog.getByLabel('Password').evaluate((e) => e === document.activeElement)).toBe(true);
       expect(await seriousViolations(page)).toEqual([]);
-      await dialog.getByLabel('Password').fill(server.password);
+      await dialog.getByLabel('Password').fill(t.server.password);
       await dialog.getByRole('button', { name: 'Sign in', exact: true }).click();
       await dialog.waitFor({ state: 'detached' });
       await allSaved(page);

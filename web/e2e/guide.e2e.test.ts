@@ -11,9 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Locator, Page, Request } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.ts';
+import type { Locator, Page, Request } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addPage,
   allSaved,
@@ -23,67 +22,42 @@ import {
   dragFromPalette,
   eventually,
   exportAndValidate,
+  fillCode,
   newEditorContext,
   pageItem,
   pageMenu,
   pageNames,
   properties,
+  region,
   renameSelected,
   screenshot,
   setProperty,
   signInToAppList,
   widget,
-  type EditorTest,
+  useEditorServer,
 } from './editorPage.ts';
-import { lowkey, startServeWithBuilder, type BuilderServer } from './server.ts';
+import { lowkey } from './server.ts';
 
 const USER_EMAIL = 'ada@example.com';
 const USER_PASSWORD = 'analytical engine 1843';
 
-let server: BuilderServer;
-let browser: Browser;
-const t: EditorTest = {
-  get server() {
-    return server;
-  },
-  get browser() {
-    return browser;
-  },
-};
+const t = useEditorServer();
 
-beforeAll(async () => {
-  server = await startServeWithBuilder();
-  const added = lowkey(['user', 'add', USER_EMAIL, '--data-dir', server.dataDir], `${USER_PASSWORD}\n`);
+/** The app's one end user, in the built-in provider. */
+beforeAll(() => {
+  const added = lowkey(['user', 'add', USER_EMAIL, '--data-dir', t.server.dataDir], `${USER_PASSWORD}\n`);
   if (added.status !== 0) throw new Error(`lowkey user add failed: ${added.stderr}`);
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 /** The guide's JS object, as the example app has it (examples/custom-auth/js/Auth.js), typed
  * into the editor's code field. */
 const AUTH_SOURCE = readFileSync(fileURLToPath(new URL('../../examples/custom-auth/js/Auth.js', import.meta.url)), 'utf8');
 
-function region(page: Page, name: string): Locator {
-  return page.getByRole('region', { name, exact: true });
-}
 
 function queryEditor(page: Page): Locator {
   return region(page, 'Query');
 }
 
-/** Replaces the text of a code field (CodeMirror, loaded lazily) as typing would insert it. */
-async function fillCode(field: Locator, text: string): Promise<void> {
-  await field.waitFor();
-  // CodeMirror's own content element replaces the placeholder once loaded.
-  await eventually(() => field.getAttribute('contenteditable')).toBe('true');
-  await field.click();
-  await field.press('ControlOrMeta+a');
-  await field.page().keyboard.insertText(text);
-}
 
 /** Fills a field of the query editor and leaves it. */
 async function fillQueryField(page: Page, label: string, value: string): Promise<void> {
@@ -308,7 +282,7 @@ describe("the guide's app, built by clicking", () => {
         const m = /\/api\/v1\/apps\/[^/]+\/queries\/([^/]+)\/run$/.exec(new URL(r.url()).pathname);
         if (m && r.method() === 'POST') runs.push(m[1]!);
       });
-      await viewer.goto(`${server.origin}/app/${encodeURIComponent(slug)}`);
+      await viewer.goto(`${t.server.origin}/app/${encodeURIComponent(slug)}`);
       const fill = async (password: string): Promise<void> => {
         await viewer.locator('[data-widget="inp_username"] input').fill(USER_EMAIL);
         await viewer.locator('[data-widget="inp_password"] input').fill(password);
@@ -341,7 +315,7 @@ describe("the guide's app, built by clicking", () => {
       await viewer.locator('[data-widget="btn_logout"] button').click();
       await viewer.waitForURL(`**/app/${slug}/login-page`);
       expect(await stored()).toBeNull();
-      const refused = await fetch(`${server.origin}/auth/v1/user`, { headers: { Authorization: `Bearer ${afterReload?.accesstoken}` } });
+      const refused = await fetch(`${t.server.origin}/auth/v1/user`, { headers: { Authorization: `Bearer ${afterReload?.accesstoken}` } });
       expect(refused.status).toBeGreaterThanOrEqual(400);
       expect(refused.status).toBeLessThan(500);
     } catch (e) {

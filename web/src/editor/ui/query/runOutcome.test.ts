@@ -76,7 +76,7 @@ describe('outcomeOf: errors, each code in words', () => {
 
   it('invalid_query', () => {
     expect(failed(422, 'invalid_query', 'the body is not valid JSON: expected value at line 1').explained).toBe(
-      'After the bindings were filled in, the request is not valid: the body is not valid JSON: expected value at line 1 (often: invalid JSON in the body).',
+      'After the bindings were filled in, the request is not valid: the body is not valid JSON: expected value at line 1 (a value made the URL or a header invalid, or a JSON body repeats a key).',
     );
   });
 

@@ -119,7 +119,7 @@ export function explain(code: string, message: string): string {
     case 'missing_param':
       return `A binding has no value: ${m} — give the widget a value on the canvas, or check that the binding names something that exists on this page.`;
     case 'invalid_query':
-      return `After the bindings were filled in, the request is not valid: ${m} (often: invalid JSON in the body).`;
+      return `After the bindings were filled in, the request is not valid: ${m} (a value made the URL or a header invalid, or a JSON body repeats a key).`;
     case 'upstream_unreachable':
       return 'The address could not be reached (connection refused or the name does not resolve). Check the URL, and that the service is running and reachable from the lowkey server.';
     case 'response_too_large':
