@@ -24,6 +24,7 @@ import {
   pageNames,
   properties,
   region,
+  seriousViolations,
   useEditorServer,
   widget,
   widgetNames,
@@ -480,5 +481,40 @@ describe('completion in a binding field', () => {
       await allSaved(page);
       expect((await draftOf(page, 'complete-app')).queries.find((q) => q.name === 'lookup')?.path).toBe('{{inp_username.text}}');
     });
+  });
+
+});
+
+describe('accessibility of the code panes', () => {
+  it('has no serious accessibility violation in the query, JS object and datasource editors and their dialogs (axe-core)', async () => {
+    importApp(t, EXAMPLE, 'axe-app');
+    // axe is injected as an inline script, which the editor's CSP forbids.
+    const context = await newEditorContext(t, { bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      await openInEditor(t, page, 'axe-app');
+      const check = async (what: string): Promise<void> => {
+        expect(await seriousViolations(page), what).toEqual([]);
+      };
+      await region(page, 'Queries').getByRole('button', { name: 'sign_in' }).click();
+      await region(page, 'Query').getByRole('textbox', { name: 'Body' }).waitFor();
+      await check('the query editor');
+      await region(page, 'JS objects').getByRole('button', { name: 'Auth' }).click();
+      await eventually(() => region(page, 'JS object').getByRole('textbox', { name: 'Code' }).getAttribute('contenteditable')).toBe('true');
+      await check('the JS object editor');
+      await region(page, 'JS object').getByRole('button', { name: 'Find usages' }).click();
+      await page.getByRole('dialog', { name: 'Usages of Auth' }).waitFor();
+      await check('the usages dialog');
+      await page.getByRole('dialog', { name: 'Usages of Auth' }).getByRole('button', { name: 'Close' }).click();
+      await region(page, 'Datasources').getByRole('button', { name: 'provider' }).click();
+      await page.getByRole('form', { name: 'Datasource provider' }).waitFor();
+      await check('the datasource editor');
+      await widget(page, 'btn_login').click();
+      await properties(page).getByRole('button', { name: 'Action for onClick' }).click();
+      await page.getByRole('dialog', { name: 'Action for onClick' }).waitFor();
+      await check('the action picker');
+    } finally {
+      await context.close();
+    }
   });
 });

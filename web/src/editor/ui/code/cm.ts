@@ -318,7 +318,9 @@ export function mountCodeEditor(
       Prec.lowest(claimUndoKeys),
       labelSlot.of(labelExtensions(options.label)),
       readOnlySlot.of(readOnlyExtensions(options.readOnly)),
-      EditorView.contentAttributes.of({ 'aria-multiline': 'true', spellcheck: 'false', autocapitalize: 'off', autocorrect: 'off' }),
+      // tabindex: the editable area is focusable anyway, but said so it is what axe and screen
+      // readers count as the keyboard's way into the scrolling box around it.
+      EditorView.contentAttributes.of({ 'aria-multiline': 'true', spellcheck: 'false', autocapitalize: 'off', autocorrect: 'off', tabindex: '0' }),
       EditorView.updateListener.of((update) => {
         if (!update.docChanged) return;
         if (update.transactions.some((tr) => tr.annotation(fromOutside))) return;
