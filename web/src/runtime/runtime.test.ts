@@ -370,3 +370,52 @@ describe("the guide's own code", () => {
     expect(transport.runs).toEqual([]);
   });
 });
+
+describe('widget invalidation', () => {
+  /** A model whose `text` is fixed, counting how often bindings read it. */
+  class Counted implements WidgetModel {
+    readonly type = 'Text';
+    readonly children: WidgetModel[] = [];
+    reads = 0;
+    constructor(
+      readonly def: WidgetDef,
+      private readonly text: string,
+    ) {}
+    get name(): string {
+      return this.def.name;
+    }
+    read(key: string): unknown {
+      this.reads++;
+      return key === 'text' ? this.text : undefined;
+    }
+    reset(): void {}
+  }
+
+  it("re-runs a binding only when the model of a widget it reads is replaced, not when another's is", async () => {
+    const home = page('Home', { widgets: [widget('a'), widget('b')] });
+    const models = new Map<string, Counted>([
+      ['a', new Counted(widget('a'), 'A1')],
+      ['b', new Counted(widget('b'), 'B1')],
+    ]);
+    const app = makeApp({ pages: [home] });
+    const runtime = new AppRuntime(app, new FakeHost(new FakeTransport(), '/app/demo'), () => ({
+      roots: [...models.values()],
+      byName: new Map(models),
+    }));
+    await runtime.start();
+    const node = runtime.bind('{{a.text}}');
+    expect(node.value).toMatchObject({ ok: true, value: 'A1' });
+    const a = models.get('a')!;
+    expect(a.reads).toBe(1);
+
+    // The editor's canvas after an edit of b: a new page set in which only b's model is new.
+    models.set('b', new Counted(widget('b'), 'B2'));
+    await runtime.enterPage(home);
+    expect(node.value).toMatchObject({ ok: true, value: 'A1' });
+    expect(a.reads).toBe(1);
+
+    models.set('a', new Counted(widget('a'), 'A2'));
+    await runtime.enterPage(home);
+    expect(node.value).toMatchObject({ ok: true, value: 'A2' });
+  });
+});

@@ -78,6 +78,13 @@ export class AppRuntime {
 
   private readonly viewSignal = signal<PageView>({ status: 'starting' });
   private readonly widgetsSignal = signal<ReadonlyMap<string, WidgetModel>>(new Map());
+  /**
+   * The current page's widget of each name bindings can reach, one signal per name: a binding
+   * that reads `inp_1.text` depends on `inp_1`'s signal only, so a page change that keeps
+   * `inp_1`'s model (the editor's canvas replaces one widget's model per property edit) does not
+   * run it again. `widgetsSignal` stays the page's whole set, for what needs all of it.
+   */
+  private readonly widgetByName = new Map<string, Signal<WidgetModel | undefined>>();
   private readonly urlSignal: Signal<AppUrl>;
   private readonly toastsSignal = signal<readonly Toast[]>([]);
   private nextToastId = 1;
@@ -100,7 +107,10 @@ export class AppRuntime {
     ];
     const widgetNames = new Set<string>();
     for (const page of app.pages) for (const w of walkWidgets(page.widgets)) widgetNames.add(w.name);
-    for (const name of widgetNames) scope.push({ name, value: this.widgetFacade(name) });
+    for (const name of widgetNames) {
+      this.widgetByName.set(name, signal<WidgetModel | undefined>(undefined));
+      scope.push({ name, value: this.widgetFacade(name) });
+    }
     for (const q of app.queries) {
       const model = new QueryModel(q, app.slug, (code, self) => this.evaluator.evaluate(code, self), host.transport);
       this.queries.set(q.name, model);
@@ -178,7 +188,7 @@ export class AppRuntime {
       this.generation++;
       batch(() => {
         this.urlSignal.value = appUrl(loc);
-        this.widgetsSignal.value = new Map();
+        this.setWidgets(new Map());
         this.viewSignal.value = { status: 'not_found', pageSlug: pageSlug ?? '' };
       });
       return;
@@ -200,7 +210,7 @@ export class AppRuntime {
     this.enteredAt = `${loc.pathname}${loc.search}`;
     batch(() => {
       this.urlSignal.value = appUrl(loc);
-      this.widgetsSignal.value = widgets.byName;
+      this.setWidgets(widgets.byName);
       this.viewSignal.value = { status: 'loading', page };
     });
     for (const step of page.onLoad) {
@@ -213,6 +223,15 @@ export class AppRuntime {
     }
     if (gen !== this.generation) return;
     this.viewSignal.value = { status: 'ready', page, widgets };
+  }
+
+  /** Makes `byName` the page's widgets; only the names whose model changed are notified. */
+  private setWidgets(byName: ReadonlyMap<string, WidgetModel>): void {
+    this.widgetsSignal.value = byName;
+    for (const [name, sig] of this.widgetByName) {
+      const model = byName.get(name);
+      if (sig.peek() !== model) sig.value = model;
+    }
   }
 
   private async runOnLoadStep(step: string): Promise<void> {
@@ -356,7 +375,7 @@ export class AppRuntime {
     return new Proxy(Object.create(null) as object, {
       get: (_t, key) => {
         if (typeof key !== 'string') return undefined;
-        return this.widgetsSignal.value.get(name)?.read(key);
+        return this.widgetByName.get(name)?.value?.read(key);
       },
       set: () => false,
     });
