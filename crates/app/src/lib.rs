@@ -20,8 +20,13 @@
 //!   JSON value, URL-encoded text or header text, never as raw syntax, and errors never carry
 //!   values (so never secrets).
 //!
+//! - **Declared protection** (format version 2): `auth` in app.yaml, `access` on pages and
+//!   queries. This crate validates them and builds the viewer's JSON for a [`Caller`] the
+//!   server decided ([`viewer_json_for`]); verifying tokens is the server's.
+//!
 //! **Architecture Invariant:** the viewer's JSON ([`viewer_json`]) lists fields explicitly and
-//! holds no datasource URL, header or secret.
+//! holds no datasource URL, header or secret, nor the widgets, on-load steps or bindings of a
+//! page or query the caller may not use.
 
 #![cfg_attr(
     not(test),
@@ -44,11 +49,13 @@ mod yaml;
 pub use diagnostic::{Diagnostic, Location, Problem};
 pub use load::SourceFiles;
 pub use model::{
-    App, Body, Datasource, JsObject, Method, OrderedMap, Page, Position, Query, StoredAppError,
-    Widget, WidgetType, DEFAULT_TIMEOUT_MS, FORMAT_VERSION, GRID_COLUMNS, MAX_TIMEOUT_MS,
+    roles_at, Access, App, Auth, Body, Datasource, JsObject, Method, OrderedMap, Page, Position,
+    Query, StoredAppError, TokenMode, Verify, Widget, WidgetType, DEFAULT_CLOCK_SKEW_SECS,
+    DEFAULT_ROLES_CLAIM, DEFAULT_TIMEOUT_MS, FORMAT_VERSION, GRID_COLUMNS, MAX_CLOCK_SKEW_SECS,
+    MAX_TIMEOUT_MS,
 };
 pub use substitute::{
     query_bindings, render, RenderedBody, RenderedRequest, SubstitutionError, Target,
 };
-pub use viewer::viewer_json;
+pub use viewer::{viewer_json, viewer_json_for, Caller};
 pub use write::WriteError;

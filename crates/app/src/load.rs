@@ -13,8 +13,9 @@ use crate::diagnostic::{Diagnostic, Location, Pos, Problem};
 use crate::guard::{self, HeaderProblem, UrlProblem};
 use crate::js;
 use crate::model::{
-    App, Body, Datasource, JsObject, Method, OrderedMap, Page, Position, Query, Widget, WidgetType,
-    DEFAULT_TIMEOUT_MS, FORMAT_VERSION, GRID_COLUMNS, MAX_TIMEOUT_MS,
+    Access, App, Auth, Body, Datasource, JsObject, Method, OrderedMap, Page, Position, Query,
+    TokenMode, Verify, Widget, WidgetType, DEFAULT_CLOCK_SKEW_SECS, DEFAULT_ROLES_CLAIM,
+    DEFAULT_TIMEOUT_MS, FORMAT_VERSION, GRID_COLUMNS, MAX_CLOCK_SKEW_SECS, MAX_TIMEOUT_MS,
 };
 use crate::names::{case_twins, identifier_problem, kebab_case, slug_problem};
 use crate::substitute;
@@ -244,6 +245,16 @@ enum Ref {
         file: String,
         pos: Pos,
     },
+    /// `auth.loginPage`: a page, and a public one.
+    LoginPage {
+        name: String,
+        pos: Pos,
+    },
+    /// `auth.verify.userinfo`: a query, and a public one.
+    Userinfo {
+        name: String,
+        pos: Pos,
+    },
 }
 
 #[derive(Default)]
@@ -261,6 +272,14 @@ struct Loader {
     /// Names of every page file, readable or not: a page whose file has errors still exists
     /// for references, so one mistake is reported once rather than again at each use.
     page_names: Vec<String>,
+    /// The folder's format version as written (before migration); fields newer than it are
+    /// refused.
+    version: u32,
+    /// Whether app.yaml has an `auth` field, valid or not: a protected page is reported as
+    /// needing `auth` only when there is none at all.
+    auth_declared: bool,
+    /// Where a page or query is declared not public: (file, position of `access`, location).
+    protected: Vec<(String, Pos, Location)>,
 }
 
 /// What app.yaml says besides its version; `None` where a required field is missing or bad.
@@ -268,6 +287,7 @@ struct AppHeader {
     name: Option<String>,
     slug: Option<String>,
     home_page: Option<String>,
+    auth: Option<Auth>,
     datasources: Vec<Datasource>,
     settings: serde_json::Map<String, Json>,
 }
@@ -346,6 +366,7 @@ impl Loader {
 
         let app_node = raw.app.take();
         let version = app_node.as_ref().and_then(|n| self.version(n));
+        self.version = version.unwrap_or(FORMAT_VERSION);
         if let Some(version) = version {
             if let Err(message) = migrate(&mut raw, version) {
                 self.err("app.yaml", Pos::new(1, 1), message);
@@ -376,6 +397,7 @@ impl Loader {
             name: header.name?,
             slug: header.slug?,
             home_page: header.home_page?,
+            auth: header.auth,
             datasources: header.datasources,
             settings: header.settings,
             pages,
@@ -428,6 +450,7 @@ impl Loader {
                 "name",
                 "slug",
                 "homePage",
+                "auth",
                 "datasources",
                 "settings",
             ],
@@ -437,6 +460,7 @@ impl Loader {
         let home_page = f.required_string("homePage");
         let datasources_node = f.get("datasources");
         let settings_node = f.get("settings");
+        let auth_node = f.get("auth");
         let slug_pos = f.pos_of("slug");
         let home_pos = f.pos_of("homePage");
 
@@ -494,10 +518,16 @@ impl Loader {
                 ),
             }
         }
+        let auth = auth_node.and_then(|a| {
+            self.auth_declared = true;
+            self.since_version_2(FILE, a, "auth");
+            self.auth(a)
+        });
         AppHeader {
             name,
             slug,
             home_page,
+            auth,
             datasources,
             settings,
         }
@@ -538,6 +568,221 @@ impl Loader {
         })
     }
 
+    /// Refuses a field of format version 2 in a folder that says it is version 1: the folder
+    /// would mean something else to the lowkey it was written for.
+    fn since_version_2(&mut self, file: &str, node: &Node, field: &str) {
+        if self.version < 2 {
+            self.err(
+                file,
+                node.pos,
+                format!("`{field}` is new in format version 2: write `version: 2` in app.yaml"),
+            );
+        }
+    }
+
+    /// `auth` of app.yaml (docs/app-format.md, "Protection").
+    fn auth(&mut self, node: &Node) -> Option<Auth> {
+        const FILE: &str = "app.yaml";
+        let mut f = Fields::new(
+            self,
+            FILE,
+            node,
+            "`auth`",
+            &[
+                "loginPage",
+                "verify",
+                "token",
+                "rolesClaim",
+                "clockSkewSecs",
+            ],
+        );
+        let login_page = f.required_string("loginPage");
+        let verify_node = f.get("verify");
+        let token_node = f.get("token");
+        if token_node.is_none() {
+            f.missing("token");
+        }
+        let roles_claim = f.optional_string("rolesClaim");
+        let clock_skew_secs = f.optional_u32("clockSkewSecs");
+        let login_pos = f.pos_of("loginPage").unwrap_or(node.pos);
+        let claim_pos = f.pos_of("rolesClaim").unwrap_or(node.pos);
+        let skew_pos = f.pos_of("clockSkewSecs").unwrap_or(node.pos);
+
+        if let Some(name) = &login_page {
+            self.refer(Ref::LoginPage {
+                name: name.clone(),
+                pos: login_pos,
+            });
+        }
+        let verify = match verify_node {
+            Some(v) => self.verify(v),
+            None => Some(Verify::Builtin),
+        };
+        let token = token_node.and_then(|t| self.token(t));
+        if let Some(claim) = &roles_claim {
+            if claim.split('.').any(|key| key.trim().is_empty()) {
+                self.err(
+                    FILE,
+                    claim_pos,
+                    format!("`rolesClaim` is a claim's name or a dot path such as `app_metadata.roles`, not `{claim}`"),
+                );
+            }
+        }
+        let clock_skew_secs = clock_skew_secs.unwrap_or(DEFAULT_CLOCK_SKEW_SECS);
+        if clock_skew_secs > MAX_CLOCK_SKEW_SECS {
+            self.err(
+                FILE,
+                skew_pos,
+                format!("`clockSkewSecs` must be at most {MAX_CLOCK_SKEW_SECS}"),
+            );
+        }
+        Some(Auth {
+            login_page: login_page?,
+            verify: verify?,
+            token: token?,
+            roles_claim: roles_claim.unwrap_or_else(|| DEFAULT_ROLES_CLAIM.to_owned()),
+            clock_skew_secs,
+        })
+    }
+
+    /// `auth.verify`: `builtin`, `{jwks, issuer, audience}` or `{userinfo}`.
+    fn verify(&mut self, node: &Node) -> Option<Verify> {
+        const FILE: &str = "app.yaml";
+        const FORMS: &str =
+            "`verify` is builtin, {jwks: <https URL>, issuer: …, audience: …} or {userinfo: <query>}";
+        let has = |key: &str| match &node.value {
+            Value::Map(entries) => entries.iter().any(|(k, _)| k.name == key),
+            _ => false,
+        };
+        match &node.value {
+            Value::Str(word) if word == "builtin" => Some(Verify::Builtin),
+            Value::Map(_) if has("jwks") => {
+                let mut f = Fields::new(
+                    self,
+                    FILE,
+                    node,
+                    "`verify`",
+                    &["jwks", "issuer", "audience"],
+                );
+                let jwks = f.required_string("jwks");
+                let issuer = f.required_string("issuer");
+                let audience = f.optional_string("audience");
+                let jwks_pos = f.pos_of("jwks").unwrap_or(node.pos);
+                let issuer_pos = f.pos_of("issuer").unwrap_or(node.pos);
+                if let Some(problem) = jwks.as_deref().and_then(jwks_url_problem) {
+                    self.err(FILE, jwks_pos, problem);
+                }
+                if issuer.as_deref().is_some_and(|i| i.trim().is_empty()) {
+                    self.err(FILE, issuer_pos, "`issuer` must not be empty");
+                }
+                Some(Verify::Jwks {
+                    jwks: jwks?,
+                    issuer: issuer?,
+                    audience,
+                })
+            }
+            Value::Map(_) if has("userinfo") => {
+                let mut f = Fields::new(self, FILE, node, "`verify`", &["userinfo"]);
+                let query = f.required_string("userinfo");
+                let pos = f.pos_of("userinfo").unwrap_or(node.pos);
+                let query = query?;
+                self.refer(Ref::Userinfo {
+                    name: query.clone(),
+                    pos,
+                });
+                Some(Verify::Userinfo { userinfo: query })
+            }
+            _ => {
+                self.err(FILE, node.pos, FORMS);
+                None
+            }
+        }
+    }
+
+    /// `auth.token`: `{store: key}` or `session`.
+    fn token(&mut self, node: &Node) -> Option<TokenMode> {
+        const FILE: &str = "app.yaml";
+        match &node.value {
+            Value::Str(word) if word == "session" => Some(TokenMode::Session),
+            Value::Map(_) => {
+                let mut f = Fields::new(self, FILE, node, "`token`", &["store"]);
+                let key = f.required_string("store");
+                let pos = f.pos_of("store").unwrap_or(node.pos);
+                let key = key?;
+                if let Some(problem) = identifier_problem(&key) {
+                    self.err(
+                        FILE,
+                        pos,
+                        format!("the token's store key must be an identifier (`appsmith.store.<key>`): {problem}"),
+                    );
+                }
+                Some(TokenMode::Store(key))
+            }
+            _ => {
+                self.err(
+                    FILE,
+                    node.pos,
+                    "`token` is {store: <key of appsmith.store>} or session",
+                );
+                None
+            }
+        }
+    }
+
+    /// The `access` of a page or query file (public when absent); a protected one is noted
+    /// for the check that the app has `auth`.
+    fn access_field(&mut self, file: &str, node: Option<&Node>) -> Access {
+        let Some(node) = node else {
+            return Access::Public;
+        };
+        self.since_version_2(file, node, "access");
+        // A bad `access` is reported as such (and the app refused), not also as needing `auth`.
+        let Some(access) = self.access(file, node) else {
+            return Access::SignedIn;
+        };
+        if !access.is_public() {
+            let at = self.at.clone();
+            self.protected.push((file.to_owned(), node.pos, at));
+        }
+        access
+    }
+
+    fn access(&mut self, file: &str, node: &Node) -> Option<Access> {
+        const FORMS: &str = "`access` is public, signedIn or {roles: [<role>, …]}";
+        match &node.value {
+            Value::Str(word) if word == "public" => Some(Access::Public),
+            Value::Str(word) if word == "signedIn" => Some(Access::SignedIn),
+            Value::Map(_) => {
+                let mut f = Fields::new(self, file, node, "`access`", &["roles"]);
+                let roles_node = f.get("roles");
+                if roles_node.is_none() {
+                    f.missing("roles");
+                }
+                let list = roles_node?;
+                let items = self.seq(file, list, "`roles`")?;
+                let mut roles = Vec::new();
+                for item in items {
+                    match &item.value {
+                        Value::Str(role) if !role.trim().is_empty() => roles.push(role.clone()),
+                        _ => self.err(file, item.pos, "a role is a non-empty string"),
+                    }
+                }
+                if items.is_empty() {
+                    self.err(
+                        file,
+                        list.pos,
+                        "`roles` names at least one role (an empty list would let no one in)",
+                    );
+                }
+                Some(Access::Roles(roles))
+            }
+            _ => {
+                self.err(file, node.pos, FORMS);
+                None
+            }
+        }
+    }
+
     // ---- pages ----------------------------------------------------------------------------
 
     fn page_file(&mut self, file: &str, node: &Node) -> Option<Page> {
@@ -557,11 +802,12 @@ impl Loader {
             file,
             node,
             "a page",
-            &["name", "slug", "hidden", "onLoad", "widgets"],
+            &["name", "slug", "hidden", "access", "onLoad", "widgets"],
         );
         let name = f.required_string("name");
         let slug = f.optional_string("slug");
         let hidden = f.optional_bool("hidden").unwrap_or(false);
+        let access_node = f.get("access");
         let on_load_node = f.get("onLoad");
         let widgets_node = f.get("widgets");
         let name_pos = f.pos_of("name").unwrap_or(node.pos);
@@ -635,6 +881,7 @@ impl Loader {
             }
         }
 
+        let access = self.access_field(file, access_node);
         let widgets = match widgets_node {
             Some(w) => self.widgets(file, w),
             None => Vec::new(),
@@ -643,6 +890,7 @@ impl Loader {
             name: name?,
             slug,
             hidden,
+            access,
             on_load,
             widgets,
         })
@@ -997,6 +1245,7 @@ impl Loader {
                 "body",
                 "timeoutMs",
                 "followRedirects",
+                "access",
             ],
         );
         let datasource = f.optional_string("datasource");
@@ -1008,6 +1257,7 @@ impl Loader {
         let body_node = f.get("body");
         let timeout = f.optional_u32("timeoutMs");
         let follow_redirects = f.optional_bool("followRedirects").unwrap_or(false);
+        let access_node = f.get("access");
         let pos = |k: &str| f.pos_of(k).unwrap_or(node.pos);
         let (ds_pos, path_pos, url_pos, method_pos, timeout_pos) = (
             pos("datasource"),
@@ -1085,6 +1335,7 @@ impl Loader {
             None => OrderedMap::new(),
         };
         let body = body_node.and_then(|b| self.body(file, b));
+        let access = self.access_field(file, access_node);
 
         let timeout_ms = timeout.unwrap_or(DEFAULT_TIMEOUT_MS);
         if timeout_ms == 0 || timeout_ms > MAX_TIMEOUT_MS {
@@ -1106,6 +1357,7 @@ impl Loader {
             body,
             timeout_ms,
             follow_redirects,
+            access,
         })
     }
 
@@ -1301,6 +1553,17 @@ impl Loader {
             self.refuse_case_twins(what, &files);
         }
 
+        if !self.auth_declared {
+            for (file, pos, at) in std::mem::take(&mut self.protected) {
+                self.at = at;
+                self.err(
+                    &file,
+                    pos,
+                    "a page or query that is not public needs `auth` in app.yaml (where visitors sign in and how their tokens are verified)",
+                );
+            }
+        }
+
         let kind_of = |name: &str| first.get(name).map(|d| d.kind);
         let refs = std::mem::take(&mut self.refs);
         for (r, at) in &refs {
@@ -1313,6 +1576,33 @@ impl Loader {
                             *pos,
                             format!("`homePage`: there is no page `{name}` (pages/{name}.yaml)"),
                         );
+                    }
+                }
+                Ref::LoginPage { name, pos } => {
+                    let message = if !self.page_names.iter().any(|p| p == name) {
+                        Some(format!(
+                            "`loginPage`: there is no page `{name}` (pages/{name}.yaml)"
+                        ))
+                    } else {
+                        app.page(name).filter(|p| !p.access.is_public()).map(|_| {
+                            format!("`loginPage`: the page `{name}` must be public, or no visitor could sign in")
+                        })
+                    };
+                    if let Some(message) = message {
+                        self.err("app.yaml", *pos, message);
+                    }
+                }
+                Ref::Userinfo { name, pos } => {
+                    let message = match (kind_of(name), app.query(name)) {
+                        (Some("a query"), Some(q)) if !q.access.is_public() => Some(format!(
+                            "`userinfo`: the query `{name}` must be public: it checks the token, so it cannot need one"
+                        )),
+                        // Its file has errors, already reported.
+                        (Some("a query"), _) => None,
+                        _ => Some(format!("`userinfo`: there is no query `{name}`")),
+                    };
+                    if let Some(message) = message {
+                        self.err("app.yaml", *pos, message);
                     }
                 }
                 Ref::Datasource { name, file, pos } => {
@@ -1591,12 +1881,15 @@ impl<'l, 'n> Fields<'l, 'n> {
 
 /// Brings the raw trees of a folder written in format `from` up to [`FORMAT_VERSION`].
 ///
-/// Version 1 is the current format, so there is nothing to do yet. Version 2 will add an arm
-/// `1 => { rewrite the v1 trees of `raw` as v2; migrate(raw, 2) }`, so a folder of any known
-/// version is read by the current code, one step at a time.
+/// Each arm rewrites the trees of one version as the next and goes on from there, so a folder
+/// of any known version is read by the current code, one step at a time.
 fn migrate(_raw: &mut RawFolder<'_>, from: u32) -> Result<(), String> {
     match from {
         FORMAT_VERSION => Ok(()),
+        // Version 2 adds `auth` and `access`, both optional with the meaning of version 1
+        // (everything public): a version 1 tree is already a version 2 tree. A version 1
+        // folder that uses them is refused where they are read (`since_version_2`).
+        1 => migrate(_raw, 2),
         _ => Err(format!(
             "unknown format version {from}: this lowkey reads version {FORMAT_VERSION}"
         )),
@@ -1657,6 +1950,25 @@ pub(crate) fn is_header_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// `verify.jwks`: an https URL without bindings; plain http only on this machine (a test
+/// provider), as a key set fetched in the clear could be swapped on the way.
+fn jwks_url_problem(url: &str) -> Option<String> {
+    const RULE: &str =
+        "`jwks` must be an https URL (http only for localhost or 127.0.0.1) without bindings";
+    if template::has_binding(url) {
+        return Some(RULE.to_owned());
+    }
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Some(format!("`{}` is not a valid URL: {RULE}", shorten(url)));
+    };
+    let local = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1"));
+    match parsed.scheme() {
+        "https" if parsed.host_str().is_some() => None,
+        "http" if local => None,
+        _ => Some(RULE.to_owned()),
+    }
 }
 
 /// A datasource URL: an absolute http(s) URL or a path, without bindings.
@@ -1785,8 +2097,8 @@ mod tests {
             "missing `version`",
         );
         assert_has(
-            &check(&[("app.yaml", "version: 2\nname: T\nslug: t\nhomePage: Home\n")]),
-            "unknown format version 2",
+            &check(&[("app.yaml", "version: 3\nname: T\nslug: t\nhomePage: Home\n")]),
+            "unknown format version 3: this lowkey reads version 2",
         );
         assert_has(
             &check(&[(
@@ -2203,6 +2515,271 @@ mod tests {
             problems.iter().all(|p| p.location == Location::default()),
             "a query's problem is on no page: {problems:#?}"
         );
+    }
+
+    /// app.yaml of version 2 with the given `auth` block (its lines start at line 6).
+    fn with_auth(auth: &str) -> String {
+        format!("version: 2\nname: Test\nslug: test-app\nhomePage: Home\nauth:\n{auth}datasources:\n  - name: api\n    url: https://api.example.com\n")
+    }
+
+    const LOGIN: (&str, &str) = ("pages/Login.yaml", "name: Login\n");
+
+    /// The diagnostics of the base app with this `auth` block and a public page `Login`.
+    fn check_auth(auth: &str) -> Vec<String> {
+        check(&[("app.yaml", &with_auth(auth)), LOGIN])
+    }
+
+    #[test]
+    fn a_version_1_folder_loads_as_version_2_with_everything_public() {
+        let (app, d) = App::from_files(&files(&[]));
+        assert_eq!(d, vec![]);
+        let app = app.unwrap();
+        assert_eq!(app.version, 2);
+        assert_eq!(app.auth, None);
+        assert!(app.pages.iter().all(|p| p.access.is_public()));
+        assert!(app.queries.iter().all(|q| q.access.is_public()));
+    }
+
+    #[test]
+    fn auth_and_access_of_version_2_are_read() {
+        let app_yaml = with_auth("  loginPage: Login\n  verify: { jwks: 'https://idp.example.com/jwks.json', issuer: 'https://idp.example.com', audience: lowkey }\n  token: { store: accesstoken }\n  rolesClaim: app_metadata.roles\n  clockSkewSecs: 300\n");
+        let (app, d) = App::from_files(&files(&[
+            ("app.yaml", &app_yaml),
+            LOGIN,
+            ("pages/Home.yaml", "name: Home\naccess: signedIn\n"),
+            (
+                "queries/q.yaml",
+                "datasource: api\npath: /items\naccess: { roles: [admin, editor] }\n",
+            ),
+        ]));
+        assert_eq!(d, vec![]);
+        let app = app.unwrap();
+        assert_eq!(
+            app.auth,
+            Some(Auth {
+                login_page: "Login".into(),
+                verify: Verify::Jwks {
+                    jwks: "https://idp.example.com/jwks.json".into(),
+                    issuer: "https://idp.example.com".into(),
+                    audience: Some("lowkey".into()),
+                },
+                token: TokenMode::Store("accesstoken".into()),
+                roles_claim: "app_metadata.roles".into(),
+                clock_skew_secs: 300,
+            })
+        );
+        assert_eq!(app.page("Home").unwrap().access, Access::SignedIn);
+        assert_eq!(app.page("Login").unwrap().access, Access::Public);
+        assert_eq!(
+            app.query("q").unwrap().access,
+            Access::Roles(vec!["admin".into(), "editor".into()])
+        );
+
+        // The defaults: built-in verification, roles at `roles`, 30 s of clock skew.
+        let app_yaml = with_auth("  loginPage: Login\n  token: session\n");
+        let (app, d) = App::from_files(&files(&[("app.yaml", &app_yaml), LOGIN]));
+        assert_eq!(d, vec![]);
+        let auth = app.unwrap().auth.unwrap();
+        assert_eq!(auth.verify, Verify::Builtin);
+        assert_eq!(auth.token, TokenMode::Session);
+        assert_eq!(auth.roles_claim, "roles");
+        assert_eq!(auth.clock_skew_secs, 30);
+        for ok in [
+            "http://localhost:9999/jwks",
+            "http://127.0.0.1/jwks",
+            "https://idp.example.com/.well-known/jwks.json",
+        ] {
+            assert_eq!(
+                check_auth(&format!(
+                "  loginPage: Login\n  verify: {{ jwks: '{ok}', issuer: x }}\n  token: {{ store: t }}\n"
+            )),
+                Vec::<String>::new(),
+                "{ok}"
+            );
+        }
+    }
+
+    #[test]
+    fn auth_and_access_are_refused_in_a_version_1_folder() {
+        let app_yaml = APP.replace(
+            "datasources:",
+            "auth:\n  loginPage: Home\n  token: session\ndatasources:",
+        );
+        assert_eq!(
+            check(&[
+                ("app.yaml", &app_yaml),
+                ("pages/Home.yaml", "name: Home\naccess: public\n"),
+            ]),
+            vec![
+                "app.yaml:6:3: `auth` is new in format version 2: write `version: 2` in app.yaml",
+                "pages/Home.yaml:2:9: `access` is new in format version 2: write `version: 2` in app.yaml",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_protected_page_or_query_needs_auth() {
+        let app_yaml = APP.replace("version: 1", "version: 2");
+        assert_eq!(
+            check(&[
+                ("app.yaml", &app_yaml),
+                ("pages/Home.yaml", "name: Home\naccess: signedIn\n"),
+                ("queries/q.yaml", "datasource: api\npath: /items\naccess: { roles: [admin] }\n"),
+            ]),
+            vec![
+                "pages/Home.yaml:2:9: a page or query that is not public needs `auth` in app.yaml (where visitors sign in and how their tokens are verified)",
+                "queries/q.yaml:3:9: a page or query that is not public needs `auth` in app.yaml (where visitors sign in and how their tokens are verified)",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_login_page_exists_and_is_public() {
+        assert_eq!(
+            check_auth("  loginPage: Nope\n  token: { store: accesstoken }\n"),
+            vec!["app.yaml:6:14: `loginPage`: there is no page `Nope` (pages/Nope.yaml)"]
+        );
+        let app_yaml = with_auth("  loginPage: Login\n  token: { store: accesstoken }\n");
+        assert_eq!(
+            check(&[
+                ("app.yaml", &app_yaml),
+                ("pages/Login.yaml", "name: Login\naccess: signedIn\n"),
+            ]),
+            vec!["app.yaml:6:14: `loginPage`: the page `Login` must be public, or no visitor could sign in"]
+        );
+    }
+
+    #[test]
+    fn access_is_public_signed_in_or_a_non_empty_roles_list() {
+        let app_yaml = with_auth("  loginPage: Login\n  token: { store: accesstoken }\n");
+        let page = |access: &str| format!("name: Home\naccess: {access}\n");
+        let checked = |access: &str| {
+            check(&[
+                ("app.yaml", &app_yaml),
+                LOGIN,
+                ("pages/Home.yaml", &page(access)),
+            ])
+        };
+        assert_eq!(
+            checked("{ roles: [] }"),
+            vec!["pages/Home.yaml:2:18: `roles` names at least one role (an empty list would let no one in)"]
+        );
+        assert_eq!(
+            checked("everyone"),
+            vec!["pages/Home.yaml:2:9: `access` is public, signedIn or {roles: [<role>, …]}"]
+        );
+        assert_eq!(
+            checked("{ roles: [admin, ''] }"),
+            vec!["pages/Home.yaml:2:26: a role is a non-empty string"]
+        );
+        assert_eq!(
+            checked("{ role: admin }"),
+            vec![
+                "pages/Home.yaml:2:9: `access` needs a `roles`",
+                "pages/Home.yaml:2:11: unknown field `role` in `access`; expected one of: roles",
+            ]
+        );
+        assert_eq!(checked("{ roles: [admin] }"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_token_store_key_is_an_identifier() {
+        let d = check_auth("  loginPage: Login\n  token: { store: access-token }\n");
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_has(
+            &d,
+            "app.yaml:7:19: the token's store key must be an identifier (`appsmith.store.<key>`)",
+        );
+        assert_eq!(
+            check_auth("  loginPage: Login\n  token: cookie\n"),
+            vec!["app.yaml:7:10: `token` is {store: <key of appsmith.store>} or session"]
+        );
+        assert_eq!(
+            check_auth("  loginPage: Login\n"),
+            vec!["app.yaml:6:3: `auth` needs a `token`"]
+        );
+    }
+
+    #[test]
+    fn a_jwks_url_is_https_except_on_this_machine() {
+        for url in [
+            "http://idp.example.com/jwks",
+            "http://127.0.0.2/jwks",
+            "ftp://idp.example.com/jwks",
+            "https://idp.example.com/{{path}}",
+        ] {
+            assert_eq!(
+                check_auth(&format!(
+                "  loginPage: Login\n  verify: {{ jwks: '{url}', issuer: x }}\n  token: {{ store: t }}\n"
+            )),
+                vec!["app.yaml:7:19: `jwks` must be an https URL (http only for localhost or 127.0.0.1) without bindings"],
+                "{url}"
+            );
+        }
+        assert_eq!(
+            check_auth("  loginPage: Login\n  verify: { jwks: 'https://idp.example.com/jwks' }\n  token: { store: t }\n"),
+            vec!["app.yaml:7:11: `verify` needs a `issuer`"]
+        );
+        assert_eq!(
+            check_auth("  loginPage: Login\n  verify: magic\n  token: { store: t }\n"),
+            vec!["app.yaml:7:11: `verify` is builtin, {jwks: <https URL>, issuer: …, audience: …} or {userinfo: <query>}"]
+        );
+    }
+
+    #[test]
+    fn a_userinfo_query_exists_and_is_public() {
+        let auth = |query: &str| {
+            format!(
+                "  loginPage: Login\n  verify: {{ userinfo: {query} }}\n  token: {{ store: t }}\n"
+            )
+        };
+        for missing in ["nope", "Obj"] {
+            assert_eq!(
+                check_auth(&auth(missing)),
+                vec![format!(
+                    "app.yaml:7:23: `userinfo`: there is no query `{missing}`"
+                )]
+            );
+        }
+        assert_eq!(
+            check(&[
+                ("app.yaml", &with_auth(&auth("q"))),
+                LOGIN,
+                ("queries/q.yaml", "datasource: api\npath: /me\naccess: signedIn\n"),
+            ]),
+            vec!["app.yaml:7:23: `userinfo`: the query `q` must be public: it checks the token, so it cannot need one"]
+        );
+        assert_eq!(check_auth(&auth("q")), Vec::<String>::new());
+    }
+
+    #[test]
+    fn clock_skew_is_at_most_five_minutes_and_the_roles_claim_a_dot_path() {
+        assert_eq!(
+            check_auth("  loginPage: Login\n  token: { store: t }\n  clockSkewSecs: 301\n  rolesClaim: 'app_metadata..roles'\n"),
+            vec![
+                "app.yaml:8:18: `clockSkewSecs` must be at most 300",
+                "app.yaml:9:15: `rolesClaim` is a claim's name or a dot path such as `app_metadata.roles`, not `app_metadata..roles`",
+            ]
+        );
+    }
+
+    #[test]
+    fn roles_are_read_at_the_roles_claim() {
+        let mut auth = Auth {
+            login_page: "Login".into(),
+            verify: Verify::Builtin,
+            token: TokenMode::Session,
+            roles_claim: "roles".into(),
+            clock_skew_secs: 30,
+        };
+        let claims = serde_json::json!({"roles": ["a", 1, "b"], "app_metadata": {"role": "admin"}, "role": 5});
+        assert_eq!(auth.roles_in(&claims), ["a", "b"]);
+        auth.roles_claim = "app_metadata.role".into();
+        assert_eq!(auth.roles_in(&claims), ["admin"]);
+        auth.roles_claim = "role".into();
+        assert_eq!(auth.roles_in(&claims), Vec::<String>::new());
+        auth.roles_claim = "nowhere.at.all".into();
+        assert_eq!(auth.roles_in(&claims), Vec::<String>::new());
     }
 
     #[test]

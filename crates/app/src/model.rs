@@ -12,8 +12,16 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The folder format version this crate reads and writes. Older versions are migrated on load.
-pub const FORMAT_VERSION: u32 = 1;
+/// The folder format version this crate reads and writes. Older versions are migrated on load
+/// (version 1 is version 2 without `auth` and `access`: everything public).
+pub const FORMAT_VERSION: u32 = 2;
+
+/// `auth.clockSkewSecs` when not given: leeway for a token's `exp` and `nbf`.
+pub const DEFAULT_CLOCK_SKEW_SECS: u32 = 30;
+/// Upper bound of `auth.clockSkewSecs`.
+pub const MAX_CLOCK_SKEW_SECS: u32 = 300;
+/// `auth.rolesClaim` when not given.
+pub const DEFAULT_ROLES_CLAIM: &str = "roles";
 
 /// Default query timeout.
 pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
@@ -99,6 +107,9 @@ pub struct App {
     pub name: String,
     pub slug: String,
     pub home_page: String,
+    /// How the app's visitors prove who they are; required when a page or query is not public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<Auth>,
     #[serde(default)]
     pub datasources: Vec<Datasource>,
     /// Reserved for later use; kept as written.
@@ -139,6 +150,9 @@ pub struct Page {
     pub slug: Option<String>,
     #[serde(default)]
     pub hidden: bool,
+    /// Who may get the page's widgets and on-load steps (omitted when public).
+    #[serde(default, skip_serializing_if = "Access::is_public")]
+    pub access: Access,
     /// Steps run in order when the page loads: `"query"` or `"JsObject.function"`.
     #[serde(default)]
     pub on_load: Vec<String>,
@@ -218,6 +232,9 @@ pub struct Query {
     /// the app gets the 3xx answer). Stored only when true, so older stored apps are unchanged.
     #[serde(default, skip_serializing_if = "is_false")]
     pub follow_redirects: bool,
+    /// Who may run the query (omitted when public).
+    #[serde(default, skip_serializing_if = "Access::is_public")]
+    pub access: Access,
 }
 
 fn default_timeout() -> u32 {
@@ -278,6 +295,254 @@ pub enum Body {
     Form(OrderedMap<String>),
 }
 
+/// Who may use a page or query: `"public"` (the default), `"signedIn"` or `{"roles": [...]}`
+/// (a signed-in caller holding at least one of the roles).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Access {
+    #[default]
+    Public,
+    SignedIn,
+    Roles(Vec<String>),
+}
+
+impl Access {
+    pub fn is_public(&self) -> bool {
+        *self == Access::Public
+    }
+
+    /// Whether `caller` may use a page or query with this access.
+    pub fn allows(&self, caller: &crate::viewer::Caller) -> bool {
+        match (self, caller.roles()) {
+            (Access::Public, _) => true,
+            (_, None) => false,
+            (Access::SignedIn, Some(_)) => true,
+            (Access::Roles(needed), Some(held)) => needed.iter().any(|r| held.contains(r)),
+        }
+    }
+}
+
+impl Serialize for Access {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Access::Public => serializer.serialize_str("public"),
+            Access::SignedIn => serializer.serialize_str("signedIn"),
+            Access::Roles(roles) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("roles", roles)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Access {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AccessVisitor;
+        impl<'de> Visitor<'de> for AccessVisitor {
+            type Value = Access;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(r#""public", "signedIn" or {"roles": [...]}"#)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Access, E> {
+                match v {
+                    "public" => Ok(Access::Public),
+                    "signedIn" => Ok(Access::SignedIn),
+                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Access, A::Error> {
+                let mut roles = None;
+                while let Some(key) = access.next_key::<String>()? {
+                    if key != "roles" || roles.is_some() {
+                        return Err(de::Error::custom(format!(
+                            "unexpected key `{key}` in an access: only `roles`, once"
+                        )));
+                    }
+                    roles = Some(access.next_value::<Vec<String>>()?);
+                }
+                roles
+                    .map(Access::Roles)
+                    .ok_or_else(|| de::Error::missing_field("roles"))
+            }
+        }
+        deserializer.deserialize_any(AccessVisitor)
+    }
+}
+
+/// `auth` of app.yaml: where visitors sign in and how their tokens are verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Auth {
+    /// The page a visitor without a valid token is sent to (with `?next=`); public.
+    pub login_page: String,
+    #[serde(default, skip_serializing_if = "Verify::is_builtin")]
+    pub verify: Verify,
+    pub token: TokenMode,
+    /// Dot path of the claim holding the caller's roles (a string or a list of strings).
+    #[serde(
+        default = "default_roles_claim",
+        skip_serializing_if = "is_default_roles_claim"
+    )]
+    pub roles_claim: String,
+    /// Leeway for a token's `exp` and `nbf`, at most [`MAX_CLOCK_SKEW_SECS`].
+    #[serde(
+        default = "default_clock_skew",
+        skip_serializing_if = "is_default_clock_skew"
+    )]
+    pub clock_skew_secs: u32,
+}
+
+fn default_roles_claim() -> String {
+    DEFAULT_ROLES_CLAIM.to_owned()
+}
+
+fn is_default_roles_claim(claim: &str) -> bool {
+    claim == DEFAULT_ROLES_CLAIM
+}
+
+fn default_clock_skew() -> u32 {
+    DEFAULT_CLOCK_SKEW_SECS
+}
+
+fn is_default_clock_skew(secs: &u32) -> bool {
+    *secs == DEFAULT_CLOCK_SKEW_SECS
+}
+
+impl Auth {
+    /// The dot path of the claim holding the caller's roles.
+    pub fn roles_claim(&self) -> &str {
+        &self.roles_claim
+    }
+
+    /// The roles a token's claims hold at [`Auth::roles_claim`] (see [`roles_at`]).
+    pub fn roles_in(&self, claims: &Value) -> Vec<String> {
+        roles_at(claims, &self.roles_claim)
+    }
+}
+
+/// The roles `claims` hold at the dot path `path`: a string is one role, a list its strings;
+/// anything else (or nothing there) is no role.
+pub fn roles_at(claims: &Value, path: &str) -> Vec<String> {
+    match path.split('.').try_fold(claims, |v, key| v.get(key)) {
+        Some(Value::String(role)) => vec![role.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// How a token is verified: `"builtin"` (this server's own auth provider), or
+/// `{"jwks": url, "issuer": …, "audience": …}`, or `{"userinfo": query}` (a public query of the
+/// app: a 2xx answer means valid, its body is the user).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "VerifyForm", into = "VerifyForm")]
+pub enum Verify {
+    #[default]
+    Builtin,
+    Jwks {
+        /// The JWKS document's URL: https (http only for localhost).
+        jwks: String,
+        issuer: String,
+        audience: Option<String>,
+    },
+    Userinfo {
+        /// A public query of the app.
+        userinfo: String,
+    },
+}
+
+impl Verify {
+    pub fn is_builtin(&self) -> bool {
+        *self == Verify::Builtin
+    }
+
+    /// `"builtin"`, `"jwks"` or `"userinfo"`: for logs and messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Verify::Builtin => "builtin",
+            Verify::Jwks { .. } => "jwks",
+            Verify::Userinfo { .. } => "userinfo",
+        }
+    }
+}
+
+/// The JSON forms of [`Verify`]: a word, or a map whose key says which.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum VerifyForm {
+    Word(String),
+    Jwks(JwksForm),
+    Userinfo(UserinfoForm),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JwksForm {
+    jwks: String,
+    issuer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audience: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserinfoForm {
+    userinfo: String,
+}
+
+impl TryFrom<VerifyForm> for Verify {
+    type Error = String;
+    fn try_from(form: VerifyForm) -> Result<Verify, String> {
+        Ok(match form {
+            VerifyForm::Word(w) if w == "builtin" => Verify::Builtin,
+            VerifyForm::Word(w) => {
+                return Err(format!(
+                    "unknown verify `{w}`: use builtin, {{jwks, issuer, audience}} or {{userinfo}}"
+                ))
+            }
+            VerifyForm::Jwks(JwksForm {
+                jwks,
+                issuer,
+                audience,
+            }) => Verify::Jwks {
+                jwks,
+                issuer,
+                audience,
+            },
+            VerifyForm::Userinfo(UserinfoForm { userinfo }) => Verify::Userinfo { userinfo },
+        })
+    }
+}
+
+impl From<Verify> for VerifyForm {
+    fn from(verify: Verify) -> VerifyForm {
+        match verify {
+            Verify::Builtin => VerifyForm::Word("builtin".to_owned()),
+            Verify::Jwks {
+                jwks,
+                issuer,
+                audience,
+            } => VerifyForm::Jwks(JwksForm {
+                jwks,
+                issuer,
+                audience,
+            }),
+            Verify::Userinfo { userinfo } => VerifyForm::Userinfo(UserinfoForm { userinfo }),
+        }
+    }
+}
+
+/// Where the viewer keeps the token: `{"store": key}` (`appsmith.store[key]`, sent as a bearer
+/// token) or `"session"` (kept by the server, not supported yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TokenMode {
+    Store(String),
+    Session,
+}
+
 /// A JS object: its file's source, `export default { … }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -306,10 +571,12 @@ impl App {
 
     /// Reads the storage form back.
     pub fn from_json(json: &str) -> Result<App, StoredAppError> {
-        let app: App = serde_json::from_str(json)?;
-        // A later format version migrates stored apps here, as the loader does for folders.
-        if app.version != FORMAT_VERSION {
-            return Err(StoredAppError::Version(app.version));
+        let mut app: App = serde_json::from_str(json)?;
+        // Older versions are migrated here, as the loader does for folders. Version 1 is
+        // version 2 without `auth` and `access`, so there is nothing to rewrite.
+        match app.version {
+            1 | FORMAT_VERSION => app.version = FORMAT_VERSION,
+            other => return Err(StoredAppError::Version(other)),
         }
         Ok(app)
     }

@@ -696,6 +696,7 @@ mod tests {
             body: None,
             timeout_ms: DEFAULT_TIMEOUT_MS,
             follow_redirects: false,
+            access: Default::default(),
         }
     }
 

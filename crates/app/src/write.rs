@@ -11,7 +11,8 @@ use serde_saphyr::FlowMap;
 
 use crate::load::SourceFiles;
 use crate::model::{
-    App, Body, Datasource, Method, OrderedMap, Page, Position, Query, Widget, WidgetType,
+    Access, App, Auth, Body, Datasource, Method, OrderedMap, Page, Position, Query, Widget,
+    WidgetType,
 };
 
 /// Writing a folder failed. Paths are relative to the app folder.
@@ -34,6 +35,8 @@ struct AppFile<'a> {
     name: &'a str,
     slug: &'a str,
     home_page: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth: Option<&'a Auth>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     datasources: &'a [Datasource],
     settings: &'a serde_json::Map<String, serde_json::Value>,
@@ -46,6 +49,9 @@ struct PageFile<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     slug: Option<&'a str>,
     hidden: bool,
+    /// Written only when not public (the default).
+    #[serde(skip_serializing_if = "Access::is_public")]
+    access: &'a Access,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     on_load: &'a [String],
     widgets: Vec<WidgetFile<'a>>,
@@ -95,6 +101,9 @@ struct QueryFile<'a> {
     /// Written only when true, so the files of an app that does not use it stay as they were.
     #[serde(skip_serializing_if = "crate::model::is_false")]
     follow_redirects: bool,
+    /// Written only when not public (the default).
+    #[serde(skip_serializing_if = "Access::is_public")]
+    access: &'a Access,
 }
 
 fn to_yaml<T: Serialize>(file: &str, value: &T) -> Result<String, WriteError> {
@@ -113,6 +122,7 @@ impl App {
             name: &self.name,
             slug: &self.slug,
             home_page: &self.home_page,
+            auth: self.auth.as_ref(),
             datasources: &self.datasources,
             settings: &self.settings,
         };
@@ -173,6 +183,7 @@ fn page_file(page: &Page) -> PageFile<'_> {
         name: &page.name,
         slug: page.slug.as_deref(),
         hidden: page.hidden,
+        access: &page.access,
         on_load: &page.on_load,
         widgets: page.widgets.iter().map(WidgetFile::new).collect(),
     }
@@ -189,5 +200,6 @@ fn query_file(query: &Query) -> QueryFile<'_> {
         body: query.body.as_ref(),
         timeout_ms: query.timeout_ms,
         follow_redirects: query.follow_redirects,
+        access: &query.access,
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lowkey_app::{viewer_json, App, SourceFiles};
+use lowkey_app::{viewer_json, viewer_json_for, Access, App, Caller, SourceFiles, Verify};
 use serde_json::json;
 
 fn example_dir() -> PathBuf {
@@ -79,7 +79,10 @@ fn the_viewer_json_of_the_example_has_the_documented_shape() {
     let app = load_example();
     let v = viewer_json(&app);
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 6);
+    assert_eq!(keys.len(), 8);
+    // Not protected (yet): no `auth`; the builder's view has no user.
+    assert_eq!(v["auth"], json!(null));
+    assert_eq!(v["user"], json!(null));
     assert_eq!(v["name"], "Custom auth");
     assert_eq!(v["slug"], "custom-auth");
     assert_eq!(v["homePage"], "LoginPage");
@@ -110,7 +113,7 @@ fn the_viewer_json_of_the_example_has_the_documented_shape() {
         .unwrap();
     assert_eq!(
         sign_in,
-        &json!({"name": "sign_in", "bindings": ["inp_username.text", "inp_password.text"]})
+        &json!({"name": "sign_in", "access": "public", "bindings": ["inp_username.text", "inp_password.text"]})
     );
     assert_eq!(v["jsObjects"][0]["name"], "Auth");
     assert!(v["jsObjects"][0]["source"]
@@ -182,7 +185,7 @@ fn an_app_from_storage_can_be_validated() {
     let messages: Vec<String> = app.validate().iter().map(|d| d.message.clone()).collect();
     assert_eq!(messages.len(), 2, "{messages:#?}");
     let mut json: serde_json::Value = serde_json::from_str(&app.to_json().unwrap()).unwrap();
-    json["version"] = json!(2);
+    json["version"] = json!(3);
     assert!(App::from_json(&json.to_string()).is_err());
     json["version"] = json!(1);
     json["unknown"] = json!(1);
@@ -413,4 +416,344 @@ fn a_closing_pair_inside_a_comment_does_not_end_a_binding() {
         // One for each type with a `text` property (Button and Text).
         assert_eq!(diagnostics.len(), 2, "{template}: {diagnostics:#?}");
     }
+}
+
+/// A version 2 app with every kind of access: a public login page, a page for anyone signed
+/// in, one for admins; a public query, one for anyone signed in, one for admins.
+fn protected() -> App {
+    let mut files = SourceFiles::new();
+    files.insert(
+        "app.yaml".into(),
+        "version: 2\nname: Protected\nslug: protected\nhomePage: Login\nauth:\n  loginPage: Login\n  verify: { jwks: 'https://idp.example.com/jwks.json', issuer: 'https://idp.example.com', audience: lowkey }\n  token: { store: accesstoken }\n  rolesClaim: app_metadata.roles\n  clockSkewSecs: 60\ndatasources:\n  - name: api\n    url: https://api.example.com\n".into(),
+    );
+    files.insert(
+        "pages/Login.yaml".into(),
+        "name: Login\nwidgets:\n  - name: inp_email\n    type: Input\n    position: { col: 0, row: 0, width: 20, height: 7 }\n  - name: btn_sign_in\n    type: Button\n    position: { col: 0, row: 8, width: 20, height: 4 }\n    props:\n      onClick: '{{ sign_in.run() }}'\n".into(),
+    );
+    files.insert(
+        "pages/Dashboard.yaml".into(),
+        "name: Dashboard\nhidden: true\naccess: signedIn\nonLoad:\n  - get_user\nwidgets:\n  - name: txt_welcome\n    type: Text\n    position: { col: 0, row: 0, width: 20, height: 4 }\n    props:\n      text: 'Welcome {{ get_user.data.email }}'\n".into(),
+    );
+    files.insert(
+        "pages/Admin.yaml".into(),
+        "name: Admin\naccess: { roles: [admin] }\nonLoad:\n  - delete_all\nwidgets:\n  - name: btn_delete\n    type: Button\n    position: { col: 0, row: 0, width: 20, height: 4 }\n".into(),
+    );
+    files.insert(
+        "queries/sign_in.yaml".into(),
+        "datasource: api\npath: /token\nmethod: POST\nbody:\n  type: json\n  content: '{\"email\": {{inp_email.text}}}'\n".into(),
+    );
+    files.insert(
+        "queries/get_user.yaml".into(),
+        "datasource: api\npath: /user\nheaders:\n  Authorization: 'Bearer {{appsmith.store.accesstoken}}'\naccess: signedIn\n".into(),
+    );
+    files.insert(
+        "queries/delete_all.yaml".into(),
+        "datasource: api\npath: /all/{{txt_welcome.text}}\nmethod: DELETE\naccess: { roles: [admin, owner] }\n".into(),
+    );
+    let (app, diagnostics) = App::from_files(&files);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    app.expect("no diagnostics, so an app")
+}
+
+#[test]
+fn a_version_1_folder_on_disk_loads_as_version_2() {
+    let dir = TempDir::new("v1");
+    std::fs::create_dir_all(dir.0.join("pages")).unwrap();
+    std::fs::write(
+        dir.0.join("app.yaml"),
+        "version: 1\nname: Old\nslug: old\nhomePage: Home\n",
+    )
+    .unwrap();
+    std::fs::write(dir.0.join("pages/Home.yaml"), "name: Home\n").unwrap();
+    let (app, diagnostics) = App::load(&dir.0);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let app = app.unwrap();
+    assert_eq!(app.version, 2);
+    assert_eq!(app.auth, None);
+    assert_eq!(app.pages[0].access, Access::Public);
+    // Exported, it is a version 2 folder.
+    assert!(app.to_files().unwrap()["app.yaml"].starts_with("version: 2\n"));
+}
+
+#[test]
+fn a_protected_app_round_trips_through_files_folders_and_json() {
+    let app = protected();
+    assert_eq!(
+        app.auth.as_ref().map(|a| &a.verify),
+        Some(&Verify::Jwks {
+            jwks: "https://idp.example.com/jwks.json".into(),
+            issuer: "https://idp.example.com".into(),
+            audience: Some("lowkey".into()),
+        })
+    );
+    assert_round_trips(&app, "protected");
+}
+
+#[test]
+fn export_writes_auth_and_access_and_omits_public() {
+    let files = protected().to_files().unwrap();
+    let app_yaml = &files["app.yaml"];
+    for expected in [
+        "auth:\n",
+        "loginPage: Login",
+        "jwks: https://idp.example.com/jwks.json",
+        "audience: lowkey",
+        "store: accesstoken",
+        "rolesClaim: app_metadata.roles",
+        "clockSkewSecs: 60",
+    ] {
+        assert!(app_yaml.contains(expected), "{expected}: {app_yaml}");
+    }
+    assert!(files["pages/Dashboard.yaml"].contains("access: signedIn\n"));
+    assert!(files["pages/Admin.yaml"].contains("access:\n  roles:\n  - admin\n"));
+    assert!(files["queries/get_user.yaml"].contains("access: signedIn\n"));
+    assert!(files["queries/delete_all.yaml"].contains("roles:\n  - admin\n  - owner\n"));
+    assert!(!files["pages/Login.yaml"].contains("access"));
+    assert!(!files["queries/sign_in.yaml"].contains("access"));
+
+    // Defaults are not written either.
+    let mut app = protected();
+    let auth = app.auth.as_mut().unwrap();
+    auth.verify = Verify::Builtin;
+    auth.roles_claim = "roles".into();
+    auth.clock_skew_secs = 30;
+    let app_yaml = &app.to_files().unwrap()["app.yaml"];
+    for absent in ["verify", "rolesClaim", "clockSkewSecs"] {
+        assert!(!app_yaml.contains(absent), "{absent}: {app_yaml}");
+    }
+    assert_round_trips(&app, "protected-defaults");
+}
+
+#[test]
+fn the_storage_json_holds_auth_and_access_and_stored_version_1_loads() {
+    let app = protected();
+    let stored = app.to_json().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(
+        v["auth"],
+        json!({
+            "loginPage": "Login",
+            "verify": {"jwks": "https://idp.example.com/jwks.json", "issuer": "https://idp.example.com", "audience": "lowkey"},
+            "token": {"store": "accesstoken"},
+            "rolesClaim": "app_metadata.roles",
+            "clockSkewSecs": 60,
+        })
+    );
+    let page = |name: &str| {
+        v["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let query = |name: &str| {
+        v["queries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(page("Dashboard")["access"], "signedIn");
+    assert_eq!(page("Admin")["access"], json!({"roles": ["admin"]}));
+    assert!(page("Login").get("access").is_none());
+    assert_eq!(
+        query("delete_all")["access"],
+        json!({"roles": ["admin", "owner"]})
+    );
+    assert!(query("sign_in").get("access").is_none());
+
+    // An app stored before version 2 (no `auth`, no `access`) loads as version 2.
+    let current = load_example().to_json().unwrap();
+    let old = current.replacen("{\"version\":2,", "{\"version\":1,", 1);
+    assert_ne!(old, current);
+    let migrated = App::from_json(&old).unwrap();
+    assert_eq!(migrated.version, 2);
+    assert_eq!(migrated, load_example());
+
+    // The storage form of an access is exactly one of its three shapes.
+    let mut bad = v.clone();
+    bad["pages"][0]["access"] = json!("everyone");
+    assert!(App::from_json(&bad.to_string()).is_err());
+    bad["pages"][0]["access"] = json!({"roles": ["a"], "more": 1});
+    assert!(App::from_json(&bad.to_string()).is_err());
+    bad["pages"][0]["access"] = json!({"roles": ["a"]});
+    assert!(App::from_json(&bad.to_string()).is_ok());
+    bad["auth"]["verify"] = json!("magic");
+    assert!(App::from_json(&bad.to_string()).is_err());
+    bad["auth"]["verify"] = json!({"userinfo": "sign_in"});
+    assert!(App::from_json(&bad.to_string()).is_ok());
+    bad["auth"]["verify"] = json!({"userinfo": "sign_in", "jwks": "https://x.y"});
+    assert!(App::from_json(&bad.to_string()).is_err());
+}
+
+fn find<'a>(list: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == name)
+        .unwrap()
+}
+
+fn user(roles: &[&str]) -> Caller {
+    Caller::User {
+        id: "u-1".into(),
+        email: Some("ada@example.com".into()),
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        claims: json!({"sub": "u-1", "user_metadata": {"full_name": "Ada Lovelace"}}),
+    }
+}
+
+#[test]
+fn an_anonymous_caller_gets_protected_pages_and_queries_locked() {
+    let v = viewer_json_for(&protected(), &Caller::Anonymous);
+    assert_eq!(
+        v["auth"],
+        json!({"loginPage": "Login", "token": {"store": "accesstoken"}})
+    );
+    assert_eq!(v["user"], json!(null));
+    assert_eq!(
+        find(&v["pages"], "Dashboard"),
+        &json!({"name": "Dashboard", "slug": "dashboard", "hidden": true, "access": "signedIn", "locked": true})
+    );
+    assert_eq!(
+        find(&v["pages"], "Admin"),
+        &json!({"name": "Admin", "slug": "admin", "hidden": false, "access": {"roles": ["admin"]}, "locked": true})
+    );
+    let login = find(&v["pages"], "Login");
+    assert_eq!(login["access"], "public");
+    assert!(login.get("locked").is_none());
+    assert_eq!(login["widgets"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        find(&v["queries"], "get_user"),
+        &json!({"name": "get_user", "access": "signedIn", "locked": true})
+    );
+    assert_eq!(
+        find(&v["queries"], "delete_all"),
+        &json!({"name": "delete_all", "access": {"roles": ["admin", "owner"]}, "locked": true})
+    );
+    assert_eq!(
+        find(&v["queries"], "sign_in"),
+        &json!({"name": "sign_in", "access": "public", "bindings": ["inp_email.text"]})
+    );
+    // Nothing of a locked page or query reaches an anonymous caller, nor the verifier's setup.
+    let text = v.to_string();
+    for hidden in [
+        "txt_welcome",
+        "btn_delete",
+        "get_user.data",
+        "appsmith.store.accesstoken",
+        "jwks",
+        "idp.example.com",
+    ] {
+        assert!(!text.contains(hidden), "{hidden} leaked: {text}");
+    }
+}
+
+#[test]
+fn a_signed_in_caller_gets_what_its_roles_allow() {
+    let app = protected();
+    let v = viewer_json_for(&app, &user(&["editor"]));
+    assert_eq!(
+        v["user"],
+        json!({
+            "id": "u-1", "email": "ada@example.com", "name": "Ada Lovelace", "username": "ada",
+            "isAnonymous": false, "roles": ["editor"],
+            "claims": {"sub": "u-1", "user_metadata": {"full_name": "Ada Lovelace"}},
+        })
+    );
+    let dashboard = find(&v["pages"], "Dashboard");
+    assert!(dashboard.get("locked").is_none());
+    assert_eq!(dashboard["onLoad"], json!(["get_user"]));
+    assert_eq!(dashboard["widgets"][0]["name"], "txt_welcome");
+    assert_eq!(
+        find(&v["queries"], "get_user")["bindings"],
+        json!(["appsmith.store.accesstoken"])
+    );
+    // Without the role, the admins' page and query stay locked.
+    assert_eq!(find(&v["pages"], "Admin")["locked"], true);
+    assert!(find(&v["pages"], "Admin").get("widgets").is_none());
+    assert_eq!(find(&v["queries"], "delete_all")["locked"], true);
+    assert!(find(&v["queries"], "delete_all").get("bindings").is_none());
+
+    // One of the query's roles opens the query; the page needs its own.
+    let v = viewer_json_for(&app, &user(&["owner"]));
+    assert_eq!(
+        find(&v["queries"], "delete_all")["bindings"],
+        json!(["txt_welcome.text"])
+    );
+    assert_eq!(find(&v["pages"], "Admin")["locked"], true);
+    let v = viewer_json_for(&app, &user(&["editor", "admin"]));
+    assert_eq!(
+        find(&v["pages"], "Admin")["widgets"][0]["name"],
+        "btn_delete"
+    );
+    assert_eq!(find(&v["pages"], "Admin")["onLoad"], json!(["delete_all"]));
+    assert!(!v.to_string().contains("\"locked\""));
+
+    // The builder's view (the editor's preview) has everything and no user.
+    let v = viewer_json(&app);
+    assert_eq!(v["user"], json!(null));
+    assert!(!v.to_string().contains("\"locked\""));
+    assert_eq!(
+        find(&v["pages"], "Admin")["access"],
+        json!({"roles": ["admin"]})
+    );
+}
+
+#[test]
+fn a_user_without_a_name_claim_is_named_by_what_there_is() {
+    let caller = Caller::User {
+        id: "u-2".into(),
+        email: None,
+        roles: vec![],
+        claims: json!({"sub": "u-2", "preferred_username": "grace", "name": "Grace Hopper"}),
+    };
+    let v = viewer_json_for(&protected(), &caller);
+    assert_eq!(v["user"]["name"], "Grace Hopper");
+    assert_eq!(v["user"]["username"], "grace");
+    assert_eq!(v["user"]["email"], json!(null));
+    let anonymous_like = Caller::User {
+        id: "u-3".into(),
+        email: None,
+        roles: vec![],
+        claims: json!({}),
+    };
+    let v = viewer_json_for(&protected(), &anonymous_like);
+    assert_eq!(v["user"]["name"], "");
+    assert_eq!(v["user"]["username"], "");
+    assert_eq!(v["user"]["isAnonymous"], false);
+}
+
+#[test]
+fn a_caller_is_made_from_verified_claims() {
+    let claims = json!({"sub": "u-9", "email": "bo@example.com", "app_metadata": {"roles": ["admin", 3, "ops"]}});
+    let caller = Caller::from_claims(claims.clone(), "app_metadata.roles");
+    assert_eq!(
+        caller,
+        Caller::User {
+            id: "u-9".into(),
+            email: Some("bo@example.com".into()),
+            roles: vec!["admin".into(), "ops".into()],
+            claims: claims.clone(),
+        }
+    );
+    assert_eq!(caller.id(), Some("u-9"));
+    assert!(Access::Roles(vec!["ops".into()]).allows(&caller));
+    assert!(!Access::Roles(vec!["owner".into()]).allows(&caller));
+    assert!(Access::SignedIn.allows(&caller));
+    // No roles at the claim: signed in, but no role.
+    let plain = Caller::from_claims(claims, "roles");
+    assert_eq!(plain.roles(), Some(&[][..]));
+    assert!(Access::SignedIn.allows(&plain));
+    assert!(!Access::Roles(vec!["admin".into()]).allows(&plain));
+    // Claims without a subject name no one.
+    let nobody = Caller::from_claims(json!({"email": "x@example.com"}), "roles");
+    assert_eq!(nobody, Caller::Anonymous);
+    assert_eq!(nobody.id(), None);
+    assert!(Access::Public.allows(&nobody));
+    assert!(!Access::SignedIn.allows(&nobody));
 }

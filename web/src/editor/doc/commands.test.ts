@@ -226,6 +226,15 @@ describe('pages', () => {
     expect(again.pages.map((p) => p.name)).toContain('LoginPageCopy2');
   });
 
+  it('keeps the access of a duplicated page, so a copy of a protected page is protected', () => {
+    const base = loginApp();
+    const doc: AppDoc = { ...base, pages: base.pages.map((p) => (p.name === 'Dashboard' ? { ...p, access: { roles: ['admin'] } } : p)) };
+    const after = run(doc, cmd.duplicatePage(doc, 'Dashboard'));
+    expect(findPage(after, 'DashboardCopy')!.access).toEqual({ roles: ['admin'] });
+    const login = run(doc, cmd.duplicatePage(doc, 'LoginPage'));
+    expect('access' in findPage(login, 'LoginPageCopy')!).toBe(false);
+  });
+
   it('refuses to set the home page again, or to delete it', () => {
     const doc = loginApp();
     expect(() => cmd.setHomePage(doc, 'LoginPage')).toThrowError('LoginPage is already the home page.');

@@ -271,6 +271,8 @@ export function duplicatePage(doc: AppDoc, name: string): EditChange {
   const copy: PageDoc = {
     name: copyNameOfPage,
     hidden: page.hidden,
+    // A copy of a protected page is protected too (docs/app-format.md, "Protection").
+    ...(page.access === undefined ? {} : { access: page.access }),
     onLoad: page.onLoad,
     widgets: freshCopies(doc, page.widgets),
   };

@@ -33,6 +33,8 @@ export interface PageDoc {
   /** Omitted: the name in kebab case. */
   readonly slug?: string;
   readonly hidden: boolean;
+  /** "public" (omitted) | "signedIn" | { roles: [...] } (docs/app-format.md, "Protection"). */
+  readonly access?: unknown;
   readonly onLoad: readonly string[];
   readonly widgets: readonly WidgetDoc[];
 }
@@ -67,6 +69,8 @@ export interface QueryDoc {
   readonly body?: QueryBody;
   readonly timeoutMs?: number;
   readonly followRedirects?: boolean;
+  /** "public" (omitted) | "signedIn" | { roles: [...] } (docs/app-format.md, "Protection"). */
+  readonly access?: unknown;
 }
 
 export interface JsObjectDoc {
@@ -79,6 +83,8 @@ export interface AppDoc {
   readonly name: string;
   readonly slug: string;
   readonly homePage: string;
+  /** Where visitors sign in and how tokens are verified (docs/app-format.md, "Protection"). */
+  readonly auth?: Readonly<Record<string, unknown>>;
   readonly datasources: readonly DatasourceDoc[];
   readonly settings: Readonly<Record<string, unknown>>;
   readonly pages: readonly PageDoc[];
