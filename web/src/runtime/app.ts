@@ -21,6 +21,9 @@ export interface WidgetDef {
   readonly children: readonly WidgetDef[];
 }
 
+/** Who may use a page or query: "public", "signedIn" or `{ roles }` (any of them). */
+export type Access = 'public' | 'signedIn' | { readonly roles: readonly string[] };
+
 export interface PageDef {
   readonly name: string;
   readonly slug: string;
@@ -28,6 +31,28 @@ export interface PageDef {
   /** `"<JSObject>.<function>"` or `"<query>"`, run in this order, each awaited. */
   readonly onLoad: readonly string[];
   readonly widgets: readonly WidgetDef[];
+  /** Absent (as from a server without protection): public. */
+  readonly access?: Access;
+  /** The caller may not use the page: the server sent neither its widgets nor its on-load steps. */
+  readonly locked?: boolean;
+}
+
+/** The app's declared protection as the viewer sees it (docs/app-format.md `auth`). */
+export interface AuthDef {
+  /** The page that signs users in (public): locked pages send anonymous users there. */
+  readonly loginPage: string;
+  /** Store mode: the token is `appsmith.store[tokenStore]`. Undefined for other modes. */
+  readonly tokenStore: string | undefined;
+}
+
+/**
+ * `appsmith.user` of a signed-in caller, as the server verified it. The known fields are
+ * checked; any other field the server sends is kept as it is.
+ */
+export interface AppUser {
+  readonly [field: string]: unknown;
+  readonly isAnonymous: boolean;
+  readonly roles: readonly string[];
 }
 
 export interface JsObjectDef {
@@ -42,6 +67,10 @@ export interface AppDef {
   readonly pages: readonly PageDef[];
   readonly queries: readonly QueryDef[];
   readonly jsObjects: readonly JsObjectDef[];
+  /** Absent or null: the app declares no protection (everything is public). */
+  readonly auth?: AuthDef | null;
+  /** The caller the server recognised from the request's token; null or absent: anonymous. */
+  readonly user?: AppUser | null;
 }
 
 export type ParseAppResult = { ok: true; app: AppDef } | { ok: false; problems: string[] };
@@ -61,6 +90,8 @@ export function parseAppDef(json: unknown): ParseAppResult {
       return {
         name: r.str(rec, 'name', at),
         bindings: r.list(rec, 'bindings', at, true).map((b, j) => r.strValue(b, `${at}.bindings[${j}]`)),
+        access: parseAccess(rec.access, `${at}.access`, r),
+        locked: rec.locked === true,
       };
     }),
     jsObjects: r.list(json, 'jsObjects', 'app', true).map((o, i) => {
@@ -68,6 +99,8 @@ export function parseAppDef(json: unknown): ParseAppResult {
       const rec = r.rec(o, at);
       return { name: r.str(rec, 'name', at), source: r.str(rec, 'source', at) };
     }),
+    auth: json.auth == null ? null : parseAuth(json.auth, r),
+    user: json.user == null ? null : parseUser(json.user, r),
   };
   if (problems.length === 0 && !app.pages.some((p) => p.name === app.homePage)) {
     problems.push(`the home page "${app.homePage}" is not one of the app's pages`);
@@ -83,7 +116,51 @@ function parsePage(raw: unknown, at: string, r: Reader): PageDef {
     hidden: rec.hidden === true,
     onLoad: r.list(rec, 'onLoad', at, true).map((s, i) => r.strValue(s, `${at}.onLoad[${i}]`)),
     widgets: r.list(rec, 'widgets', at, true).map((w, i) => parseWidget(w, `${at}.widgets[${i}]`, r)),
+    access: parseAccess(rec.access, `${at}.access`, r),
+    locked: rec.locked === true,
   };
+}
+
+function parseAccess(raw: unknown, at: string, r: Reader): Access {
+  if (raw === undefined || raw === 'public') return 'public';
+  if (raw === 'signedIn') return raw;
+  if (isRecord(raw) && Array.isArray(raw.roles)) {
+    return { roles: raw.roles.map((x, i) => r.strValue(x, `${at}.roles[${i}]`)) };
+  }
+  r.problems.push(`${at} is not "public", "signedIn" or { roles: [...] }`);
+  return 'public';
+}
+
+function parseAuth(raw: unknown, r: Reader): AuthDef {
+  const rec = r.rec(raw, 'auth');
+  // Other token modes (a later `"session"`) have no store key.
+  const store = isRecord(rec.token) ? rec.token.store : undefined;
+  return {
+    loginPage: r.str(rec, 'loginPage', 'auth'),
+    tokenStore: typeof store === 'string' && store !== '' ? store : undefined,
+  };
+}
+
+function parseUser(raw: unknown, r: Reader): AppUser {
+  const rec = r.rec(raw, 'user');
+  const roles = r.list(rec, 'roles', 'user', true).map((x, i) => r.strValue(x, `user.roles[${i}]`));
+  // Frozen all the way down: bindings read it, none may change it.
+  return deepFreeze({ ...rec, isAnonymous: rec.isAnonymous === true, roles });
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** The token to send as `Authorization: Bearer …` in store mode: the store's value under the
+ * app's token key (`auth.tokenStore`), when it is a non-empty string; otherwise undefined. */
+export function storeToken(store: Readonly<Record<string, unknown>>, key: string | undefined): string | undefined {
+  const token = key === undefined ? undefined : store[key];
+  return typeof token === 'string' && token !== '' ? token : undefined;
 }
 
 function parseWidget(raw: unknown, at: string, r: Reader): WidgetDef {

@@ -27,6 +27,9 @@ export interface Host {
   location(): LocationSnapshot;
   /** Changes the URL of this app's tab without loading a document (history.pushState). */
   pushUrl(pathAndQuery: string): void;
+  /** Changes the URL without a new history entry (history.replaceState). Hosts without a
+   * history of their own (the editor's canvas) may leave it out. */
+  replaceUrl?(pathAndQuery: string): void;
   /** Opens a page of this app in a new tab. */
   openAppUrl(pathAndQuery: string): void;
   /** Leaves for an external URL, in this tab or a new one. */

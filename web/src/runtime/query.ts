@@ -12,11 +12,16 @@
 import { computed, signal, untracked, type ReadonlySignal } from './graph.ts';
 import { toError } from './evaluate.ts';
 import { jsonProblem } from './store.ts';
+import type { Access } from './app.ts';
 
 export interface QueryDef {
   readonly name: string;
   /** The trimmed text of each `{{ }}` of the query, in order of first appearance. */
   readonly bindings: readonly string[];
+  /** Absent: public. A run the caller may not make is refused by the server (401/403). */
+  readonly access?: Access;
+  /** The caller may not run it: the server sent no bindings. */
+  readonly locked?: boolean;
 }
 
 /** What the transport got back from `POST /api/v1/apps/{slug}/queries/{name}/run`. */

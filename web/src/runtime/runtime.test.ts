@@ -419,3 +419,30 @@ describe('widget invalidation', () => {
     expect(node.value).toMatchObject({ ok: true, value: 'A2' });
   });
 });
+
+describe('declared protection', () => {
+  it('enters a locked page without building it or running its steps: it stays locked', async () => {
+    const built: string[] = [];
+    const transport = new FakeTransport({ q: () => upstream(200, 1) });
+    const locked = page('Secret', { hidden: true, locked: true, onLoad: ['q'] });
+    const runtime = new AppRuntime(makeApp({ pages: [page('Home'), locked] }), new FakeHost(transport), (p, rt) => {
+      built.push(p.name);
+      return stubFactory(p, rt);
+    });
+    await runtime.start();
+    await run(runtime, "navigateTo('Secret', { a: 1 })");
+    await settle();
+    expect(runtime.view.value).toEqual({ status: 'locked', page: locked });
+    expect(built).toEqual(['Home']);
+    expect(transport.runs).toEqual([]);
+    expect(runtime.evaluator.evaluate('appsmith.URL.queryParams.a')).toBe('1');
+  });
+
+  it('gives appsmith.user: the definition\'s user, or { isAnonymous: true }', () => {
+    const user = { id: 'u1', email: 'ann@example.com', isAnonymous: false, roles: ['admin'] };
+    expect(start(makeApp({ user })).runtime.evaluator.evaluate('appsmith.user')).toEqual(user);
+    expect(start(makeApp({ user: null })).runtime.evaluator.evaluate('appsmith.user')).toEqual({ isAnonymous: true });
+    expect(start(makeApp()).runtime.evaluator.evaluate('appsmith.user.isAnonymous')).toBe(true);
+    expect(start(makeApp()).runtime.evaluator.evaluate('appsmith.mode')).toBe('VIEW');
+  });
+});

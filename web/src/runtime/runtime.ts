@@ -47,7 +47,9 @@ export type PageView =
   | { readonly status: 'starting' }
   | { readonly status: 'loading'; readonly page: PageDef }
   | { readonly status: 'ready'; readonly page: PageDef; readonly widgets: PageWidgets }
-  | { readonly status: 'not_found'; readonly pageSlug: string };
+  | { readonly status: 'not_found'; readonly pageSlug: string }
+  /** The definition has the page locked (nothing to build or run): the viewer fetches it again. */
+  | { readonly status: 'locked'; readonly page: PageDef };
 
 export type AlertType = 'info' | 'success' | 'warning' | 'error';
 const ALERT_TYPES: readonly AlertType[] = ['info', 'success', 'warning', 'error'];
@@ -69,6 +71,9 @@ export const GLOBAL_NAMES = [
 ] as const;
 
 export const INVALID_TARGET = 'Enter a valid URL or page name';
+
+/** `appsmith.user` while nobody is signed in (Appsmith's shape). */
+const ANONYMOUS_USER = Object.freeze({ isAnonymous: true });
 
 export class AppRuntime {
   readonly store: AppStore;
@@ -202,17 +207,19 @@ export class AppRuntime {
     void this.enterPage(page);
   }
 
-  /** Builds the page's widgets, runs its on-load chain, then shows it (unless it was left). */
+  /** Builds the page's widgets, runs its on-load chain, then shows it (unless it was left).
+   * A locked page gets neither: it stays `locked` for the viewer to act on. */
   async enterPage(page: PageDef): Promise<void> {
     const gen = ++this.generation;
-    const widgets = this.widgetFactory(page, this);
+    const widgets = page.locked ? undefined : this.widgetFactory(page, this);
     const loc = this.host.location();
     this.enteredAt = `${loc.pathname}${loc.search}`;
     batch(() => {
       this.urlSignal.value = appUrl(loc);
-      this.setWidgets(widgets.byName);
-      this.viewSignal.value = { status: 'loading', page };
+      this.setWidgets(widgets?.byName ?? new Map());
+      this.viewSignal.value = widgets ? { status: 'loading', page } : { status: 'locked', page };
     });
+    if (!widgets) return;
     for (const step of page.onLoad) {
       if (gen !== this.generation) return;
       try {
@@ -361,8 +368,8 @@ export class AppRuntime {
         return rt.urlSignal.value;
       },
       mode: 'VIEW',
-      // The app's own signed-in user comes with the server's session feature (a later issue).
-      user: undefined,
+      // The caller the server recognised from the token when it sent the definition.
+      user: rt.app.user ?? ANONYMOUS_USER,
     });
   }
 

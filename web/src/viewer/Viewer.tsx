@@ -8,97 +8,59 @@
  * source of the definition: the same components, navigation and pages, on the draft.
  */
 
-import { useEffect, useState } from 'preact/hooks';
-import { AppRuntime, parseAppDef, parseAppPath, storageKey, type Host, type PageDef, type Toast } from '../runtime/index.ts';
-import { createPageWidgets, Grid } from '../widgets/index.ts';
-import { fetchApp, type FetchAppResult } from './api.ts';
-import { browserHost } from './browserHost.ts';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { storageKey, type AppRuntime, type PageDef, type Toast } from '../runtime/index.ts';
+import { Grid } from '../widgets/index.ts';
+import { ViewerSession, type Boot, type EmbeddedApp } from './session.ts';
 
-export interface EmbeddedApp {
-  /** The runtime's host; its location names the app and the page to open. */
-  readonly host: Host;
-  /** Loads the app definition (the viewer's JSON) for the slug of the host's location. */
-  readonly fetchApp: (slug: string) => Promise<FetchAppResult>;
-}
+export type { EmbeddedApp };
 
 export interface ViewerProps {
   /** Runs the app inside another page instead of this tab (the tab's URL and title stay). */
   readonly embedded?: EmbeddedApp;
 }
 
-type Boot =
-  | { state: 'loading' }
-  | { state: 'error'; title: string; detail: string; retry: boolean }
-  | { state: 'ready'; runtime: AppRuntime };
-
 export function Viewer({ embedded }: ViewerProps = {}) {
+  const session = useMemo(() => new ViewerSession(embedded), [embedded]);
   const [boot, setBoot] = useState<Boot>({ state: 'loading' });
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
     let cancelled = false;
     setBoot({ state: 'loading' });
-    void load(embedded).then((b) => {
-      if (!cancelled) setBoot(b);
+    void session.load().then((b) => {
+      if (!cancelled && b) setBoot(b);
     });
     return () => {
       cancelled = true;
     };
-  }, [attempt, embedded]);
+  }, [attempt, session]);
 
   if (boot.state === 'loading') return <Loading label="Loading app…" />;
   if (boot.state === 'error') {
-    return <ErrorScreen title={boot.title} detail={boot.detail} onRetry={boot.retry ? () => setAttempt((n) => n + 1) : undefined} />;
+    return (
+      <ErrorScreen
+        title={boot.title}
+        detail={boot.detail}
+        onRetry={boot.retry ? () => setAttempt((n) => n + 1) : undefined}
+        link={boot.link}
+      />
+    );
   }
-  return <AppView runtime={boot.runtime} inTab={!embedded} />;
+  const onLocked = (page: PageDef): void => {
+    void session.unlock(page).then((b) => {
+      if (b) setBoot(b);
+    });
+  };
+  return <AppView runtime={boot.runtime} inTab={!embedded} onLocked={onLocked} />;
 }
 
-async function load(embedded: EmbeddedApp | undefined): Promise<Boot> {
-  const host = embedded?.host ?? browserHost();
-  const where = parseAppPath(host.location().pathname);
-  if (!where) {
-    return { state: 'error', title: 'Not an app address', detail: 'App addresses look like /app/<app>/<page>.', retry: false };
-  }
-  const result = await (embedded?.fetchApp ?? fetchApp)(where.appSlug);
-  switch (result.kind) {
-    case 'not_found':
-      return {
-        state: 'error',
-        title: 'App not found',
-        detail: `There is no published app "${where.appSlug}" on this server.`,
-        retry: false,
-      };
-    case 'network_error':
-      return {
-        state: 'error',
-        title: 'Could not reach the server',
-        detail: 'Check your connection and try again.',
-        retry: true,
-      };
-    case 'http_error':
-      return {
-        state: 'error',
-        title: 'The app could not be loaded',
-        detail: `The server answered ${result.status}: ${result.message}`,
-        retry: true,
-      };
-    case 'ok':
-      break;
-  }
-  const parsed = parseAppDef(result.json);
-  if (!parsed.ok) {
-    return { state: 'error', title: 'The app definition is invalid', detail: parsed.problems.slice(0, 5).join('; '), retry: false };
-  }
-  try {
-    const runtime = new AppRuntime(parsed.app, host, createPageWidgets);
-    return { state: 'ready', runtime };
-  } catch (e) {
-    return { state: 'error', title: 'The app could not start', detail: e instanceof Error ? e.message : String(e), retry: false };
-  }
-}
-
-/** `inTab`: the app owns this tab (its history, its title, its localStorage). */
-function AppView({ runtime, inTab }: { runtime: AppRuntime; inTab: boolean }) {
+/**
+ * `inTab`: the app owns this tab (its history, its title, its localStorage). `onLocked`: the
+ * runtime entered a page its definition has locked (shown as loading until the viewer acts).
+ */
+function AppView(props: { runtime: AppRuntime; inTab: boolean; onLocked: (page: PageDef) => void }) {
+  const { runtime, inTab } = props;
   useEffect(() => {
     const onPop = (): void => void runtime.followLocation();
     const onStorage = (e: StorageEvent): void => {
@@ -119,6 +81,10 @@ function AppView({ runtime, inTab }: { runtime: AppRuntime; inTab: boolean }) {
   const page = view.status === 'loading' || view.status === 'ready' ? view.page : undefined;
 
   useEffect(() => {
+    if (view.status === 'locked') props.onLocked(view.page);
+  }, [view]);
+
+  useEffect(() => {
     if (inTab) document.title = page ? `${page.name} · ${runtime.app.name}` : runtime.app.name;
   }, [page, runtime, inTab]);
 
@@ -129,8 +95,9 @@ function AppView({ runtime, inTab }: { runtime: AppRuntime; inTab: boolean }) {
         <PageNav runtime={runtime} current={page} />
       </header>
       <main class="lk-main">
-        {view.status === 'starting' && <Loading label="Loading page…" />}
-        {view.status === 'loading' && <Loading label="Loading page…" />}
+        {(view.status === 'starting' || view.status === 'loading' || view.status === 'locked') && (
+          <Loading label="Loading page…" />
+        )}
         {view.status === 'not_found' && (
           <ErrorScreen
             title="Page not found"
@@ -212,7 +179,7 @@ function ErrorScreen(props: {
   title: string;
   detail: string;
   onRetry?: (() => void) | undefined;
-  link?: { href: string; label: string };
+  link?: { href: string; label: string } | undefined;
 }) {
   return (
     <div class="lk-error-screen" role="alert" data-error-screen="">

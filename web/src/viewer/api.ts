@@ -2,6 +2,9 @@
  * The viewer's HTTP calls to lowkey's platform API (docs/api.md): loading an app, and the
  * transport the runtime runs queries through. The published app is the default; the editor's
  * preview points both at the draft's endpoints instead (`fetchAppAt`, `queryTransport`).
+ *
+ * A protected app's signed-in user is recognised by the token its store holds: both calls
+ * send it as `Authorization: Bearer <token>` when there is one, and only then.
  */
 
 import type { Transport, TransportResponse } from '../runtime/index.ts';
@@ -12,17 +15,24 @@ export type FetchAppResult =
   | { kind: 'http_error'; status: number; message: string }
   | { kind: 'network_error'; message: string };
 
-/** The published app of this slug. */
-export function fetchApp(slug: string): Promise<FetchAppResult> {
-  return fetchAppAt(`/api/v1/apps/${encodeURIComponent(slug)}`);
+/** The current token of the app's signed-in user, or undefined when there is none. */
+export type TokenSource = () => string | undefined;
+
+function withAuth(headers: Record<string, string>, token: string | undefined): Record<string, string> {
+  return token === undefined || token === '' ? headers : { ...headers, Authorization: `Bearer ${token}` };
+}
+
+/** The published app of this slug, as the holder of `token` (if any) may see it. */
+export function fetchApp(slug: string, token?: string): Promise<FetchAppResult> {
+  return fetchAppAt(`/api/v1/apps/${encodeURIComponent(slug)}`, token);
 }
 
 /** An app definition in the viewer's JSON from any endpoint that answers with one. */
-export async function fetchAppAt(url: string): Promise<FetchAppResult> {
+export async function fetchAppAt(url: string, token?: string): Promise<FetchAppResult> {
   let response: Response;
   try {
     response = await fetch(url, {
-      headers: { Accept: 'application/json' },
+      headers: withAuth({ Accept: 'application/json' }, token),
       cache: 'no-store',
     });
   } catch (e) {
@@ -36,15 +46,21 @@ export async function fetchAppAt(url: string): Promise<FetchAppResult> {
   return { kind: 'ok', json: body };
 }
 
-/** Runs queries by posting their binding values to the URL `runUrl` names for a query. */
-export function queryTransport(runUrl: (appSlug: string, query: string) => string): Transport {
+/**
+ * Runs queries by posting their binding values to the URL `runUrl` names for a query, with
+ * the token `token` gives at the time of each run.
+ */
+export function queryTransport(
+  runUrl: (appSlug: string, query: string) => string,
+  token: TokenSource = () => undefined,
+): Transport {
   return {
     async runQuery(appSlug, query, params): Promise<TransportResponse> {
       let response: Response;
       try {
         response = await fetch(runUrl(appSlug, query), {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          headers: withAuth({ 'Content-Type': 'application/json', Accept: 'application/json' }, token()),
           body: JSON.stringify({ params }),
           cache: 'no-store',
         });
@@ -57,9 +73,12 @@ export function queryTransport(runUrl: (appSlug: string, query: string) => strin
 }
 
 /** The published app's queries. */
-export const transport: Transport = queryTransport(
-  (appSlug, query) => `/api/v1/apps/${encodeURIComponent(appSlug)}/queries/${encodeURIComponent(query)}/run`,
-);
+export function publishedTransport(token: TokenSource): Transport {
+  return queryTransport(
+    (appSlug, query) => `/api/v1/apps/${encodeURIComponent(appSlug)}/queries/${encodeURIComponent(query)}/run`,
+    token,
+  );
+}
 
 async function readBody(response: Response): Promise<unknown> {
   const text = await response.text().catch(() => '');

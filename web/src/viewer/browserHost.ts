@@ -1,11 +1,11 @@
 import type { Host, LocationSnapshot, StorageLike } from '../runtime/index.ts';
-import { transport } from './api.ts';
+import { publishedTransport, type TokenSource } from './api.ts';
 
-/** The runtime's `Host` in a browser tab. */
-export function browserHost(): Host {
+/** The runtime's `Host` in a browser tab; its queries carry the token `token` gives. */
+export function browserHost(token: TokenSource): Host {
   return {
     storage: localStorageOrNull(),
-    transport,
+    transport: publishedTransport(token),
     location(): LocationSnapshot {
       const l = window.location;
       return {
@@ -21,6 +21,9 @@ export function browserHost(): Host {
     },
     pushUrl(pathAndQuery) {
       window.history.pushState(null, '', pathAndQuery);
+    },
+    replaceUrl(pathAndQuery) {
+      window.history.replaceState(null, '', pathAndQuery);
     },
     openAppUrl(pathAndQuery) {
       window.open(pathAndQuery, '_blank', 'noopener');

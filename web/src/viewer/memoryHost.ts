@@ -53,6 +53,9 @@ export function memoryHost(options: MemoryHostOptions): Host {
     pushUrl(next) {
       pathAndQuery = next;
     },
+    replaceUrl(next) {
+      pathAndQuery = next;
+    },
     openAppUrl(next) {
       // A new tab has no draft to show: it opens the page as published.
       window.open(next, '_blank', 'noopener');

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { parseAppDef, storeToken, type AppDef } from './app.ts';
+
+/** An app as a server without declared protection sends it (format version 1). */
+const OLD = {
+  name: 'Demo',
+  slug: 'demo',
+  homePage: 'Home',
+  pages: [{ name: 'Home', slug: 'home', hidden: false, onLoad: [], widgets: [] }],
+  queries: [{ name: 'q', bindings: ['x'] }],
+  jsObjects: [],
+};
+
+/** The same app protected, as an anonymous caller gets it. */
+const PROTECTED = {
+  ...OLD,
+  homePage: 'LoginPage',
+  auth: { loginPage: 'LoginPage', token: { store: 'accesstoken' } },
+  user: null,
+  pages: [
+    { name: 'LoginPage', slug: 'login-page', hidden: false, access: 'public', onLoad: [], widgets: [] },
+    { name: 'Dashboard', slug: 'dashboard', hidden: true, access: 'signedIn', locked: true },
+    { name: 'Admin', slug: 'admin', hidden: false, access: { roles: ['admin'] }, locked: true },
+  ],
+  queries: [
+    { name: 'sign_in', access: 'public', bindings: ['inp.text'] },
+    { name: 'get_user', access: 'signedIn', locked: true },
+  ],
+};
+
+function parsed(json: unknown): AppDef {
+  const r = parseAppDef(json);
+  if (!r.ok) throw new Error(r.problems.join('; '));
+  return r.app;
+}
+
+describe('parseAppDef: declared protection', () => {
+  it('reads an old-shape definition as unprotected, everything public and open', () => {
+    const app = parsed(OLD);
+    expect(app.auth).toBeNull();
+    expect(app.user).toBeNull();
+    expect(app.pages[0]).toMatchObject({ access: 'public', locked: false, onLoad: [], widgets: [] });
+    expect(app.queries[0]).toEqual({ name: 'q', bindings: ['x'], access: 'public', locked: false });
+  });
+
+  it('reads auth, per-page and per-query access and locked, with no widgets for a locked page', () => {
+    const app = parsed(PROTECTED);
+    expect(app.auth).toEqual({ loginPage: 'LoginPage', tokenStore: 'accesstoken' });
+    expect(app.pages.map((p) => [p.name, p.access, p.locked])).toEqual([
+      ['LoginPage', 'public', false],
+      ['Dashboard', 'signedIn', true],
+      ['Admin', { roles: ['admin'] }, true],
+    ]);
+    expect(app.pages[1]).toMatchObject({ onLoad: [], widgets: [] });
+    expect(app.queries).toEqual([
+      { name: 'sign_in', bindings: ['inp.text'], access: 'public', locked: false },
+      { name: 'get_user', bindings: [], access: 'signedIn', locked: true },
+    ]);
+  });
+
+  it('keeps every field of the user, frozen, with isAnonymous and roles checked', () => {
+    const app = parsed({
+      ...PROTECTED,
+      user: { id: 'u1', email: 'ann@example.com', name: 'Ann', username: 'ann', isAnonymous: false, roles: ['admin'], claims: { role: 'admin' } },
+    });
+    expect(app.user).toEqual({
+      id: 'u1',
+      email: 'ann@example.com',
+      name: 'Ann',
+      username: 'ann',
+      isAnonymous: false,
+      roles: ['admin'],
+      claims: { role: 'admin' },
+    });
+    expect(Object.isFrozen(app.user)).toBe(true);
+    expect(Object.isFrozen(app.user?.claims)).toBe(true);
+    // Missing fields get their defaults.
+    expect(parsed({ ...PROTECTED, user: { id: 'u2' } }).user).toEqual({ id: 'u2', isAnonymous: false, roles: [] });
+  });
+
+  it('has no token key for a token mode other than the store', () => {
+    expect(parsed({ ...PROTECTED, auth: { loginPage: 'LoginPage', token: 'session' } }).auth).toEqual({
+      loginPage: 'LoginPage',
+      tokenStore: undefined,
+    });
+  });
+
+  it('refuses malformed protection fields, saying where', () => {
+    const r = parseAppDef({
+      ...PROTECTED,
+      auth: { token: { store: 'accesstoken' } },
+      pages: [{ ...PROTECTED.pages[0], access: 'everyone' }],
+      queries: [{ name: 'q', access: { roles: [1] } }],
+      user: { roles: 'admin' },
+    });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.problems).toEqual([
+      'pages[0].access is not "public", "signedIn" or { roles: [...] }',
+      'queries[0].access.roles[0] is not a string',
+      'auth.loginPage is not a string',
+      'user.roles is not a list',
+    ]);
+  });
+});
+
+describe('storeToken', () => {
+  it('is the store value under the key when it is a non-empty string', () => {
+    expect(storeToken({ accesstoken: 'T1' }, 'accesstoken')).toBe('T1');
+    expect(storeToken({ accesstoken: '' }, 'accesstoken')).toBeUndefined();
+    expect(storeToken({ accesstoken: 42 }, 'accesstoken')).toBeUndefined();
+    expect(storeToken({}, 'accesstoken')).toBeUndefined();
+    expect(storeToken({ accesstoken: 'T1' }, undefined)).toBeUndefined();
+  });
+});
