@@ -1,13 +1,14 @@
 //! `/api/v1`: the platform API the viewer uses — published apps and query execution.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::app_access;
 use super::error::{ApiError, ApiJson, ApiPath};
 use crate::client_ip::ClientIp;
 use crate::metrics::Metrics;
@@ -56,12 +57,16 @@ async fn list_apps(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
     Ok(Json(json!({ "apps": list })))
 }
 
+/// The published app as the caller may see it: pages and queries it may not use are locked
+/// (their names only).
 async fn get_app(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
+    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let app = published(&state, &slug).await?;
-    Ok(Json(lowkey_app::viewer_json(&app)))
+    let caller = app_access::caller(&state, &app, &headers).await;
+    Ok(Json(lowkey_app::viewer_json_for(&app, &caller)))
 }
 
 #[derive(Deserialize)]
@@ -70,13 +75,22 @@ pub(super) struct RunQueryRequest {
     params: Map<String, Value>,
 }
 
+/// Runs a published query for a viewer; a protected one only for a caller its `access`
+/// admits, checked before anything is sent upstream.
 async fn run_query(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     ApiPath((slug, name)): ApiPath<(String, String)>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<RunQueryRequest>,
 ) -> Result<Response, ApiError> {
     let app = published(&state, &slug).await?;
+    if let Some(query) = app.query(&name) {
+        if !matches!(query.access, lowkey_app::Access::Public) {
+            let caller = app_access::caller(&state, &app, &headers).await;
+            app_access::permit(&app, &format!("The query {name}"), &query.access, &caller)?;
+        }
+    }
     run_app_query(&state, &app, &name, &body, client).await
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP layer: each resource module owns its router; this one merges them.
 
 pub mod app;
+mod app_access;
 pub mod auth;
 pub mod builder;
 pub mod edge;

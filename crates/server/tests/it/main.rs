@@ -8,4 +8,5 @@ mod cli;
 mod edge;
 mod edge_limits;
 mod helpers;
+mod protected;
 mod provider;

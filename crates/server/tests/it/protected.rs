@@ -1,0 +1,311 @@
+//! Protected apps (issue 10): the server, not the browser, keeps a protected page's
+//! definition and a protected query from a caller without a valid token of the app's provider.
+
+use lowkey_app::SourceFiles;
+use lowkey_core::jwt::{Alg, KeyMaterial, KeyRing};
+use lowkey_core::now_millis;
+use lowkey_server::apps;
+use lowkey_server::provider::AdminUser;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+const SLUG: &str = "guarded";
+
+/// LoginPage (public) with the public sign_in query; Dashboard (signed in) with get_user;
+/// Admin (role admin, read from `app_metadata.roles`) with admin_stats.
+fn files() -> SourceFiles {
+    let mut f = SourceFiles::new();
+    f.insert(
+        "app.yaml".into(),
+        "version: 2\nname: Guarded\nslug: guarded\nhomePage: LoginPage\ndatasources:\n  - name: provider\n    url: /auth/v1\nauth:\n  loginPage: LoginPage\n  verify: builtin\n  token: { store: accesstoken }\n  rolesClaim: app_metadata.roles\n".into(),
+    );
+    f.insert(
+        "pages/LoginPage.yaml".into(),
+        "name: LoginPage\nwidgets:\n  - name: inp_email\n    type: Input\n    position: { col: 0, row: 0, width: 20, height: 7 }\n".into(),
+    );
+    f.insert(
+        "pages/Dashboard.yaml".into(),
+        "name: Dashboard\naccess: signedIn\nonLoad:\n  - get_user\nwidgets:\n  - name: txt_secret_plan\n    type: Text\n    position: { col: 0, row: 0, width: 20, height: 4 }\n    props:\n      text: \"Quarterly plan: {{get_user.data.email}}\"\n".into(),
+    );
+    f.insert(
+        "pages/Admin.yaml".into(),
+        "name: Admin\naccess: { roles: [admin] }\nwidgets:\n  - name: txt_admin_only\n    type: Text\n    position: { col: 0, row: 0, width: 20, height: 4 }\n    props:\n      text: \"{{admin_stats.data}}\"\n".into(),
+    );
+    f.insert(
+        "queries/sign_in.yaml".into(),
+        "datasource: provider\npath: /token\nmethod: POST\nparams:\n  grant_type: password\nbody:\n  type: json\n  content: '{\"email\": {{this.params.email}}, \"password\": {{this.params.password}}}'\n".into(),
+    );
+    f.insert(
+        "queries/get_user.yaml".into(),
+        "access: signedIn\ndatasource: provider\npath: /user\nheaders:\n  Authorization: \"Bearer {{appsmith.store.accesstoken}}\"\n".into(),
+    );
+    f.insert(
+        "queries/admin_stats.yaml".into(),
+        "access: { roles: [admin] }\ndatasource: provider\npath: /user\nheaders:\n  Authorization: \"Bearer {{appsmith.store.accesstoken}}\"\n".into(),
+    );
+    f
+}
+
+async fn publish(app: &TestApp) {
+    apps::import_files(app.state.store.as_ref(), "test", &files())
+        .await
+        .expect("valid app");
+    apps::publish_cli(app.state.store.as_ref(), SLUG)
+        .await
+        .unwrap();
+}
+
+async fn definition(app: &TestApp, token: Option<&str>) -> Value {
+    let mut req = app.client.get(format!("{}/api/v1/apps/{SLUG}", app.url));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+async fn run(app: &TestApp, query: &str, token: Option<&str>, params: Value) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(format!(
+            "{}/api/v1/apps/{SLUG}/queries/{query}/run",
+            app.url
+        ))
+        .json(&json!({ "params": params }));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap()
+}
+
+fn page<'a>(def: &'a Value, name: &str) -> &'a Value {
+    def["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no page {name} in {def}"))
+}
+
+fn query<'a>(def: &'a Value, name: &str) -> &'a Value {
+    def["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == name)
+        .unwrap_or_else(|| panic!("no query {name} in {def}"))
+}
+
+/// The definition as an anonymous caller gets it: public pages whole, protected ones by name.
+fn assert_locked_for(def: &Value, locked_pages: &[&str], locked_queries: &[&str]) {
+    for p in def["pages"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
+        if locked_pages.contains(&name) {
+            assert_eq!(p["locked"], true, "{name} should be locked: {p}");
+            assert!(
+                p.get("widgets").is_none() && p.get("onLoad").is_none(),
+                "{p}"
+            );
+        } else {
+            assert!(p.get("locked").is_none() || p["locked"] == false, "{p}");
+            assert!(p["widgets"].is_array(), "{p}");
+        }
+    }
+    for q in def["queries"].as_array().unwrap() {
+        let name = q["name"].as_str().unwrap();
+        if locked_queries.contains(&name) {
+            assert_eq!(q["locked"], true, "{name}: {q}");
+            assert!(q.get("bindings").is_none(), "{q}");
+        } else {
+            assert!(q["bindings"].is_array(), "{q}");
+        }
+    }
+    let text = def.to_string();
+    for locked in locked_pages {
+        let secret = match *locked {
+            "Dashboard" => "Quarterly plan",
+            _ => "txt_admin_only",
+        };
+        assert!(
+            !text.contains(secret),
+            "a locked page's widgets leaked: {text}"
+        );
+    }
+}
+
+/// Tokens that must be refused as not signed in: expired, signed by a foreign key, of
+/// another issuer or audience (signed with the server's own key), of a session that has
+/// ended, and not a JWT at all.
+async fn bad_tokens(app: &TestApp, email: &str) -> Vec<(&'static str, String)> {
+    let session = app.session(email).await;
+    let good = session["access_token"].as_str().unwrap().to_string();
+    let claims_of = |token: &str| -> lowkey_core::jwt::AccessClaims {
+        let payload = token.split('.').nth(1).unwrap();
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    let own = KeyRing::load(
+        &app.state.store.signing_keys().await.unwrap(),
+        now_millis(),
+        3600,
+    )
+    .unwrap();
+    let mut expired = claims_of(&good);
+    expired.exp = expired.iat - 600;
+    expired.iat -= 1200;
+    let mut other_issuer = claims_of(&good);
+    other_issuer.iss = "https://evil.example/auth/v1".into();
+    let mut other_audience = claims_of(&good);
+    other_audience.aud = "another-app".into();
+    let foreign_ring = KeyRing::load(
+        &[KeyMaterial::generate(Alg::Es256, now_millis()).unwrap()],
+        now_millis(),
+        3600,
+    )
+    .unwrap();
+    // A session that has ended: signed in, then logged out.
+    let ended = app.session(email).await;
+    let ended_token = ended["access_token"].as_str().unwrap().to_string();
+    assert_eq!(app.logout(&ended_token, Some("local")).await.status(), 204);
+    vec![
+        ("expired", own.sign(&expired).unwrap()),
+        ("foreign key", foreign_ring.sign(&claims_of(&good)).unwrap()),
+        ("other issuer", own.sign(&other_issuer).unwrap()),
+        ("other audience", own.sign(&other_audience).unwrap()),
+        ("ended session", ended_token),
+        ("not a JWT", "not-a-token".into()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protected_pages_and_queries_are_refused_without_a_valid_token() {
+    let app = spawn_app().await;
+    publish(&app).await;
+    app.create_user("ada@example.com").await;
+
+    // Anonymous: public pages whole, Dashboard and Admin by name only.
+    let anon = definition(&app, None).await;
+    assert_locked_for(&anon, &["Dashboard", "Admin"], &["get_user", "admin_stats"]);
+    assert_eq!(anon["user"], Value::Null);
+    assert_eq!(anon["auth"]["loginPage"], "LoginPage");
+    assert_eq!(anon["auth"]["token"]["store"], "accesstoken");
+    assert_eq!(page(&anon, "Dashboard")["access"], "signedIn");
+    assert_eq!(
+        page(&anon, "Admin")["access"],
+        json!({ "roles": ["admin"] })
+    );
+
+    // The public sign-in query runs without a token.
+    let r = run(
+        &app,
+        "sign_in",
+        None,
+        json!({ "this.params.email": "ada@example.com", "this.params.password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["status"], 200, "{answer}");
+    let token = answer["body"]["access_token"].as_str().unwrap().to_string();
+
+    // Protected queries: 401 not_signed_in with no token and every bad one.
+    let r = run(
+        &app,
+        "get_user",
+        None,
+        json!({ "appsmith.store.accesstoken": "" }),
+    )
+    .await;
+    assert_eq!(r.status(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_signed_in", "{body}");
+    for (what, bad) in bad_tokens(&app, "ada@example.com").await {
+        let r = run(
+            &app,
+            "get_user",
+            Some(&bad),
+            json!({ "appsmith.store.accesstoken": bad }),
+        )
+        .await;
+        assert_eq!(r.status(), 401, "{what}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_signed_in", "{what}: {body}");
+        let def = definition(&app, Some(&bad)).await;
+        assert_locked_for(&def, &["Dashboard", "Admin"], &["get_user", "admin_stats"]);
+        assert_eq!(def["user"], Value::Null, "{what}");
+    }
+
+    // A valid token: Dashboard and get_user open; Admin needs a role this user lacks.
+    assert_eq!(
+        app.get_user(&token).await.status(),
+        200,
+        "the token is the provider's own"
+    );
+    let def = definition(&app, Some(&token)).await;
+    assert_locked_for(&def, &["Admin"], &["admin_stats"]);
+    assert!(page(&def, "Dashboard")["widgets"]
+        .to_string()
+        .contains("Quarterly plan"));
+    assert_eq!(
+        query(&def, "get_user")["bindings"],
+        json!(["appsmith.store.accesstoken"])
+    );
+    assert_eq!(def["user"]["email"], "ada@example.com");
+    assert_eq!(def["user"]["isAnonymous"], false);
+    assert_eq!(def["user"]["roles"], json!([]));
+    let r = run(
+        &app,
+        "get_user",
+        Some(&token),
+        json!({ "appsmith.store.accesstoken": token }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["body"]["email"], "ada@example.com", "{answer}");
+    let r = run(
+        &app,
+        "admin_stats",
+        Some(&token),
+        json!({ "appsmith.store.accesstoken": token }),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "forbidden", "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_from_the_configured_claim_opens_the_role_page() {
+    let app = spawn_app().await;
+    publish(&app).await;
+    app.state
+        .provider
+        .admin_create_user(AdminUser {
+            email: Some("grace@example.com".into()),
+            password: Some(PASSWORD.into()),
+            email_confirm: Some(true),
+            app_metadata: Some(json!({ "roles": ["admin"] })),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let session = app.session("grace@example.com").await;
+    let token = session["access_token"].as_str().unwrap();
+    let def = definition(&app, Some(token)).await;
+    assert_locked_for(&def, &[], &[]);
+    assert_eq!(def["user"]["roles"], json!(["admin"]));
+    let r = run(
+        &app,
+        "admin_stats",
+        Some(token),
+        json!({ "appsmith.store.accesstoken": token }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+}
