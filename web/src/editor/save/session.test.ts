@@ -157,7 +157,7 @@ describe('autosave', () => {
     expect(widgetOf(server.app, 'LoginPage', 'btn_login')!.props.text).toBe('Sig');
   });
 
-  it('writes the journal before the request and clears it once the server has everything', async () => {
+  it('writes the journal a moment after an edit, before the request, and clears it once the server has everything', async () => {
     const server = new FakeServer();
     const storage = new MemoryStorage();
     const clock = new ManualClock();
@@ -169,6 +169,9 @@ describe('autosave', () => {
       return put(slug, revision, app);
     };
     session.apply(cmd.setPageHidden(session.doc.value, 'Dashboard', false));
+    // Written a moment after the edit (not during the keystroke), and before any request.
+    expect(readJournals(storage, SLUG).a).toBeUndefined();
+    await clock.advance(100);
     expect(readJournals(storage, SLUG).a!.pending).toHaveLength(1);
     await session.flush();
     expect(JSON.parse(seenAtRequest[0]!).tabs.a.pending[0].label).toBe('Show page Dashboard');

@@ -82,6 +82,8 @@ export interface SessionOptions {
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000];
+/** How long after an edit the journal is written (see `saveJournalSoon`). */
+const JOURNAL_DELAY_MS = 100;
 
 export async function createEditingSession(slug: string, api: DraftApi, options: SessionOptions = {}): Promise<EditingSession> {
   const snapshot = await api.getDraft(slug);
@@ -123,6 +125,8 @@ class Session implements EditingSession {
   private inFlight: Promise<void> | null = null;
   private disposed = false;
   private journalFailed = false;
+  /** A journal write scheduled by `saveJournalSoon`. */
+  private journalTimer: ReturnType<Timers['setTimeout']> | null = null;
   private heartbeat: unknown = null;
   /** What the write request in flight carried, until it is answered (for the journal). */
   private sending: Journal['sent'] | undefined;
@@ -214,7 +218,7 @@ class Session implements EditingSession {
     this.doc.value = doc;
     this.pending.push(change);
     this.historyVersion.value++;
-    this.saveJournal();
+    this.saveJournalSoon();
     const state = this.saveState.peek();
     // Signed out: the change waits with the others for the builder to sign in again.
     if (state !== 'saving' && state !== 'signedOut') this.saveState.value = 'unsaved';
@@ -411,7 +415,25 @@ class Session implements EditingSession {
     this.heartbeat = this.timers.setTimeout(() => this.beat(), HEARTBEAT_MS);
   }
 
+  /**
+   * Writes the journal a moment after an edit rather than during it: typing makes an edit per
+   * key, and reading, parsing and writing the journal in localStorage on each one was a third
+   * of a keystroke's script time. The edits of that moment are written together; leaving the
+   * page (`pagehide`), disposing and every other journal write flush it at once.
+   */
+  private saveJournalSoon(): void {
+    if (!this.storage || this.journalTimer !== null) return;
+    this.journalTimer = this.timers.setTimeout(() => {
+      this.journalTimer = null;
+      this.saveJournal();
+    }, JOURNAL_DELAY_MS);
+  }
+
   private saveJournal(aliveAt = this.now()): void {
+    if (this.journalTimer !== null) {
+      this.timers.clearTimeout(this.journalTimer);
+      this.journalTimer = null;
+    }
     if (!this.storage) return;
     const journal: Journal = {
       baseRevision: this.baseRevision,
