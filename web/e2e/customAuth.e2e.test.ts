@@ -107,7 +107,11 @@ describe('the custom-auth app in Chromium', () => {
       await page.locator('[data-widget="inp_username"] input').waitFor();
       expect(runs).toEqual(['revokeAPI']);
       expect(await stored(page)).toBeNull();
-      expect(await page.evaluate(() => window.localStorage.length)).toBe(0);
+      // Nothing of the session is left in the browser: only the name of the store key the
+      // app's token lives under, which the viewer remembers to send it on the first request.
+      expect(await page.evaluate(() => Object.fromEntries(Object.entries(window.localStorage)))).toEqual({
+        'lowkey:auth-token-key:custom-auth': 'accesstoken',
+      });
 
       // The provider refuses the session's last tokens.
       const refresh = await fetch(`${server.origin}/auth/v1/token?grant_type=refresh_token`, {
@@ -140,7 +144,7 @@ describe('the custom-auth app in Chromium', () => {
     }
   });
 
-  it('never shows the dashboard to a visitor without a session, not even for a moment', async () => {
+  it('never shows the dashboard to a visitor without a session, not even for a moment: the server locks it, the login page gets next', async () => {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
@@ -152,10 +156,34 @@ describe('the custom-auth app in Chromium', () => {
           if (document.querySelector('[data-widget="txt_user"], [data-widget="btn_logout"]')) w.__dashboardSeen = true;
         }).observe(document, { childList: true, subtree: true });
       });
-      await page.goto(`${server.origin}/app/custom-auth/dashboard`);
-      await page.waitForURL('**/app/custom-auth/login-page');
+      // The server sends the Dashboard locked (a name, no widgets): the viewer goes to the
+      // login page with where the visitor wanted to go.
+      const [definition] = await Promise.all([
+        page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/apps/custom-auth'),
+        page.goto(`${server.origin}/app/custom-auth/dashboard`),
+      ]);
+      const def = (await definition.json()) as { pages: { name: string; locked?: boolean; widgets?: unknown }[] };
+      const dashboard = def.pages.find((p) => p.name === 'Dashboard');
+      expect(dashboard?.locked).toBe(true);
+      expect(dashboard?.widgets).toBeUndefined();
+      expect(JSON.stringify(def)).not.toContain('txt_user');
+      await page.waitForURL('**/app/custom-auth/login-page?next=Dashboard');
       await page.locator('[data-widget="inp_username"] input').waitFor();
       expect(await page.evaluate(() => (window as unknown as { __dashboardSeen: boolean }).__dashboardSeen)).toBe(false);
+      // get_user is refused by the server without a token, before any upstream request.
+      const refused = await page.evaluate(async () => {
+        const r = await fetch('/api/v1/apps/custom-auth/queries/get_user/run', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ params: { 'appsmith.store.accesstoken': 'forged' } }),
+        });
+        return { status: r.status, body: (await r.json()) as { error: { code: string } } };
+      });
+      expect(refused).toEqual({ status: 401, body: { error: expect.objectContaining({ code: 'not_signed_in' }) } });
+      // Signing in from there goes on to the Dashboard.
+      await fillAndSubmit(page, server.email, server.password);
+      await page.waitForURL('**/app/custom-auth/dashboard');
+      await expect.poll(() => page.locator('[data-widget="txt_user"]').textContent()).toContain(server.email);
     } finally {
       await context.close();
     }

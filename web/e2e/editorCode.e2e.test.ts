@@ -100,7 +100,7 @@ const QUERIES: Readonly<Record<string, QuerySpec>> = {
     body: '{\n  "email": {{inp_username.text}},\n  "password": {{inp_password.text}}\n}\n',
   },
 };
-const AUTH_FUNCTIONS = ['signin', 'refreshAccessToken', 'redirectIfSignedIn', 'logout'];
+const AUTH_FUNCTIONS = ['signin', 'nextPage', 'refreshAccessToken', 'redirectIfSignedIn', 'logout'];
 
 // ---- Finding things ----
 

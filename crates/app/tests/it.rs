@@ -80,8 +80,11 @@ fn the_viewer_json_of_the_example_has_the_documented_shape() {
     let v = viewer_json(&app);
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 8);
-    // Not protected (yet): no `auth`; the builder's view has no user.
-    assert_eq!(v["auth"], json!(null));
+    // Protected (Dashboard, get_user): the summary the viewer needs; the builder's view has no user.
+    assert_eq!(
+        v["auth"],
+        json!({ "loginPage": "LoginPage", "token": { "store": "accesstoken" } })
+    );
     assert_eq!(v["user"], json!(null));
     assert_eq!(v["name"], "Custom auth");
     assert_eq!(v["slug"], "custom-auth");
@@ -163,7 +166,7 @@ fn follow_redirects_is_written_only_when_true_and_round_trips() {
     app.queries[0].follow_redirects = true;
     let files = app.to_files().unwrap();
     let name = &app.queries[0].name;
-    assert!(files[&format!("queries/{name}.yaml")].ends_with("followRedirects: true\n"));
+    assert!(files[&format!("queries/{name}.yaml")].contains("\nfollowRedirects: true\n"));
     assert!(app.to_json().unwrap().contains("\"followRedirects\":true"));
     assert_round_trips(&app, "follow-redirects");
 

@@ -7,10 +7,18 @@ export default {
       const data = await sign_in.run();
       await storeValue('accesstoken', data.access_token);
       await storeValue('refreshtoken', data.refresh_token);
-      await navigateTo('Dashboard');
+      await navigateTo(this.nextPage());
     } catch (error) {
       showAlert(error.message, 'error');
     }
+  },
+
+  // Where to go after signing in: the protected page that sent the visitor here (the server
+  // adds ?next=<page>), if it is one of this app's, else the dashboard. Never a URL from the
+  // address bar: that would let a link send a signed-in user to another site.
+  nextPage() {
+    const next = appsmith.URL.queryParams.next;
+    return ['Dashboard'].includes(next) ? next : 'Dashboard';
   },
 
   // Run on the Dashboard's load: swap the stored refresh token for fresh tokens.
@@ -33,10 +41,21 @@ export default {
     }
   },
 
-  // Run on LoginPage's load: someone who is still signed in goes straight to the dashboard.
+  // Run on LoginPage's load: someone whose session is still alive goes straight on. The
+  // tokens are refreshed first: the server opens the Dashboard only for a valid access token,
+  // and the stored one may have expired.
   async redirectIfSignedIn() {
-    if (appsmith.store.refreshtoken) {
-      await navigateTo('Dashboard');
+    const refreshToken = appsmith.store.refreshtoken;
+    if (!refreshToken) {
+      return;
+    }
+    try {
+      const tokens = await refreshAPI.run({ refreshtoken: refreshToken });
+      await storeValue('accesstoken', tokens.access_token);
+      await storeValue('refreshtoken', tokens.refresh_token);
+      await navigateTo(this.nextPage());
+    } catch (error) {
+      await clearStore();
     }
   },
 

@@ -66,9 +66,9 @@ describe('JS objects', () => {
     expect(() => load({ Mod: 'import x from "y"' })).toThrow(/must start with `export default/);
   });
 
-  it('loads the example app\'s Auth.js unmodified, with its four functions', () => {
+  it('loads the example app\'s Auth.js unmodified, with its five functions', () => {
     const globals = ['sign_in', 'refreshAPI', 'revokeAPI', 'storeValue', 'navigateTo', 'showAlert', 'clearStore', 'appsmith'];
     const { facades } = load({ Auth: authSource }, globals.map((name) => ({ name, value: {} })));
-    expect(Object.keys(facades.Auth!).sort()).toEqual(['logout', 'redirectIfSignedIn', 'refreshAccessToken', 'signin']);
+    expect(Object.keys(facades.Auth!).sort()).toEqual(['logout', 'nextPage', 'redirectIfSignedIn', 'refreshAccessToken', 'signin']);
   });
 });
