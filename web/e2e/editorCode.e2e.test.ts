@@ -518,3 +518,35 @@ describe('accessibility of the code panes', () => {
     }
   });
 });
+
+describe('protection in the editor', () => {
+  it("shows the example's sign-in and who may open each part, and saves a change of access", async () => {
+    await withExample('access-app', async (page) => {
+      await region(page, 'Sign-in').getByRole('button', { name: 'Sign-in settings' }).click();
+      const settings = page.getByRole('form', { name: 'Sign-in settings' });
+      expect(await settings.getByLabel('Login page', { exact: true }).inputValue()).toBe('LoginPage');
+      expect(await settings.getByLabel('Verification', { exact: true }).inputValue()).toBe('builtin');
+      expect(await settings.getByLabel('Token store key', { exact: true }).inputValue()).toBe('accesstoken');
+
+      await pageItem(page, 'Dashboard').getByRole('button', { name: 'Dashboard', exact: true }).click();
+      await eventually(() => properties(page).getByLabel('Access', { exact: true }).inputValue()).toBe('signedIn');
+      await region(page, 'Queries').getByRole('button', { name: 'get_user' }).click();
+      expect(await region(page, 'Query').getByLabel('Access', { exact: true }).inputValue()).toBe('signedIn');
+
+      // The login page cannot be protected: refused, with the reason.
+      await pageItem(page, 'LoginPage').getByRole('button', { name: 'LoginPage', exact: true }).click();
+      await properties(page).getByLabel('Access', { exact: true }).selectOption('signedIn');
+      await eventually(() => properties(page).getByRole('alert').textContent()).toMatch(/login page: it must stay open/);
+
+      // revokeAPI protected too, and saved to the server.
+      await region(page, 'Queries').getByRole('button', { name: 'revokeAPI' }).click();
+      await region(page, 'Query').getByLabel('Access', { exact: true }).selectOption('signedIn');
+      await allSaved(page);
+      const draft = (await page.evaluate(async () => (await fetch('/api/v1/edit/apps/access-app/draft')).json())) as {
+        app: { queries: { name: string; access?: unknown }[]; pages: { name: string; access?: unknown }[] };
+      };
+      expect(draft.app.queries.find((q) => q.name === 'revokeAPI')?.access).toBe('signedIn');
+      expect(draft.app.pages.find((p) => p.name === 'LoginPage')?.access).toBeUndefined();
+    });
+  });
+});

@@ -113,6 +113,16 @@ export function applyOp(doc: AppDoc, op: Op): AppDoc {
       if (name === '') throw new OpError('An app needs a name.');
       return name === doc.name ? doc : { ...doc, name };
     }
+    case 'setPageAccess':
+      return updatePage(doc, op.page, (p) => {
+        if (JSON.stringify(p.access) === JSON.stringify(op.access)) return p;
+        const { access: _old, ...rest } = p;
+        return op.access === undefined ? rest : { ...rest, access: op.access };
+      });
+    case 'setAppAuth': {
+      const { auth: _old, ...rest } = doc;
+      return op.auth === undefined ? rest : { ...rest, auth: op.auth };
+    }
     case 'putQuery':
       return { ...doc, queries: putNamed(doc, doc.queries, op.name, op.value, op.index, 'query') };
     case 'putJsObject':
@@ -190,6 +200,10 @@ export function invertOp(doc: AppDoc, op: Op): Op {
       return { kind: 'setHomePage', name: doc.homePage };
     case 'setAppName':
       return { kind: 'setAppName', name: doc.name };
+    case 'setPageAccess':
+      return { kind: 'setPageAccess', page: op.page, access: mustPage(doc, op.page).access };
+    case 'setAppAuth':
+      return { kind: 'setAppAuth', auth: doc.auth };
     case 'putQuery':
       return { kind: 'putQuery', ...putInverse(doc.queries, op.name) };
     case 'putJsObject':

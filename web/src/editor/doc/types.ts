@@ -137,7 +137,11 @@ export type Op =
   /** Renames a query or JS object, with every reference to it (code and on-load steps). */
   | { readonly kind: 'renameCode'; readonly from: string; readonly to: string; readonly keep?: RenameKeep }
   /** Renames a datasource and points its queries at the new name. */
-  | { readonly kind: 'renameDatasource'; readonly from: string; readonly to: string };
+  | { readonly kind: 'renameDatasource'; readonly from: string; readonly to: string }
+  /** Who may open a page (docs/app-format.md, "Protection"); undefined: public. */
+  | { readonly kind: 'setPageAccess'; readonly page: string; readonly access: unknown }
+  /** The app's sign-in (`auth` of app.yaml); undefined: none. */
+  | { readonly kind: 'setAppAuth'; readonly auth: Readonly<Record<string, unknown>> | undefined };
 
 /**
  * References a rename leaves as they are, so that the undo of a rename is exact: by place

@@ -138,7 +138,10 @@ function touched(change: Change): string[] {
       case 'setHomePage':
         return [op.name];
       case 'setPageOnLoad':
+      case 'setPageAccess':
         return [op.page];
+      case 'setAppAuth':
+        return [];
       case 'renamePage':
       case 'renameCode':
       case 'renameDatasource':
@@ -216,7 +219,10 @@ export function renameInChange(change: Change, renames: Renames): Change {
       case 'renamePage':
         return { ...op, from: p(op.from) };
       case 'setPageOnLoad':
+      case 'setPageAccess':
         return { ...op, page: p(op.page) };
+      case 'setAppAuth':
+        return op;
       case 'putQuery':
         return op.value === null ? op : { ...op, value: value(op.value) as typeof op.value };
       case 'putJsObject':

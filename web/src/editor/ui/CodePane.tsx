@@ -10,6 +10,7 @@ import { useEditor, type OpenItem } from './context.ts';
 import { DatasourceEditor } from './Datasources.tsx';
 import { JsEditor } from './JsEditor.tsx';
 import { QueryEditor } from './QueryEditor.tsx';
+import { SignInSettings } from './SignInSettings.tsx';
 import { api } from './shell/client.ts';
 import './codepane.css';
 
@@ -27,7 +28,7 @@ export function CodePane({ secrets }: { secrets: ReadonlySet<string> | null }) {
       <button
         type="button"
         class="ed-icon-btn ed-code-close"
-        aria-label={`Close ${open.name}`}
+        aria-label={`Close ${open.kind === 'auth' ? 'sign-in settings' : open.name}`}
         onClick={() => (ctx.open.value = null)}
       >
         ×
@@ -36,6 +37,8 @@ export function CodePane({ secrets }: { secrets: ReadonlySet<string> | null }) {
         <QueryEditor key={open.name} name={open.name} secrets={secrets} />
       ) : open.kind === 'jsObject' ? (
         <JsEditor key={open.name} name={open.name} />
+      ) : open.kind === 'auth' ? (
+        <SignInSettings />
       ) : (
         <DatasourceEditor
           key={open.name}
@@ -50,6 +53,7 @@ export function CodePane({ secrets }: { secrets: ReadonlySet<string> | null }) {
 }
 
 function itemExists(doc: ReturnType<typeof useEditor>['session']['doc']['value'], item: OpenItem): boolean {
+  if (item.kind === 'auth') return true;
   const list = item.kind === 'query' ? doc.queries : item.kind === 'jsObject' ? doc.jsObjects : doc.datasources;
   return list.some((x) => x.name === item.name);
 }

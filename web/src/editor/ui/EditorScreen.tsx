@@ -25,6 +25,7 @@ import { JsObjectsPanel, QueriesPanel } from './CodePanels.tsx';
 import { EditorCtx, useEditor, type EditorContext } from './context.ts';
 import { DatasourcesPanel } from './Datasources.tsx';
 import { PagesPanel } from './PagesPanel.tsx';
+import { SignInPanel } from './SignInSettings.tsx';
 import { Palette } from './Palette.tsx';
 import { Preview } from './Preview.tsx';
 import { PropertyPane } from './PropertyPane.tsx';
@@ -210,6 +211,7 @@ function Screen(props: { screen: ScreenState; builder: Builder; onRestored: () =
             onSelect={(name) => (ctx.open.value = name === null ? null : { kind: 'datasource', name })}
             secrets={secrets}
           />
+          <SignInPanel />
         </div>
         <main class="ed-centre">
           <div class="ed-canvas-scroll">

@@ -45,6 +45,8 @@ import {
 } from './canvas/propControls.ts';
 import type { EditorContext } from './context.ts';
 import { OnLoadList } from './OnLoadList.tsx';
+import { AccessField } from './AccessField.tsx';
+import { setPageAccess } from '../doc/access.ts';
 import { ActionButton, ActionDialog, ActionSummary } from './ActionPicker.tsx';
 import './canvas/canvas.css';
 
@@ -76,6 +78,12 @@ function PageProperties({ ctx, page, problems }: { ctx: EditorContext; page: Pag
       <p class="ed-props-head">{page.name}</p>
       <p class="ed-props-type">Page{page.hidden ? ', hidden' : ''}</p>
       <p class="ed-prop-hint">Select a widget on the canvas to edit its properties.</p>
+      <AccessField
+        key={page.name}
+        id="ed-page-access"
+        value={page.access}
+        onChange={(access) => apply(ctx, setPageAccess(ctx.session.doc.peek(), page.name, access))}
+      />
       <OnLoadList ctx={ctx} doc={ctx.session.doc.value} page={page} />
       <ProblemList problems={own} />
     </>

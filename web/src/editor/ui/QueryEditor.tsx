@@ -18,6 +18,8 @@ import { BindingInput } from './complete/BindingInput.tsx';
 import type { EditorContext } from './context.ts';
 import { definitionKey, FindUsages, goToDefinition } from './usages.tsx';
 import { SecretStatus } from './Datasources.tsx';
+import { AccessField } from './AccessField.tsx';
+import { queryAccessPatch } from '../doc/access.ts';
 import { DeleteItem, DuplicateItem, NameField, RunBehaviour, useCompleter } from './codeItem.tsx';
 import { KeyValueList, type ValueFieldProps } from './KeyValueList.tsx';
 import { Response } from './query/Response.tsx';
@@ -179,6 +181,12 @@ export function QueryEditor({ name, secrets }: { name: string; secrets: Readonly
               Follow redirects
             </label>
             <RunBehaviour ctx={ctx} step={name} label="Run behaviour" />
+            <AccessField
+              key={name}
+              id="ed-q-access"
+              value={query.access}
+              onChange={(access) => ctx.session.apply(code.updateQuery(ctx.session.doc.peek(), name, queryAccessPatch(ctx.session.doc.peek(), name, access), 'access'))}
+            />
           </div>
         </div>
         <Response outcome={outcome} running={running || (startedAt > 0 && outcome === null && clientOutcome === null && !last)} />

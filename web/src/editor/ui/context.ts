@@ -15,7 +15,7 @@ export interface EditorContext {
   readonly session: EditingSession;
   /** The name of the page on the canvas. */
   readonly currentPage: Signal<string>;
-  /** The query, JS object or datasource open in the code pane under the canvas, if any. */
+  /** The query, JS object, datasource or the app's sign-in open in the code pane under the canvas, if any. */
   readonly open: Signal<OpenItem | null>;
   /** Selected widgets of the current page, by name; the first is the primary selection. */
   readonly selection: Signal<readonly string[]>;
@@ -26,7 +26,7 @@ export interface EditorContext {
 
 /** What the code pane can show. */
 export interface OpenItem {
-  readonly kind: 'query' | 'jsObject' | 'datasource';
+  readonly kind: 'query' | 'jsObject' | 'datasource' | 'auth';
   readonly name: string;
 }
 
