@@ -10,6 +10,7 @@ pub mod client_ip;
 pub mod config;
 pub mod drafts;
 pub mod http;
+pub mod jwks;
 pub mod metrics;
 pub mod provider;
 pub mod query;

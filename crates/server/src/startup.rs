@@ -84,10 +84,12 @@ impl Application {
         .map_err(|e| anyhow::anyhow!("provider.trusted_proxies: {e}"))?;
         let edge = crate::http::edge::EdgePolicy::new(&config, local_addr);
         let builders = builders(&store, &provider, &config);
+        let jwks = crate::jwks::JwksVerifier::new(config.queries.proxy.as_deref())?;
         let state = AppState {
             config: Arc::new(config),
             store,
             provider: Arc::new(provider),
+            jwks: Arc::new(jwks),
             builders: Arc::new(builders),
             limiter: Arc::new(limiter),
             apps: Arc::new(PublishedApps::default()),

@@ -18,6 +18,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub provider: Arc<Provider>,
+    /// Verifies the tokens of apps whose `auth.verify` is a JWKS (keys cached per URL).
+    pub jwks: Arc<crate::jwks::JwksVerifier>,
     /// The people who edit apps at `/edit`.
     pub builders: Arc<Builders>,
     pub limiter: Arc<RateLimiter>,

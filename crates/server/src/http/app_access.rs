@@ -42,6 +42,24 @@ pub(super) async fn caller(state: &AppState, app: &App, headers: &HeaderMap) -> 
                 Caller::Anonymous
             }
         },
+        Verify::Jwks {
+            jwks,
+            issuer,
+            audience,
+        } => {
+            let expect = crate::jwks::Expect {
+                issuer,
+                audience: audience.as_deref(),
+                clock_skew_secs: u64::from(auth.clock_skew_secs),
+            };
+            match state.jwks.verify(jwks, token, &expect).await {
+                Ok(claims) => Caller::from_claims(claims, auth.roles_claim()),
+                Err(e) => {
+                    tracing::info!(app = %app.slug, reason = e.code(), "app token refused");
+                    Caller::Anonymous
+                }
+            }
+        }
         other => {
             tracing::warn!(app = %app.slug, verify = other.kind(), "this verifier is not supported by this server yet: the caller is anonymous");
             Caller::Anonymous

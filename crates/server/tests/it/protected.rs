@@ -309,3 +309,282 @@ async fn a_role_from_the_configured_claim_opens_the_role_page() {
     .await;
     assert_eq!(r.status(), 200);
 }
+
+// ---- A provider other than the built-in one: `verify: { jwks, issuer, audience }` ----
+
+const IDP_ISSUER: &str = "https://idp.test";
+const IDP_AUDIENCE: &str = "my-app";
+
+/// A stand-in identity provider: serves the JWKS it is currently given at `/jwks` on a
+/// loopback port, and counts how often it was fetched.
+struct Idp {
+    jwks_url: String,
+    jwks: std::sync::Arc<std::sync::Mutex<Value>>,
+    fetches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Idp {
+    async fn spawn(jwks: Value) -> Idp {
+        use axum::routing::get;
+        use std::sync::atomic::Ordering;
+        let served = std::sync::Arc::new(std::sync::Mutex::new(jwks));
+        let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (s, f) = (served.clone(), fetches.clone());
+        let router = axum::Router::new().route(
+            "/jwks",
+            get(move || {
+                let (s, f) = (s.clone(), f.clone());
+                async move {
+                    f.fetch_add(1, Ordering::SeqCst);
+                    axum::Json(s.lock().unwrap().clone())
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let jwks_url = format!("http://{}/jwks", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Idp {
+            jwks_url,
+            jwks: served,
+            fetches,
+        }
+    }
+
+    fn serve(&self, jwks: Value) {
+        *self.jwks.lock().unwrap() = jwks;
+    }
+
+    fn fetches(&self) -> usize {
+        self.fetches.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A signing key of the stand-in provider and the JWKS that publishes it.
+struct IdpKey {
+    material: KeyMaterial,
+    ring: KeyRing,
+    jwks: Value,
+}
+
+impl IdpKey {
+    fn generate(alg: Alg) -> IdpKey {
+        let material = KeyMaterial::generate(alg, now_millis()).unwrap();
+        let ring = KeyRing::load(std::slice::from_ref(&material), now_millis(), 3600).unwrap();
+        IdpKey {
+            jwks: ring.jwks(),
+            material,
+            ring,
+        }
+    }
+
+    /// `claims` signed by this (ES256) key, with `kid` in the header.
+    fn sign_as(&self, kid: &str, claims: &Value) -> String {
+        use jsonwebtoken::{Algorithm, EncodingKey, Header};
+        assert!(self.material.alg == Alg::Es256, "any claims: EC keys only");
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(kid.to_owned());
+        let key = EncodingKey::from_ec_der(&self.material.private_pkcs8);
+        jsonwebtoken::encode(&header, claims, &key).unwrap()
+    }
+
+    /// `claims` signed by this key under its own kid (an RSA key signs through its ring, so
+    /// only the claims of the built-in provider's shape survive).
+    fn sign(&self, claims: &Value) -> String {
+        match self.material.alg {
+            Alg::Es256 => self.sign_as(&self.material.kid, claims),
+            Alg::Rs256 => {
+                let shaped = with(claims.clone(), json!({ "role": "authenticated" }));
+                self.ring
+                    .sign(&serde_json::from_value(shaped).unwrap())
+                    .unwrap()
+            }
+        }
+    }
+}
+
+/// The claims the stand-in provider puts in a token, valid for ten minutes.
+fn idp_claims() -> Value {
+    let now = now_millis() / 1000;
+    json!({
+        "iss": IDP_ISSUER, "aud": IDP_AUDIENCE, "sub": "idp-user-7", "email": "lin@idp.test",
+        "iat": now, "exp": now + 600, "roles": ["reader"],
+    })
+}
+
+fn with(mut claims: Value, changes: Value) -> Value {
+    for (k, v) in changes.as_object().unwrap() {
+        claims[k] = v.clone();
+    }
+    claims
+}
+
+/// The guarded app verified by the stand-in provider's JWKS, with one more protected query
+/// (`settings`, the built-in provider's public settings) that runs without any token of its own.
+fn jwks_files(jwks_url: &str) -> SourceFiles {
+    let mut f = files();
+    f.insert(
+        "app.yaml".into(),
+        format!("version: 2\nname: Guarded\nslug: guarded\nhomePage: LoginPage\ndatasources:\n  - name: provider\n    url: /auth/v1\nauth:\n  loginPage: LoginPage\n  verify: {{ jwks: \"{jwks_url}\", issuer: \"{IDP_ISSUER}\", audience: {IDP_AUDIENCE} }}\n  token: {{ store: accesstoken }}\n"),
+    );
+    f.insert(
+        "queries/settings.yaml".into(),
+        "access: signedIn\ndatasource: provider\npath: /settings\n".into(),
+    );
+    f
+}
+
+/// A stand-in provider serving an ES256 key, and a server with the guarded app verified by it.
+async fn jwks_app() -> (IdpKey, Idp, TestApp) {
+    let key = IdpKey::generate(Alg::Es256);
+    let idp = Idp::spawn(key.jwks.clone()).await;
+    let app = spawn_app().await;
+    apps::import_files(app.state.store.as_ref(), "test", &jwks_files(&idp.jwks_url))
+        .await
+        .expect("valid app");
+    apps::publish_cli(app.state.store.as_ref(), SLUG)
+        .await
+        .unwrap();
+    (key, idp, app)
+}
+
+/// Whether `token` unlocks Dashboard and runs `settings` (both, or neither: checked).
+async fn unlocks(app: &TestApp, token: &str) -> bool {
+    let def = definition(app, Some(token)).await;
+    let r = run(app, "settings", Some(token), json!({})).await;
+    let status = r.status();
+    let answer: Value = r.json().await.unwrap();
+    if page(&def, "Dashboard").get("locked").is_some() {
+        assert_locked_for(
+            &def,
+            &["Dashboard", "Admin"],
+            &["get_user", "admin_stats", "settings"],
+        );
+        assert_eq!(def["user"], Value::Null);
+        assert_eq!(status, 401, "{answer}");
+        assert_eq!(answer["error"]["code"], "not_signed_in", "{answer}");
+        false
+    } else {
+        assert_locked_for(&def, &["Admin"], &["admin_stats"]);
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["status"], 200, "the query ran: {answer}");
+        true
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protected_jwks_tokens_of_the_apps_provider_open_it_and_no_others() {
+    let (key, idp, app) = jwks_app().await;
+
+    // Anonymous: locked, and nothing is fetched for a request without a token.
+    assert!(!unlocks(&app, "").await, "an empty bearer token");
+    let anon = definition(&app, None).await;
+    assert_locked_for(
+        &anon,
+        &["Dashboard", "Admin"],
+        &["get_user", "admin_stats", "settings"],
+    );
+    assert_eq!(idp.fetches(), 0);
+
+    // A valid token of the provider: the user is the token's, the protected query runs.
+    let good = key.sign(&idp_claims());
+    assert!(unlocks(&app, &good).await);
+    let def = definition(&app, Some(&good)).await;
+    assert_eq!(def["user"]["id"], "idp-user-7");
+    assert_eq!(def["user"]["email"], "lin@idp.test");
+    assert_eq!(def["user"]["roles"], json!(["reader"]));
+    assert_eq!(def["user"]["isAnonymous"], false);
+    // `aud` may be a list holding the audience.
+    let listed = key.sign(&with(
+        idp_claims(),
+        json!({ "aud": ["other", IDP_AUDIENCE] }),
+    ));
+    assert!(unlocks(&app, &listed).await);
+
+    // Refused: each one locked and 401, none of them a reason to fetch the JWKS again.
+    let now = now_millis() / 1000;
+    let other_key = IdpKey::generate(Alg::Es256);
+    let hs256 = {
+        use jsonwebtoken::{Algorithm, EncodingKey, Header};
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(key.material.kid.clone());
+        // The classic confusion: the public key's text as the HMAC secret.
+        let secret = key.jwks.to_string();
+        jsonwebtoken::encode(
+            &header,
+            &idp_claims(),
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    };
+    let none = {
+        use base64::Engine as _;
+        let b64 =
+            |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let header = json!({ "alg": "none", "typ": "JWT", "kid": key.material.kid });
+        format!("{}.{}.", b64(&header), b64(&idp_claims()))
+    };
+    let refused = [
+        (
+            "expired",
+            key.sign(&with(
+                idp_claims(),
+                json!({ "iat": now - 1200, "exp": now - 600 }),
+            )),
+        ),
+        (
+            "not yet valid",
+            key.sign(&with(idp_claims(), json!({ "nbf": now + 600 }))),
+        ),
+        (
+            "wrong issuer",
+            key.sign(&with(idp_claims(), json!({ "iss": "https://evil.test" }))),
+        ),
+        (
+            "wrong audience",
+            key.sign(&with(idp_claims(), json!({ "aud": "another-app" }))),
+        ),
+        (
+            "no issuer",
+            key.sign(&{
+                let mut c = idp_claims();
+                c.as_object_mut().unwrap().remove("iss");
+                c
+            }),
+        ),
+        (
+            "another key, same kid",
+            other_key.sign_as(&key.material.kid, &idp_claims()),
+        ),
+        ("HS256 forged", hs256),
+        ("alg none", none),
+        ("not a JWT", "not-a-token".into()),
+    ];
+    for (what, token) in &refused {
+        assert!(!unlocks(&app, token).await, "{what} was accepted");
+    }
+    assert_eq!(idp.fetches(), 1, "the JWKS is fetched once and cached");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protected_jwks_a_key_rotated_at_the_provider_is_picked_up_without_a_fetch_storm() {
+    let (first, idp, app) = jwks_app().await;
+    assert!(unlocks(&app, &first.sign(&idp_claims())).await);
+    assert_eq!(idp.fetches(), 1);
+
+    // The provider rotates to an RSA key with a new kid: its first token refetches the JWKS.
+    let second = IdpKey::generate(Alg::Rs256);
+    idp.serve(second.jwks.clone());
+    assert!(unlocks(&app, &second.sign(&idp_claims())).await);
+    assert_eq!(idp.fetches(), 2);
+    assert!(unlocks(&app, &second.sign(&idp_claims())).await);
+    assert_eq!(idp.fetches(), 2, "the new set is cached");
+
+    // Another unknown kid right after: no second early refetch within the interval, so a
+    // stream of made-up kids cannot make a stream of fetches.
+    let third = IdpKey::generate(Alg::Es256);
+    idp.serve(third.jwks.clone());
+    for _ in 0..3 {
+        assert!(!unlocks(&app, &third.sign(&idp_claims())).await);
+    }
+    assert_eq!(idp.fetches(), 2);
+}
