@@ -19,3 +19,4 @@ pub mod runlimit;
 pub mod serve;
 pub mod startup;
 pub mod state;
+pub mod userinfo;

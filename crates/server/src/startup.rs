@@ -90,6 +90,7 @@ impl Application {
             store,
             provider: Arc::new(provider),
             jwks: Arc::new(jwks),
+            userinfo: Arc::new(crate::userinfo::UserinfoVerifier::default()),
             builders: Arc::new(builders),
             limiter: Arc::new(limiter),
             apps: Arc::new(PublishedApps::default()),

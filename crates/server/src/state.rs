@@ -20,6 +20,7 @@ pub struct AppState {
     pub provider: Arc<Provider>,
     /// Verifies the tokens of apps whose `auth.verify` is a JWKS (keys cached per URL).
     pub jwks: Arc<crate::jwks::JwksVerifier>,
+    pub userinfo: Arc<crate::userinfo::UserinfoVerifier>,
     /// The people who edit apps at `/edit`.
     pub builders: Arc<Builders>,
     pub limiter: Arc<RateLimiter>,

@@ -61,11 +61,12 @@ async fn list_apps(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
 /// (their names only).
 async fn get_app(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     ApiPath(slug): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let app = published(&state, &slug).await?;
-    let caller = app_access::caller(&state, &app, &headers).await;
+    let caller = app_access::caller(&state, &app, &headers, client).await;
     Ok(Json(lowkey_app::viewer_json_for(&app, &caller)))
 }
 
@@ -87,7 +88,7 @@ async fn run_query(
     let app = published(&state, &slug).await?;
     if let Some(query) = app.query(&name) {
         if !matches!(query.access, lowkey_app::Access::Public) {
-            let caller = app_access::caller(&state, &app, &headers).await;
+            let caller = app_access::caller(&state, &app, &headers, client).await;
             app_access::permit(&app, &format!("The query {name}"), &query.access, &caller)?;
         }
     }

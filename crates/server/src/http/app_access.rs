@@ -8,7 +8,9 @@
 //! logged with the app, the page or query, the caller's user id (or "anonymous") and the reason.
 
 use axum::http::{header, HeaderMap, StatusCode};
-use lowkey_app::{Access, App, Caller, Verify};
+use std::net::IpAddr;
+
+use lowkey_app::{Access, App, Caller, TokenMode, Verify};
 use serde_json::Value;
 
 use super::error::ApiError;
@@ -24,7 +26,12 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// The verified caller of `app`'s API: a user when the request carries a token that the app's
 /// verifier accepts, anonymous otherwise (no token, or one that is refused, which is logged).
-pub(super) async fn caller(state: &AppState, app: &App, headers: &HeaderMap) -> Caller {
+pub(super) async fn caller(
+    state: &AppState,
+    app: &App,
+    headers: &HeaderMap,
+    client: IpAddr,
+) -> Caller {
     let Some(auth) = &app.auth else {
         return Caller::Anonymous;
     };
@@ -60,9 +67,22 @@ pub(super) async fn caller(state: &AppState, app: &App, headers: &HeaderMap) -> 
                 }
             }
         }
-        other => {
-            tracing::warn!(app = %app.slug, verify = other.kind(), "this verifier is not supported by this server yet: the caller is anonymous");
-            Caller::Anonymous
+        Verify::Userinfo { userinfo } => {
+            let TokenMode::Store(key) = &auth.token else {
+                tracing::warn!(app = %app.slug, "userinfo verification needs the store mode's token key: the caller is anonymous");
+                return Caller::Anonymous;
+            };
+            match state
+                .userinfo
+                .verify(&state.queries, app, userinfo, key, token, client)
+                .await
+            {
+                Ok(claims) => Caller::from_claims(claims, auth.roles_claim()),
+                Err(e) => {
+                    tracing::info!(app = %app.slug, reason = e.code(), "app token refused");
+                    Caller::Anonymous
+                }
+            }
         }
     }
 }

@@ -588,3 +588,56 @@ async fn protected_jwks_a_key_rotated_at_the_provider_is_picked_up_without_a_fet
     }
     assert_eq!(idp.fetches(), 2);
 }
+
+/// The guarded app verified by a userinfo query: `me` (public) asks the built-in provider's
+/// `/user` who the token belongs to, as an app would ask any provider.
+fn userinfo_files() -> SourceFiles {
+    let mut f = files();
+    f.insert(
+        "app.yaml".into(),
+        "version: 2\nname: Guarded\nslug: guarded\nhomePage: LoginPage\ndatasources:\n  - name: provider\n    url: /auth/v1\nauth:\n  loginPage: LoginPage\n  verify: { userinfo: me }\n  token: { store: accesstoken }\n  rolesClaim: app_metadata.roles\n".into(),
+    );
+    f.insert(
+        "queries/me.yaml".into(),
+        "datasource: provider\npath: /user\nheaders:\n  Authorization: \"Bearer {{appsmith.store.accesstoken}}\"\n".into(),
+    );
+    f.insert(
+        "queries/settings.yaml".into(),
+        "access: signedIn\ndatasource: provider\npath: /settings\n".into(),
+    );
+    f
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protected_userinfo_a_2xx_answer_of_the_apps_userinfo_query_is_a_valid_token() {
+    let app = spawn_app().await;
+    apps::import_files(app.state.store.as_ref(), "test", &userinfo_files())
+        .await
+        .expect("valid app");
+    apps::publish_cli(app.state.store.as_ref(), SLUG)
+        .await
+        .unwrap();
+    app.create_user("ada@example.com").await;
+
+    let anon = definition(&app, None).await;
+    assert_locked_for(
+        &anon,
+        &["Dashboard", "Admin"],
+        &["get_user", "admin_stats", "settings"],
+    );
+
+    // A valid token of the provider the query asks: the Dashboard opens, with its user.
+    let session = app.session("ada@example.com").await;
+    let token = session["access_token"].as_str().unwrap().to_string();
+    assert!(unlocks(&app, &token).await);
+    let def = definition(&app, Some(&token)).await;
+    assert_eq!(def["user"]["email"], "ada@example.com");
+    assert_eq!(def["user"]["id"], session["user"]["id"]);
+
+    // Tokens the provider refuses (its /user answers 4xx) leave everything locked.
+    assert!(!unlocks(&app, "not-a-token").await);
+    let ended = app.session("ada@example.com").await;
+    let ended_token = ended["access_token"].as_str().unwrap().to_string();
+    assert_eq!(app.logout(&ended_token, Some("local")).await.status(), 204);
+    assert!(!unlocks(&app, &ended_token).await);
+}
