@@ -266,6 +266,21 @@ describe("the guide's app, built by clicking", () => {
       await allSaved(page);
       await screenshot(page, 'guide-5-dashboard');
 
+      // Protection, enforced by the server: sign-in on LoginPage with the built-in provider,
+      // the Dashboard and get_user for signed-in users only.
+      await region(page, 'Sign-in').getByRole('button', { name: 'Sign-in settings' }).click();
+      const signIn = page.getByRole('form', { name: 'Sign-in settings' });
+      await signIn.getByLabel('Login page', { exact: true }).selectOption('LoginPage');
+      await signIn.getByRole('button', { name: 'Save sign-in' }).click();
+      await eventually(() => region(page, 'Sign-in').textContent()).toContain('Visitors sign in on LoginPage');
+      await page.getByRole('button', { name: 'Close sign-in settings' }).click();
+      await pageItem(page, 'Dashboard').getByRole('button', { name: 'Dashboard', exact: true }).click();
+      await canvas(page).click({ position: { x: 600, y: 500 } });
+      await properties(page).getByLabel('Access', { exact: true }).selectOption('signedIn');
+      await region(page, 'Queries').getByRole('button', { name: 'get_user' }).click();
+      await queryEditor(page).getByLabel('Access', { exact: true }).selectOption('signedIn');
+      await allSaved(page);
+
       // Publish.
       await page.getByRole('button', { name: 'Publish' }).click();
       const published = page.getByRole('dialog', { name: 'Publish' });
@@ -275,7 +290,17 @@ describe("the guide's app, built by clicking", () => {
       // The exported folder validates.
       exportAndValidate(t, slug);
 
-      // The guide's flow in the viewer.
+      // The guide's flow in the viewer. First, as a visitor without a session: the Dashboard is
+      // locked by the server, and the viewer goes to the login page with next.
+      const visitor = await t.browser.newContext();
+      try {
+        const v = await visitor.newPage();
+        await v.goto(`${t.server.origin}/app/${encodeURIComponent(slug)}/dashboard`);
+        await v.waitForURL(`**/app/${slug}/login-page?next=Dashboard`);
+        expect(await v.locator('[data-widget="txt_user"]').count()).toBe(0);
+      } finally {
+        await visitor.close();
+      }
       const viewer = await context.newPage();
       const runs: string[] = [];
       viewer.on('request', (r: Request) => {
