@@ -118,9 +118,24 @@ function scopeKey(doc: AppDoc): string {
     parts.push(`p:${page.name}`);
     for (const w of widgetsOf(page)) parts.push(w.name);
   }
+  parts.push(codeKey(doc));
+  return parts.join('\n');
+}
+
+/** The queries' and JS objects' part of `scopeKey`, kept while those lists (and the
+ * datasources, whose headers hold bindings) are the same objects: a property edit, which makes
+ * a new document at every key, does not compute every query's bindings again. */
+const codeKeys = new WeakMap<AppDoc['queries'], { readonly js: AppDoc['jsObjects']; readonly ds: AppDoc['datasources']; readonly key: string }>();
+
+function codeKey(doc: AppDoc): string {
+  const hit = codeKeys.get(doc.queries);
+  if (hit && hit.js === doc.jsObjects && hit.ds === doc.datasources) return hit.key;
+  const parts: string[] = [];
   for (const q of doc.queries) parts.push(`q:${q.name}`, queryBindings(doc, q).join('\u0000'));
   for (const o of doc.jsObjects) parts.push(`j:${o.name}`, o.source);
-  return parts.join('\n');
+  const key = parts.join('\n');
+  codeKeys.set(doc.queries, { js: doc.jsObjects, ds: doc.datasources, key });
+  return key;
 }
 
 interface Entry {
