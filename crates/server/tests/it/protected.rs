@@ -641,3 +641,111 @@ async fn protected_userinfo_a_2xx_answer_of_the_apps_userinfo_query_is_a_valid_t
     assert_eq!(app.logout(&ended_token, Some("local")).await.status(), 204);
     assert!(!unlocks(&app, &ended_token).await);
 }
+
+/// Everything `lowkey_server::http::app_access` logs, from every test of this binary (one
+/// process), captured once.
+fn access_log() -> &'static std::sync::Mutex<Vec<u8>> {
+    use std::sync::{Mutex, OnceLock};
+    static LOG: OnceLock<&'static Mutex<Vec<u8>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let buffer: &'static Mutex<Vec<u8>> = Box::leak(Box::new(Mutex::new(Vec::new())));
+        struct Sink(&'static Mutex<Vec<u8>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter("lowkey_server::http::app_access=info")
+            .with_writer(move || Sink(buffer))
+            .with_ansi(false)
+            .finish();
+        // Another test binary's subscriber cannot be here: this is the only one that sets one.
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+        buffer
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_access_decision_is_logged_and_no_token_is() {
+    let log = access_log();
+    let app = spawn_app().await;
+    publish(&app).await;
+    app.create_user("lin@example.com").await;
+    let session = app.session("lin@example.com").await;
+    let token = session["access_token"].as_str().unwrap().to_string();
+    let user_id = session["user"]["id"].as_str().unwrap().to_string();
+    let forged = format!("{token}x");
+
+    let r = run(
+        &app,
+        "get_user",
+        None,
+        json!({ "appsmith.store.accesstoken": "" }),
+    )
+    .await;
+    assert_eq!(r.status(), 401);
+    let r = run(
+        &app,
+        "get_user",
+        Some(&forged),
+        json!({ "appsmith.store.accesstoken": forged }),
+    )
+    .await;
+    assert_eq!(r.status(), 401);
+    let r = run(
+        &app,
+        "get_user",
+        Some(&token),
+        json!({ "appsmith.store.accesstoken": token }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r = run(
+        &app,
+        "admin_stats",
+        Some(&token),
+        json!({ "appsmith.store.accesstoken": token }),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+
+    let text = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("guarded")).collect();
+    let has = |needle: &[&str]| lines.iter().any(|l| needle.iter().all(|n| l.contains(n)));
+    assert!(
+        has(&[
+            "The query get_user",
+            "caller=\"anonymous\"",
+            "refused: not signed in"
+        ]),
+        "{text}"
+    );
+    assert!(has(&["app token refused"]), "{text}");
+    assert!(
+        has(&[
+            "The query get_user",
+            &format!("caller=\"{user_id}\""),
+            "allowed"
+        ]),
+        "{text}"
+    );
+    assert!(
+        has(&[
+            "The query admin_stats",
+            &format!("caller=\"{user_id}\""),
+            "refused: a required role is missing"
+        ]),
+        "{text}"
+    );
+    // No token, nor a piece of one (its signature), in any line.
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(
+        !text.contains(&token) && !text.contains(signature),
+        "a token reached the log: {text}"
+    );
+}
