@@ -186,8 +186,13 @@ pub fn parse_draft(slug: &str, value: serde_json::Value) -> Result<App, EditErro
             "`app` must be a JSON object of the app model".into(),
         ));
     }
-    let app: App =
+    let mut app: App =
         serde_json::from_value(value).map_err(|e| EditError::InvalidDraft(e.to_string()))?;
+    // An editor opened before the server moved to format 2 still sends version 1: nothing of
+    // version 2 is in such a draft (everything is public), so it reads as version 2.
+    if app.version == 1 && app.auth.is_none() {
+        app.version = FORMAT_VERSION;
+    }
     if app.version != FORMAT_VERSION {
         return Err(EditError::InvalidDraft(format!(
             "`version` must be {FORMAT_VERSION}, the app format this server reads"
@@ -346,5 +351,23 @@ mod tests {
         ] {
             assert_eq!(slug_from_name(name), slug, "{name}");
         }
+    }
+
+    #[test]
+    fn a_draft_of_format_1_reads_as_2_and_other_versions_are_refused() {
+        let draft = |version: u32| {
+            serde_json::json!({
+                "version": version, "name": "A", "slug": "a", "homePage": "Home",
+                "pages": [{ "name": "Home", "widgets": [] }]
+            })
+        };
+        let app = parse_draft("a", draft(1)).unwrap();
+        assert_eq!(app.version, FORMAT_VERSION);
+        assert!(parse_draft("a", draft(FORMAT_VERSION)).is_ok());
+        let refused = parse_draft("a", draft(FORMAT_VERSION + 1));
+        assert!(
+            matches!(&refused, Err(EditError::InvalidDraft(m)) if m.contains("`version` must be")),
+            "{refused:?}"
+        );
     }
 }
