@@ -438,6 +438,36 @@ describe('declared protection', () => {
     expect(runtime.evaluator.evaluate('appsmith.URL.queryParams.a')).toBe('1');
   });
 
+  it('locks protected pages and forgets the user once the token the definition was fetched with is gone', async () => {
+    const ann = { id: 'u1', email: 'ann@example.com', isAnonymous: false, roles: [] };
+    const bob = { id: 'u2', email: 'bob@example.com', isAnonymous: false, roles: [] };
+    const secret = page('Secret', { hidden: true, access: 'signedIn' });
+    const other = page('Other', { access: 'public' });
+    const app = makeApp({ pages: [page('Home'), secret, other], auth: { loginPage: 'Home', tokenStore: 'tok' }, user: ann });
+    const { runtime } = start(app);
+    await run(runtime, "storeValue('tok', 'A1')");
+    runtime.grant(app, 'A1');
+    await runtime.start();
+    const who = () => runtime.evaluator.evaluate('appsmith.user.email');
+    expect([runtime.isOpen(secret), who()]).toEqual([true, 'ann@example.com']);
+
+    await run(runtime, "removeValue('tok')");
+    expect([runtime.isOpen(secret), runtime.isOpen(other), who()]).toEqual([false, true, undefined]);
+    await run(runtime, "navigateTo('Secret')");
+    expect(runtime.view.value).toEqual({ status: 'locked', page: secret });
+
+    // A refreshed token of the same user: open again once its definition is granted.
+    await run(runtime, "storeValue('tok', 'A2')");
+    expect(runtime.isOpen(secret)).toBe(false);
+    runtime.grant(app, 'A2');
+    expect([runtime.isOpen(secret), who()]).toEqual([true, 'ann@example.com']);
+
+    // Another user's definition gives the user, but no protected page of this runtime.
+    await run(runtime, "storeValue('tok', 'B1')");
+    runtime.grant({ ...app, user: bob }, 'B1');
+    expect([runtime.isOpen(secret), runtime.isOpen(other), who()]).toEqual([false, true, 'bob@example.com']);
+  });
+
   it('gives appsmith.user: the definition\'s user, or { isAnonymous: true }', () => {
     const user = { id: 'u1', email: 'ann@example.com', isAnonymous: false, roles: ['admin'] };
     expect(start(makeApp({ user })).runtime.evaluator.evaluate('appsmith.user')).toEqual(user);

@@ -13,7 +13,7 @@
  * away, the older entry's remaining steps do not run.
  */
 
-import { walkWidgets, type AppDef, type PageDef, type WidgetDef } from './app.ts';
+import { storeToken, walkWidgets, type Access, type AppDef, type AppUser, type PageDef, type WidgetDef } from './app.ts';
 import { bindingCodes, parseTemplate } from './binding.ts';
 import { displayString, Evaluator, toError, type ScopeEntry } from './evaluate.ts';
 import { batch, bindValue, noteRead, signal, type BoundValue, type ReadonlySignal, type Signal } from './graph.ts';
@@ -48,7 +48,8 @@ export type PageView =
   | { readonly status: 'loading'; readonly page: PageDef }
   | { readonly status: 'ready'; readonly page: PageDef; readonly widgets: PageWidgets }
   | { readonly status: 'not_found'; readonly pageSlug: string }
-  /** The definition has the page locked (nothing to build or run): the viewer fetches it again. */
+  /** The definition has the page locked (nothing to build or run), or it is protected and the
+   * token its definition was fetched with is gone: the viewer fetches the definition again. */
   | { readonly status: 'locked'; readonly page: PageDef };
 
 export type AlertType = 'info' | 'success' | 'warning' | 'error';
@@ -75,6 +76,20 @@ export const INVALID_TARGET = 'Enter a valid URL or page name';
 /** `appsmith.user` while nobody is signed in (Appsmith's shape). */
 const ANONYMOUS_USER = Object.freeze({ isAnonymous: true });
 
+/**
+ * What a definition fetched with `token` opened: its user, and whether its protected pages
+ * may be entered in this runtime (`pagesOpen`: the definition is for the runtime's own user,
+ * minus the pages it has `locked`). It holds while the store holds `token`.
+ */
+interface Grant {
+  readonly token: string | undefined;
+  readonly user: AppUser | null;
+  readonly pagesOpen: boolean;
+  readonly locked: ReadonlySet<string>;
+}
+
+const isPublic = (access: Access | undefined): boolean => access === undefined || access === 'public';
+
 export class AppRuntime {
   readonly store: AppStore;
   readonly evaluator: Evaluator;
@@ -92,6 +107,7 @@ export class AppRuntime {
   private readonly widgetByName = new Map<string, Signal<WidgetModel | undefined>>();
   private readonly urlSignal: Signal<AppUrl>;
   private readonly toastsSignal = signal<readonly Toast[]>([]);
+  private readonly grantSignal: Signal<Grant>;
   private nextToastId = 1;
   private generation = 0;
   /** Path and query string of the last page entry, to tell a #fragment change from a page change. */
@@ -106,6 +122,8 @@ export class AppRuntime {
   ) {
     this.store = new AppStore(app.slug, host.storage);
     this.urlSignal = signal(appUrl(host.location()));
+    // Until told otherwise (`grant`), the definition is taken as made for the token stored now.
+    this.grantSignal = signal({ token: this.currentToken(), user: app.user ?? null, pagesOpen: true, locked: new Set() });
     const scope: ScopeEntry[] = [
       { name: 'appsmith', value: this.appsmithFacade() },
       ...this.globalFunctions(),
@@ -163,6 +181,48 @@ export class AppRuntime {
     return bindValue(raw, this.evaluator);
   }
 
+  // ---- who the definition was made for -------------------------------------------------------
+
+  /** The token the app's store holds now (store mode), read without tracking. */
+  currentToken(): string | undefined {
+    return storeToken(this.store.values.peek(), this.app.auth?.tokenStore);
+  }
+
+  /**
+   * `def` (a definition of this app) was fetched with `token`: while the store holds that
+   * token, `appsmith.user` is its user and the protected pages it leaves unlocked open here,
+   * if it is for the same user as this runtime's definition. (A page this runtime's definition
+   * has locked has no widgets here: only a new runtime can open it.)
+   */
+  grant(def: AppDef, token: string | undefined): void {
+    const user = def.user ?? null;
+    this.grantSignal.value = {
+      token,
+      user,
+      pagesOpen: (user?.id ?? null) === (this.app.user?.id ?? null),
+      locked: new Set(def.pages.filter((p) => p.locked).map((p) => p.name)),
+    };
+  }
+
+  /**
+   * Whether entering `page` builds and shows it. A protected page is locked again as soon as
+   * the store's token is not the one the definition was fetched with (signed out, or another
+   * user signed in, here or in another tab), until a definition for the new token is granted.
+   */
+  isOpen(page: PageDef): boolean {
+    if (page.locked) return false;
+    if (isPublic(page.access)) return true;
+    const g = this.grantSignal.peek();
+    return g.token === this.currentToken() && g.pagesOpen && !g.locked.has(page.name);
+  }
+
+  /** `appsmith.user`'s source: the granted user while its token is stored (tracked). */
+  private user(): AppUser | null {
+    const g = this.grantSignal.value;
+    const token = storeToken(this.store.values.value, this.app.auth?.tokenStore);
+    return g.token === token ? g.user : null;
+  }
+
   dismissToast(id: number): void {
     this.toastsSignal.value = this.toastsSignal.peek().filter((t) => t.id !== id);
   }
@@ -208,10 +268,10 @@ export class AppRuntime {
   }
 
   /** Builds the page's widgets, runs its on-load chain, then shows it (unless it was left).
-   * A locked page gets neither: it stays `locked` for the viewer to act on. */
+   * A page that is not open (`isOpen`) gets neither: it stays `locked` for the viewer to act on. */
   async enterPage(page: PageDef): Promise<void> {
     const gen = ++this.generation;
-    const widgets = page.locked ? undefined : this.widgetFactory(page, this);
+    const widgets = this.isOpen(page) ? this.widgetFactory(page, this) : undefined;
     const loc = this.host.location();
     this.enteredAt = `${loc.pathname}${loc.search}`;
     batch(() => {
@@ -368,8 +428,11 @@ export class AppRuntime {
         return rt.urlSignal.value;
       },
       mode: 'VIEW',
-      // The caller the server recognised from the token when it sent the definition.
-      user: rt.app.user ?? ANONYMOUS_USER,
+      // The caller the server recognised from the token the definition was fetched with;
+      // anonymous once the store no longer holds that token.
+      get user() {
+        return rt.user() ?? ANONYMOUS_USER;
+      },
     });
   }
 

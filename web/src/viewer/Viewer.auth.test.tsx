@@ -14,8 +14,10 @@ const waitFor = <T,>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout
 
 let root: HTMLElement;
 let observer: MutationObserver;
-/** Every page the DOM showed, in order (`data-page` of each page element ever added). */
+/** Every page the DOM showed, in order (`data-page` of each page element added, or set on one). */
 let pagesShown: string[];
+/** Every widget the DOM showed, in order (`data-widget`, the same way). */
+let widgetsShown: string[];
 
 beforeEach(() => {
   root = document.createElement('div');
@@ -23,18 +25,27 @@ beforeEach(() => {
   window.localStorage.clear();
   window.history.replaceState(null, '', '/app/demo');
   pagesShown = [];
+  widgetsShown = [];
   observer = new MutationObserver((records) => {
     for (const r of records) {
+      if (r.type === 'attributes' && r.target instanceof Element && r.attributeName) {
+        const value = r.target.getAttribute(r.attributeName);
+        if (value !== null) (r.attributeName === 'data-page' ? pagesShown : widgetsShown).push(value);
+      }
       for (const n of r.addedNodes) {
         if (!(n instanceof Element)) continue;
         for (const el of [n, ...n.querySelectorAll('[data-page]')]) {
           const name = el.getAttribute('data-page');
           if (name !== null) pagesShown.push(name);
         }
+        for (const el of [n, ...n.querySelectorAll('[data-widget]')]) {
+          const name = el.getAttribute('data-widget');
+          if (name !== null) widgetsShown.push(name);
+        }
       }
     }
   });
-  observer.observe(root, { childList: true, subtree: true });
+  observer.observe(root, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-page', 'data-widget'] });
 });
 afterEach(() => {
   observer.disconnect();
@@ -72,6 +83,7 @@ const LOGIN_PAGE = {
     text('txt_who', "{{ appsmith.user.isAnonymous ? 'anonymous' : appsmith.user.email }}"),
     text('txt_next', '{{ appsmith.URL.queryParams.next }}'),
     button('btn_sign_in', 'Sign in', "{{ storeValue('accesstoken', 'T1'); navigateTo('Dashboard') }}"),
+    button('btn_go', 'Go to the dashboard', "{{ navigateTo('Dashboard') }}"),
   ],
 };
 const DASHBOARD_OPEN = {
@@ -80,12 +92,21 @@ const DASHBOARD_OPEN = {
   hidden: true,
   access: 'signedIn',
   onLoad: ['get_user'],
-  widgets: [text('txt_dash', 'Hello {{ appsmith.user.email }}, {{ get_user.data.plan }}')],
+  widgets: [
+    text('txt_dash', 'Hello {{ appsmith.user.email }}, {{ get_user.data.plan }}'),
+    text('txt_dash_who', "{{ appsmith.user.isAnonymous ? 'anonymous' : appsmith.user.email }}"),
+    button('btn_forget', 'Forget me', '{{ clearStore() }}'),
+    button('btn_sign_out', 'Sign out', "{{ clearStore(); navigateTo('Dashboard') }}"),
+    button('btn_refresh', 'Refresh', "{{ storeValue('accesstoken', 'T1b') }}"),
+    button('btn_home', 'Home', "{{ navigateTo('LoginPage') }}"),
+  ],
 };
 const DASHBOARD_LOCKED = { name: 'Dashboard', slug: 'dashboard', hidden: true, access: 'signedIn', locked: true };
 const USER = { id: 'u1', email: 'ann@example.com', name: 'Ann', username: 'ann', isAnonymous: false, roles: [], claims: {} };
+/** Valid tokens and their users: T1b is a refreshed token of T1's session. */
+const SESSIONS: Readonly<Record<string, typeof USER>> = { T1: USER, T1b: USER };
 
-/** The protected app as the server sends it to an anonymous caller, or to the holder of T1. */
+/** The protected app as the server sends it to an anonymous caller, or to Ann. */
 function definition(signedIn: boolean) {
   return {
     name: 'Demo',
@@ -107,13 +128,14 @@ interface Request {
   authorization: string | null;
 }
 
-/** A fake lowkey server: T1 is the only valid token. Records every request. */
-function fakeServer(validToken: string | null = 'T1') {
+/** A fake lowkey server accepting the tokens of `sessions`. Records every request. */
+function fakeServer(sessions: Readonly<Record<string, typeof USER>> = SESSIONS) {
   const requests: Request[] = [];
   const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
     const authorization = new Headers(init?.headers).get('Authorization');
     requests.push({ url, authorization });
-    const signedIn = validToken !== null && authorization === `Bearer ${validToken}`;
+    const token = authorization?.replace(/^Bearer /, '');
+    const signedIn = token !== undefined && Object.hasOwn(sessions, token);
     if (url === '/api/v1/apps/demo') return json(200, definition(signedIn));
     if (url === '/api/v1/apps/demo/queries/get_user/run') {
       if (!signedIn) return json(401, { error: { code: 'not_signed_in', message: 'Sign in first' } });
@@ -135,6 +157,17 @@ const widgetText = (name: string) => root.querySelector(`[data-widget="${name}"]
 const persistToken = (token: string) => window.localStorage.setItem(storageKey('demo'), JSON.stringify({ accesstoken: token }));
 const here = () => `${window.location.pathname}${window.location.search}`;
 
+/** Opens /app/demo/dashboard with Ann's T1 stored (and its key known); resolves once it shows. */
+async function showDashboardAsAnn(): Promise<Request[]> {
+  const requests = fakeServer();
+  persistToken('T1');
+  window.localStorage.setItem(tokenKeyHint('demo'), 'accesstoken');
+  window.history.replaceState(null, '', '/app/demo/dashboard');
+  render(<Viewer />, root);
+  await waitFor(() => expect(widgetText('txt_dash')).toBe('Hello ann@example.com, pro'));
+  return requests;
+}
+
 describe('Viewer with a protected app', () => {
   it('sends no token while the store has none, and shows appsmith.user as anonymous', async () => {
     const requests = fakeServer();
@@ -146,12 +179,7 @@ describe('Viewer with a protected app', () => {
   });
 
   it('sends the stored token with the definition request and every query run', async () => {
-    const requests = fakeServer();
-    persistToken('T1');
-    window.localStorage.setItem(tokenKeyHint('demo'), 'accesstoken');
-    window.history.replaceState(null, '', '/app/demo/dashboard');
-    render(<Viewer />, root);
-    await waitFor(() => expect(widgetText('txt_dash')).toBe('Hello ann@example.com, pro'));
+    const requests = await showDashboardAsAnn();
     expect(requests).toEqual([
       { url: '/api/v1/apps/demo', authorization: 'Bearer T1' },
       { url: '/api/v1/apps/demo/queries/get_user/run', authorization: 'Bearer T1' },
@@ -202,7 +230,7 @@ describe('Viewer with a protected app', () => {
   });
 
   it('sends the user to the login page when the stored token is no longer accepted', async () => {
-    const requests = fakeServer(null);
+    const requests = fakeServer({});
     persistToken('expired');
     window.localStorage.setItem(tokenKeyHint('demo'), 'accesstoken');
     window.history.replaceState(null, '', '/app/demo/dashboard');
@@ -226,5 +254,85 @@ describe('Viewer with a protected app', () => {
     expect(root.querySelector('[role="alert"] p')?.textContent).toBe('Your account may not open the page "Admin" of "Demo".');
     expect(here()).toBe('/app/demo/admin');
     expect(pagesShown).toEqual([]);
+  });
+});
+
+describe('Viewer when the token the definition was fetched with is gone', () => {
+  /** Shows the Dashboard as Ann, then forgets what was requested and shown so far. */
+  async function openDashboard(): Promise<Request[]> {
+    const requests = await showDashboardAsAnn();
+    expect(widgetText('txt_dash_who')).toBe('ann@example.com');
+    requests.length = 0;
+    pagesShown = [];
+    widgetsShown = [];
+    return requests;
+  }
+
+  /** After signing out: the next entry of the Dashboard lands on the login page, no Dashboard widget on the way. */
+  async function expectSentToLogin(requests: Request[]): Promise<void> {
+    await waitFor(() => expect(widgetText('txt_next')).toBe('Dashboard'));
+    expect(here()).toBe('/app/demo/login-page?next=Dashboard');
+    expect(widgetText('txt_who')).toBe('anonymous');
+    expect(pagesShown).toEqual(['LoginPage']);
+    expect(widgetsShown).toEqual(['txt_who', 'txt_next', 'btn_sign_in', 'btn_go']);
+    expect(requests).toEqual([{ url: '/api/v1/apps/demo', authorization: null }]);
+  }
+
+  it('sends a signed-out user entering a protected page to the login page, never rendering it', async () => {
+    const requests = await openDashboard();
+    buttonNamed('Sign out').click(); // clearStore(); navigateTo('Dashboard')
+    await expectSentToLogin(requests);
+  });
+
+  it('makes appsmith.user anonymous at once, keeps the page shown, and locks the page for later', async () => {
+    const requests = await openDashboard();
+    const shown = root.querySelector('[data-page="Dashboard"]');
+    buttonNamed('Forget me').click(); // clearStore()
+    await waitFor(() => expect(widgetText('txt_dash_who')).toBe('anonymous'));
+    expect(root.querySelector('[data-page="Dashboard"]')).toBe(shown);
+    expect(requests).toEqual([]);
+    buttonNamed('Home').click();
+    await waitFor(() => expect(widgetText('txt_who')).toBe('anonymous'));
+    pagesShown = [];
+    widgetsShown = [];
+    buttonNamed('Go to the dashboard').click();
+    await expectSentToLogin(requests);
+  });
+
+  it('does the same when another tab signs out (the storage event), and Back to the page goes to login', async () => {
+    const requests = await openDashboard();
+    window.localStorage.removeItem(storageKey('demo'));
+    window.dispatchEvent(new StorageEvent('storage', { key: storageKey('demo') }));
+    await waitFor(() => expect(widgetText('txt_dash_who')).toBe('anonymous'));
+    expect(pagesShown).toEqual([]);
+    buttonNamed('Home').click();
+    await waitFor(() => expect(widgetText('txt_who')).toBe('anonymous'));
+    pagesShown = [];
+    widgetsShown = [];
+    // Back (or forward) onto the Dashboard's address.
+    window.history.pushState(null, '', '/app/demo/dashboard');
+    window.dispatchEvent(new PopStateEvent('popstate'));
+    await expectSentToLogin(requests);
+  });
+
+  it('keeps the page shown through a refreshed token of the same user, and enters it again without a restart', async () => {
+    const requests = await openDashboard();
+    const shown = root.querySelector('[data-page="Dashboard"]');
+    buttonNamed('Refresh').click(); // storeValue('accesstoken', 'T1b')
+    await waitFor(() => expect(requests).toEqual([{ url: '/api/v1/apps/demo', authorization: 'Bearer T1b' }]));
+    await waitFor(() => expect(widgetText('txt_dash_who')).toBe('ann@example.com'));
+    expect(root.querySelector('[data-page="Dashboard"]')).toBe(shown);
+    expect(pagesShown).toEqual([]);
+
+    buttonNamed('Home').click();
+    await waitFor(() => expect(widgetText('txt_who')).toBe('ann@example.com'));
+    buttonNamed('Go to the dashboard').click();
+    await waitFor(() => expect(widgetText('txt_dash')).toBe('Hello ann@example.com, pro'));
+    // Opened by the granted definition: no second definition request, the new token on the query.
+    expect(requests).toEqual([
+      { url: '/api/v1/apps/demo', authorization: 'Bearer T1b' },
+      { url: '/api/v1/apps/demo/queries/get_user/run', authorization: 'Bearer T1b' },
+    ]);
+    expect(pagesShown).toEqual(['LoginPage', 'Dashboard']);
   });
 });

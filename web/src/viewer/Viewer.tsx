@@ -24,6 +24,7 @@ export function Viewer({ embedded }: ViewerProps = {}) {
   const session = useMemo(() => new ViewerSession(embedded), [embedded]);
   const [boot, setBoot] = useState<Boot>({ state: 'loading' });
   const [attempt, setAttempt] = useState(0);
+  useEffect(() => () => session.dispose(), [session]);
 
   useEffect(() => {
     let cancelled = false;

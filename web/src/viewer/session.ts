@@ -9,16 +9,25 @@
  * on it at that page (the store is persisted, so nothing is lost); if not, an anonymous user
  * is sent to the login page with `?next=<page name>` (replacing the history entry), and a
  * signed-in user who lacks a role is told so. A locked page never renders: it has nothing to.
+ *
+ * Token changes: the definition opens its protected pages only while the store holds the token
+ * it was fetched with (the runtime checks at each page entry). When the token changes (signed
+ * out, signed in as someone else, refreshed; here or in another tab), protected pages entered
+ * from then on are locked again and `appsmith.user` is anonymous; for a new token the session
+ * fetches the definition in the background and grants it to the runtime when it arrives, so a
+ * refreshed token of the same user reopens them without a reload of the page shown.
  */
 
 import {
   AppRuntime,
   AppStore,
+  effect,
   pagePath,
   parseAppDef,
   parseAppPath,
   queryString,
   storeToken,
+  untracked,
   type AppDef,
   type Host,
   type PageDef,
@@ -59,6 +68,13 @@ export class ViewerSession {
   readonly host: Host;
   private readonly fetchApp: (slug: string, token?: string) => Promise<FetchAppResult>;
   private runtime: AppRuntime | undefined;
+  /** Stops watching the running app's token. */
+  private unwatch: (() => void) | undefined;
+  /**
+   * The last definition asked for since the running app started, and the token it was asked
+   * with: the background fetch after a token change and the next unlock share one request.
+   */
+  private latest: { token: string | undefined; fetched: Promise<Fetched> } | undefined;
   /** Only the latest load or unlock may change what the viewer shows. */
   private generation = 0;
 
@@ -69,8 +85,14 @@ export class ViewerSession {
 
   /** The token the running app's store holds now. */
   currentToken(): string | undefined {
-    const rt = this.runtime;
-    return rt && storeToken(rt.store.values.peek(), rt.app.auth?.tokenStore);
+    return this.runtime?.currentToken();
+  }
+
+  /** Stops following the running app's token (the viewer is gone). */
+  dispose(): void {
+    this.generation++;
+    this.unwatch?.();
+    this.unwatch = undefined;
   }
 
   /** Loads the app the host's location names. Null: a later call overtook this one. */
@@ -84,16 +106,20 @@ export class ViewerSession {
     const hinted = this.host.storage?.getItem(tokenKeyHint(slug)) ?? null;
     const sent = hinted === null ? undefined : this.storedToken(slug, hinted);
     let fetched = await this.fetchDef(slug, sent);
+    let fetchedWith = sent;
     if (fetched.ok) {
       const key = fetched.app.auth?.tokenStore;
       this.rememberTokenKey(slug, key);
       // The definition was made for another token than the one the store holds (the key was
       // not known yet, or changed): ask again, once.
       const token = key === undefined ? undefined : this.storedToken(slug, key);
-      if (token !== sent) fetched = await this.fetchDef(slug, token);
+      if (token !== sent) {
+        fetched = await this.fetchDef(slug, token);
+        fetchedWith = token;
+      }
     }
     if (gen !== this.generation) return null;
-    return fetched.ok ? this.start(fetched.app) : fetched.boot;
+    return fetched.ok ? this.start(fetched.app, fetchedWith) : fetched.boot;
   }
 
   /**
@@ -105,18 +131,30 @@ export class ViewerSession {
     const gen = ++this.generation;
     const rt = this.runtime;
     if (!rt) return null;
-    const fetched = await this.fetchDef(rt.app.slug, this.currentToken());
+    const token = rt.currentToken();
+    const asked = this.definitionFor(rt.app.slug, token);
+    const fetched = await asked;
+    // Used once: a later unlock asks the server again.
+    if (this.latest?.fetched === asked) this.latest = undefined;
     const view = rt.view.peek();
-    if (gen !== this.generation || view.status !== 'locked' || view.page.name !== page.name) return null;
+    if (gen !== this.generation || this.runtime !== rt || view.status !== 'locked' || view.page.name !== page.name) {
+      return null;
+    }
     if (!fetched.ok) return fetched.boot;
     const app = fetched.app;
-    if (app.pages.some((p) => p.name === page.name && !p.locked)) return this.start(app);
+    if (rt.currentToken() === token) rt.grant(app, token);
+    if (rt.isOpen(page)) {
+      // Locked only because the token changed, and open again for the same user: no restart.
+      void rt.enterPage(page);
+      return null;
+    }
+    if (app.pages.some((p) => p.name === page.name && !p.locked)) return this.start(app, token);
     const login = app.pages.find((p) => p.name === app.auth?.loginPage && !p.locked);
     if (!app.user && login && login.name !== page.name) {
       const to = pagePath(app.slug, login.slug) + queryString({ next: page.name });
       if (this.host.replaceUrl) this.host.replaceUrl(to);
       else this.host.pushUrl(to);
-      return this.start(app);
+      return this.start(app, token);
     }
     return {
       state: 'error',
@@ -129,13 +167,51 @@ export class ViewerSession {
     };
   }
 
-  private start(app: AppDef): Boot {
+  /** Runs `app`, the definition fetched with `token`. */
+  private start(app: AppDef, token: string | undefined): Boot {
+    this.unwatch?.();
+    this.unwatch = undefined;
+    this.latest = undefined;
     try {
-      this.runtime = new AppRuntime(app, this.host, createPageWidgets);
-      return { state: 'ready', runtime: this.runtime };
+      const rt = new AppRuntime(app, this.host, createPageWidgets);
+      rt.grant(app, token);
+      this.runtime = rt;
+      this.watchToken(rt, token);
+      return { state: 'ready', runtime: rt };
     } catch (e) {
       return { state: 'error', title: 'The app could not start', detail: e instanceof Error ? e.message : String(e), retry: false };
     }
+  }
+
+  /**
+   * Follows the token in `rt`'s store (written by the app, or reloaded from another tab's
+   * change): a new token's definition is fetched and granted to `rt` if it is still the token
+   * when it arrives. No token needs no request: the runtime already treats the caller as
+   * anonymous, and entering a protected page asks the server anyway.
+   */
+  private watchToken(rt: AppRuntime, fetchedWith: string | undefined): void {
+    const key = rt.app.auth?.tokenStore;
+    if (key === undefined) return;
+    let last = fetchedWith;
+    this.unwatch = effect(() => {
+      const token = storeToken(rt.store.values.value, key);
+      if (token === last) return;
+      last = token;
+      if (token === undefined) return;
+      untracked(() => {
+        void this.definitionFor(rt.app.slug, token).then((fetched) => {
+          if (fetched.ok && this.runtime === rt && rt.currentToken() === token) rt.grant(fetched.app, token);
+        });
+      });
+    });
+  }
+
+  /** The definition for `token`: the one already asked for with it, or a new request. */
+  private definitionFor(slug: string, token: string | undefined): Promise<Fetched> {
+    if (this.latest === undefined || this.latest.token !== token) {
+      this.latest = { token, fetched: this.fetchDef(slug, token) };
+    }
+    return this.latest.fetched;
   }
 
   /** The token under `key` in the running app's store, or before it runs, in the persisted one. */
