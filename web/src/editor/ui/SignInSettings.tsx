@@ -97,7 +97,7 @@ export function SignInSettings() {
             </div>
           )}
         </div>
-        {field('ed-auth-roles', 'Roles claim', 'rolesClaim', 'A dot path in the token, e.g. app_metadata.roles (default: roles).')}
+        <div class="ed-query-line">{field('ed-auth-roles', 'Roles claim', 'rolesClaim', 'A dot path in the token, e.g. app_metadata.roles (default: roles).')}</div>
         {problem && (
           <p class="ed-error" role="alert">
             {problem}
