@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { appCompleter, type CompletionContext } from './complete.ts';
 import type { CompletionResult } from './completion.ts';
 import { loginApp } from './fixture.ts';
+import { renameWidget, setProp } from './commands.ts';
+import { applyChange } from './ops.ts';
 import type { AppDoc } from './types.ts';
 
 /** The guide's login app with a second query whose last answer is known, and a JS object with
@@ -194,5 +196,22 @@ describe('memoisation', () => {
     }
     // 200 keystrokes; generous for a shared CI machine, tight enough to catch a per-call rescan.
     expect(performance.now() - t0).toBeLessThan(400);
+  });
+});
+
+describe('the index across keystrokes', () => {
+  it('keeps names across a property edit, but reads store keys from the new code', () => {
+    const complete = appCompleter(() => ({ doc: current }));
+    let current: AppDoc = loginApp();
+    const top = (): string[] => (complete('{{ inp', 6, 'template', false)?.options ?? []).map((o) => o.label).filter((l) => l.startsWith('inp'));
+    expect(top()).toEqual(['inp_username', 'inp_password']);
+    // A property edit: a new document with the same names; a storeValue typed into it counts.
+    current = applyChange(current, setProp(current, 'LoginPage', 'txt_hint', 'text', "{{ storeValue('fresh_key', 1) }}"));
+    expect(top()).toEqual(['inp_username', 'inp_password']);
+    const keys = complete('{{ appsmith.store. }}', 18, 'template', true)?.options.map((o) => o.label) ?? [];
+    expect(keys).toContain('fresh_key');
+    // A rename is a new name: offered at once.
+    current = applyChange(current, renameWidget(current, 'LoginPage', 'inp_password', 'inp_secret'));
+    expect(top()).toEqual(['inp_username', 'inp_secret']);
   });
 });

@@ -65,9 +65,29 @@ interface AppIndex {
 }
 
 const indexes = new WeakMap<AppDoc, AppIndex>();
+/** The last document indexed: a keystroke in a property makes a new document with the same
+ * names, whose index (and its sorted top-level list) is the last one's. */
+let last: { readonly doc: AppDoc; readonly index: AppIndex } | null = null;
+
+/** Whether two documents have the same widgets (name, type, page, in order), the same query
+ * list and the same JS objects: what the index holds, except store keys (read from code). */
+function sameNames(a: AppDoc, b: AppDoc): boolean {
+  if (a.queries !== b.queries || a.jsObjects !== b.jsObjects || a.pages.length !== b.pages.length) return false;
+  const same = (x: readonly WidgetDoc[], y: readonly WidgetDoc[]): boolean =>
+    x === y || (x.length === y.length && x.every((w, i) => w.name === y[i]?.name && w.type === y[i]?.type && same(w.children, y[i]?.children ?? [])));
+  return a.pages.every((p, i) => {
+    const q = b.pages[i];
+    return q !== undefined && p.name === q.name && same(p.widgets, q.widgets);
+  });
+}
 
 function indexOf(doc: AppDoc): AppIndex {
   let index = indexes.get(doc);
+  if (!index && last && sameNames(last.doc, doc)) {
+    // The store keys are read from code, which may have changed: not carried over.
+    const { storeKeys: _fromCode, ...names } = last.index;
+    index = names;
+  }
   if (!index) {
     const widgets = new Map<string, { type: WidgetType; page: string }>();
     const walk = (page: string, ws: readonly WidgetDoc[]): void => {
@@ -82,8 +102,9 @@ function indexOf(doc: AppDoc): AppIndex {
       queries: new Set(doc.queries.map((q) => q.name)),
       jsSources: new Map(doc.jsObjects.map((j) => [j.name, j.source])),
     };
-    indexes.set(doc, index);
   }
+  indexes.set(doc, index);
+  last = { doc, index };
   return index;
 }
 
