@@ -10,8 +10,25 @@ use lowkey_store::{
     BuilderRole, DraftWrite, NewUser, Published, RefreshOutcome, SqliteStore, Store, StoreError,
 };
 
-async fn fresh() -> (Arc<dyn Store>, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("lowkey-store-{}", uuid::Uuid::new_v4()));
+/// A test's data directory, removed when the test is done with it.
+struct TempDir(std::path::PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A store on a fresh data directory; keep the directory (not `_`) as long as the store.
+async fn fresh() -> (Arc<dyn Store>, TempDir) {
+    let dir = TempDir(std::env::temp_dir().join(format!("lowkey-store-{}", uuid::Uuid::new_v4())));
     let store = SqliteStore::open(&dir).await.expect("open store");
     (Arc::new(store), dir)
 }
@@ -66,7 +83,7 @@ async fn reopening_applies_migrations_once_and_keeps_data() {
 
 #[tokio::test]
 async fn a_duplicate_email_is_a_conflict_by_constraint_name() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     store.create_user(user("a@b.co"), 10).await.unwrap();
     match store.create_user(user("a@b.co"), 11).await {
         Err(StoreError::Conflict(name)) => assert_eq!(name, "user_email_key"),
@@ -77,7 +94,7 @@ async fn a_duplicate_email_is_a_conflict_by_constraint_name() {
 
 #[tokio::test]
 async fn refresh_rotates_forgives_the_parent_and_revokes_on_other_reuse() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     let u = store.create_user(user("a@b.co"), 10).await.unwrap();
     let s = store.create_session(u.id, "d1", 100).await.unwrap();
     assert!(matches!(
@@ -106,7 +123,7 @@ async fn refresh_rotates_forgives_the_parent_and_revokes_on_other_reuse() {
 
 #[tokio::test]
 async fn concurrent_refreshes_keep_one_chain() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     let u = store.create_user(user("a@b.co"), 10).await.unwrap();
     store.create_session(u.id, "root", 100).await.unwrap();
     let tasks: Vec<_> = (0..16)
@@ -129,7 +146,7 @@ async fn concurrent_refreshes_keep_one_chain() {
 /// first, the session ends revoked, the thief gets nothing, and no chain branches.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reuse_racing_a_rotation_revokes_the_session_whichever_runs_first() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     let u = store.create_user(user("a@b.co"), 10).await.unwrap();
     let mut sessions = Vec::new();
     for i in 0..24 {
@@ -195,7 +212,7 @@ async fn a_reuse_racing_a_rotation_revokes_the_session_whichever_runs_first() {
 /// current token remains — and each tab can go on refreshing with what it got.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_tabs_refreshing_one_token_at_once_both_get_tokens_and_one_stays_current() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     let u = store.create_user(user("a@b.co"), 10).await.unwrap();
     for i in 0..16 {
         let s = store
@@ -268,7 +285,7 @@ async fn a_refresh_whose_caller_went_away_still_commits_and_the_rules_forgive_it
 /// a duplicate e-mail) undoes only itself, and each caller gets its own answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_write_in_a_batch_undoes_only_itself() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     let tasks: Vec<_> = (0..40)
         .map(|i| {
             let store = store.clone();
@@ -293,7 +310,7 @@ async fn a_failing_write_in_a_batch_undoes_only_itself() {
 /// A write is answered after its commit: what it wrote is at once visible to reads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answered_write_is_visible_to_the_next_read() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     let u = store.create_user(user("a@b.co"), 10).await.unwrap();
     let tasks: Vec<_> = (0..32)
         .map(|i| {
@@ -320,7 +337,7 @@ async fn an_answered_write_is_visible_to_the_next_read() {
 
 #[tokio::test]
 async fn logout_scopes_delete_the_right_sessions() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     let u = store.create_user(user("a@b.co"), 10).await.unwrap();
     let a = store.create_session(u.id, "a", 1).await.unwrap();
     let b = store.create_session(u.id, "b", 2).await.unwrap();
@@ -352,7 +369,7 @@ fn admitted(gate: LoginGate) -> bool {
 
 #[tokio::test]
 async fn login_attempts_count_before_the_password_lock_and_clear() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     let t = Throttle::default();
     for n in 1..=4 {
         assert_eq!(
@@ -399,7 +416,7 @@ async fn login_attempts_count_before_the_password_lock_and_clear() {
 
 #[tokio::test]
 async fn concurrent_login_attempts_pass_the_gate_no_more_often_than_sequential_ones() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     let t = Throttle {
         free_failures: 3,
         base_delay_ms: 3_600_000,
@@ -425,7 +442,7 @@ async fn concurrent_login_attempts_pass_the_gate_no_more_often_than_sequential_o
 
 #[tokio::test]
 async fn adding_a_signing_key_retires_the_active_one() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     let k1 = KeyMaterial::generate(Alg::Es256, 1).unwrap();
     store.add_signing_key(&k1).await.unwrap();
     let k2 = KeyMaterial::generate(Alg::Es256, 5).unwrap();
@@ -439,7 +456,7 @@ async fn adding_a_signing_key_retires_the_active_one() {
 
 #[tokio::test]
 async fn publishing_copies_the_draft_keeps_every_version_and_counts_them() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     assert_eq!(
         store.publish_app("nope", None, "cli", 1).await.unwrap(),
         Published::NotFound
@@ -506,7 +523,7 @@ async fn publishing_copies_the_draft_keeps_every_version_and_counts_them() {
 
 #[tokio::test]
 async fn a_draft_write_with_a_stale_revision_writes_nothing_and_returns_the_current_draft() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     store.create_app("s", "App", "d1", 1).await.unwrap();
     assert!(matches!(
         store.create_app("s", "Other", "x", 2).await,
@@ -537,7 +554,7 @@ async fn a_draft_write_with_a_stale_revision_writes_nothing_and_returns_the_curr
 /// draft is that one's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_draft_writes_from_one_revision_let_exactly_one_through() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     store.create_app("s", "App", "base", 1).await.unwrap();
     let tasks: Vec<_> = (0..16)
         .map(|i| {
@@ -567,7 +584,7 @@ async fn concurrent_draft_writes_from_one_revision_let_exactly_one_through() {
 
 #[tokio::test]
 async fn builder_sessions_expire_end_alone_or_all_at_once_and_go_with_their_builder() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     let b = store
         .create_builder("b@x.co", "$argon2id$fake", BuilderRole::Admin, 1)
         .await
@@ -619,7 +636,7 @@ async fn builder_sessions_expire_end_alone_or_all_at_once_and_go_with_their_buil
 
 #[tokio::test]
 async fn builders_are_not_users() {
-    let (store, _) = fresh().await;
+    let (store, _dir) = fresh().await;
     store.create_user(user("a@b.co"), 1).await.unwrap();
     assert!(store.builder_by_email("a@b.co").await.unwrap().is_none());
     store
