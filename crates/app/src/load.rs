@@ -703,7 +703,16 @@ impl Loader {
     fn token(&mut self, node: &Node) -> Option<TokenMode> {
         const FILE: &str = "app.yaml";
         match &node.value {
-            Value::Str(word) if word == "session" => Some(TokenMode::Session),
+            Value::Str(word) if word == "session" => {
+                // Part of the format, but the server does not keep sessions yet: an app that
+                // declared it would have its protected parts locked for everyone.
+                self.err(
+                    FILE,
+                    node.pos,
+                    "`token: session` (session mode) is not supported by this server yet: use `token: { store: <key> }`",
+                );
+                Some(TokenMode::Session)
+            }
             Value::Map(_) => {
                 let mut f = Fields::new(self, FILE, node, "`token`", &["store"]);
                 let key = f.required_string("store");
@@ -2576,12 +2585,20 @@ mod tests {
         );
 
         // The defaults: built-in verification, roles at `roles`, 30 s of clock skew.
-        let app_yaml = with_auth("  loginPage: Login\n  token: session\n");
+        let app_yaml = with_auth("  loginPage: Login\n  token: { store: t }\n");
         let (app, d) = App::from_files(&files(&[("app.yaml", &app_yaml), LOGIN]));
         assert_eq!(d, vec![]);
         let auth = app.unwrap().auth.unwrap();
         assert_eq!(auth.verify, Verify::Builtin);
-        assert_eq!(auth.token, TokenMode::Session);
+        assert_eq!(auth.token, TokenMode::Store("t".into()));
+        // Session mode is in the format but not served yet: refused, located.
+        let app_yaml = with_auth("  loginPage: Login\n  token: session\n");
+        let (_, d) = App::from_files(&files(&[("app.yaml", &app_yaml), LOGIN]));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].message.contains("session mode) is not supported"),
+            "{d:?}"
+        );
         assert_eq!(auth.roles_claim, "roles");
         assert_eq!(auth.clock_skew_secs, 30);
         for ok in [
@@ -2603,7 +2620,7 @@ mod tests {
     fn auth_and_access_are_refused_in_a_version_1_folder() {
         let app_yaml = APP.replace(
             "datasources:",
-            "auth:\n  loginPage: Home\n  token: session\ndatasources:",
+            "auth:\n  loginPage: Home\n  token: { store: t }\ndatasources:",
         );
         assert_eq!(
             check(&[

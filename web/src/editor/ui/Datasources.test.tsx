@@ -11,11 +11,10 @@ import { render } from 'preact';
 import { useState } from 'preact/hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { page } from '../doc/fixture.ts';
-import { CommandRegistry } from '../doc/registry.ts';
-import type { AppDoc, DraftApi } from '../doc/types.ts';
-import { createEditingSession } from '../save/session.ts';
+import type { AppDoc } from '../doc/types.ts';
 import { EditorCtx, type EditorContext } from './context.ts';
 import { DatasourceEditor, DatasourcesPanel, secretsIn } from './Datasources.tsx';
+import { testContext } from './testContext.ts';
 
 const DOC: AppDoc = {
   version: 1,
@@ -32,10 +31,6 @@ const DOC: AppDoc = {
   jsObjects: [],
 };
 
-const memoryApi: DraftApi = {
-  getDraft: () => Promise.resolve({ revision: 1, app: DOC, problems: [] }),
-  putDraft: (_slug, revision) => Promise.resolve({ kind: 'saved', revision: revision + 1, problems: [] }),
-};
 
 let root: HTMLElement;
 let ctx: EditorContext;
@@ -65,25 +60,11 @@ function Host() {
 }
 
 beforeEach(async () => {
-  const session = await createEditingSession('guide', memoryApi, {
-    storage: null,
-    events: null,
-    timers: { setTimeout: () => 0, clearTimeout: () => undefined },
-  });
-  notices = [];
+  ({ ctx, notices } = await testContext(DOC, 'LoginPage'));
   deleted = 0;
   secrets.value = new Set(['PROVIDER_KEY', 'A']);
   root = document.createElement('div');
   document.body.append(root);
-  ctx = {
-    slug: 'guide',
-    session,
-    currentPage: signal('LoginPage'),
-    open: signal(null),
-    selection: signal([]),
-    commands: new CommandRegistry<EditorContext>({ mac: false }),
-    notify: (m) => notices.push(m),
-  };
   render(<Host />, root);
 });
 

@@ -4,14 +4,12 @@
  * command builders; saves go to an in-memory draft API): what it offers, add, move, remove,
  * the focus after each, and undo of each as one labelled step.
  */
-import { signal } from '@preact/signals';
 import { render } from 'preact';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loginApp } from '../doc/fixture.ts';
-import { CommandRegistry } from '../doc/registry.ts';
-import type { AppDoc, DraftApi } from '../doc/types.ts';
-import { createEditingSession } from '../save/session.ts';
+import type { AppDoc } from '../doc/types.ts';
 import type { EditorContext } from './context.ts';
+import { testContext } from './testContext.ts';
 import { OnLoadList } from './OnLoadList.tsx';
 
 const DOC: AppDoc = {
@@ -25,10 +23,6 @@ const DOC: AppDoc = {
   ],
 };
 
-const memoryApi: DraftApi = {
-  getDraft: () => Promise.resolve({ revision: 1, app: DOC, problems: [] }),
-  putDraft: (_slug, revision) => Promise.resolve({ kind: 'saved', revision: revision + 1, problems: [] }),
-};
 
 let root: HTMLElement;
 let ctx: EditorContext;
@@ -41,23 +35,9 @@ function Host() {
 }
 
 beforeEach(async () => {
-  const session = await createEditingSession('guide', memoryApi, {
-    storage: null,
-    events: null,
-    timers: { setTimeout: () => 0, clearTimeout: () => undefined },
-  });
-  notices = [];
+  ({ ctx, notices } = await testContext(DOC, 'Dashboard'));
   root = document.createElement('div');
   document.body.append(root);
-  ctx = {
-    slug: 'guide',
-    session,
-    currentPage: signal('Dashboard'),
-    open: signal(null),
-    selection: signal([]),
-    commands: new CommandRegistry<EditorContext>({ mac: false }),
-    notify: (m) => notices.push(m),
-  };
   render(<Host />, root);
 });
 
