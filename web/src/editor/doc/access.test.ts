@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as access from './access.ts';
 import * as code from './codeCommands.ts';
-import { loginApp } from './fixture.ts';
+import { authApp, loginApp } from './fixture.ts';
 import { applyChange, applyWithInverse, OpError } from './ops.ts';
 import type { AppDoc, Change } from './types.ts';
 
@@ -63,3 +63,85 @@ describe('protection in the editor', () => {
     expect(access.parseRoles(' admin, ops  support,,')).toEqual(['admin', 'ops', 'support']);
   });
 });
+
+describe('session mode (token: session)', () => {
+  it('needs a sign-in query, open to everyone', () => {
+    const doc = authApp();
+    expect(() => access.setAppAuth(doc, form(doc, { token: 'session' }))).toThrow('Choose the sign-in query: in session mode the server keeps the tokens of its answer.');
+    expect(() => access.setAppAuth(doc, form(doc, { token: 'session', signIn: 'get_user' }))).toThrow('get_user is protected: the sign-in query must be open to everyone.');
+    expect(() => access.setAppAuth(doc, form(doc, { token: 'session', signIn: 'login', refresh: 'get_user' }))).toThrow('get_user is protected: the refresh query must be open to everyone.');
+    expect(() => access.setAppAuth(doc, form(doc, { token: 'session', signIn: 'login', signOut: 'gone' }))).toThrow('There is no query gone to use as the sign-out query.');
+    expect(() => access.setAppAuth(doc, form(doc, { token: 'session', signIn: 'login', refresh: 'refreshAPI', signOut: 'refreshAPI' }))).toThrow('Sign-in, refresh and sign-out are three different queries.');
+  });
+
+  it('writes the queries and leaves the default token paths out, as one undoable edit', () => {
+    const doc = authApp();
+    const change = access.setAppAuth(doc, form(doc, { token: 'session', signIn: 'login', refresh: 'refreshAPI', signOut: 'revokeAPI' }));
+    expect(change.label).toBe('Set up sign-in');
+    expect(change.ops).toHaveLength(1);
+    const next = roundTrip(doc, change);
+    expect(next.auth).toEqual({ loginPage: 'LoginPage', verify: 'builtin', token: 'session', session: { signIn: 'login', refresh: 'refreshAPI', signOut: 'revokeAPI' } });
+    expect(access.isSessionMode(next)).toBe(true);
+    expect(access.authForm(next)).toMatchObject({ token: 'session', signIn: 'login', refresh: 'refreshAPI', signOut: 'revokeAPI', accessTokenPath: 'access_token', refreshTokenPath: 'refresh_token', expiresInPath: 'expires_in' });
+  });
+
+  it('keeps token paths that are not the defaults, and refuses a path with an empty part', () => {
+    const doc = authApp();
+    const next = applyChange(doc, access.setAppAuth(doc, form(doc, { token: 'session', signIn: 'login', accessTokenPath: ' data.session.token ', refreshTokenPath: '', expiresInPath: 'expires_in' })));
+    expect(next.auth?.session).toEqual({ signIn: 'login', accessToken: 'data.session.token' });
+    expect(access.authForm(next).accessTokenPath).toBe('data.session.token');
+    expect(() => access.setAppAuth(doc, form(doc, { token: 'session', signIn: 'login', expiresInPath: 'a..b' }))).toThrow("The expires-in path is a dot path in the answer's JSON, such as data.access_token, not a..b.");
+  });
+
+  it('keeps the queries the sign-in runs open to everyone', () => {
+    const doc = applyChange(authApp(), access.setAppAuth(authApp(), form(authApp(), { token: 'session', signIn: 'login', refresh: 'refreshAPI', signOut: 'revokeAPI' })));
+    expect(() => access.queryAccessPatch(doc, 'login', 'signedIn')).toThrow('login signs visitors in: it must stay open to everyone.');
+    expect(() => access.queryAccessPatch(doc, 'refreshAPI', 'signedIn')).toThrow("refreshAPI refreshes the app's tokens: it must stay open to everyone.");
+    expect(() => access.queryAccessPatch(doc, 'revokeAPI', { roles: ['admin'] })).toThrow('revokeAPI signs visitors out: it must stay open to everyone.');
+    expect(access.queryAccessPatch(doc, 'get_user', 'signedIn')).toEqual({ access: 'signedIn' });
+    expect(() => code.removeQuery(doc, 'revokeAPI')).toThrow('revokeAPI signs visitors out: choose another in the sign-in settings before deleting it.');
+    expect(applyChange(doc, code.removeQuery(doc, 'get_user')).queries.map((q) => q.name)).toEqual(['login', 'refreshAPI', 'revokeAPI']);
+  });
+
+  it('goes back to store mode without the session', () => {
+    const doc = applyChange(authApp(), access.setAppAuth(authApp(), form(authApp(), { token: 'session', signIn: 'login' })));
+    const next = roundTrip(doc, access.setAppAuth(doc, { ...access.authForm(doc), token: 'store' }));
+    expect(next.auth).toEqual({ loginPage: 'LoginPage', verify: 'builtin', token: { store: 'accesstoken' } });
+    expect(access.isSessionMode(next)).toBe(false);
+  });
+});
+
+describe('store-mode refresh (auth.refresh)', () => {
+  it('starts the refresh rows with the token key, and writes none without a refresh query', () => {
+    const doc = authApp();
+    expect(access.authForm(doc).refreshStore).toEqual({ accesstoken: 'access_token' });
+    expect(applyChange(doc, access.setAppAuth(doc, form(doc))).auth).not.toHaveProperty('refresh');
+  });
+
+  it('writes the query, the store keys and the optional lifetime path, and reads them back', () => {
+    const doc = authApp();
+    const change = access.setAppAuth(doc, form(doc, { refresh: 'refreshAPI', refreshStore: { accesstoken: 'access_token', refreshtoken: 'refresh_token' }, refreshExpiresIn: ' expires_in ' }));
+    const next = roundTrip(doc, change);
+    expect(next.auth).toEqual({
+      loginPage: 'LoginPage',
+      verify: 'builtin',
+      token: { store: 'accesstoken' },
+      refresh: { query: 'refreshAPI', store: { accesstoken: 'access_token', refreshtoken: 'refresh_token' }, expiresIn: 'expires_in' },
+    });
+    expect(access.authForm(next)).toMatchObject({ token: 'store', refresh: 'refreshAPI', refreshStore: { accesstoken: 'access_token', refreshtoken: 'refresh_token' }, refreshExpiresIn: 'expires_in' });
+    const without = applyChange(doc, access.setAppAuth(doc, form(doc, { refresh: 'refreshAPI' })));
+    expect(without.auth?.refresh).toEqual({ query: 'refreshAPI', store: { accesstoken: 'access_token' } });
+    expect(() => access.queryAccessPatch(next, 'refreshAPI', 'signedIn')).toThrow(/refreshes the app's tokens/);
+  });
+
+  it("refuses a store that leaves out the token's key, a bad key or path, and a protected query", () => {
+    const doc = authApp();
+    expect(() => access.setAppAuth(doc, form(doc, { refresh: 'refreshAPI', refreshStore: { refreshtoken: 'refresh_token' } }))).toThrow(
+      "The store keys from the refresh answer must include the token's key accesstoken: it is where the fresh token goes.",
+    );
+    expect(() => access.setAppAuth(doc, form(doc, { refresh: 'refreshAPI', refreshStore: { accesstoken: 'access_token', '1x': 'a' } }))).toThrow(/^The store key 1x: /);
+    expect(() => access.setAppAuth(doc, form(doc, { refresh: 'refreshAPI', refreshStore: { accesstoken: ' ' } }))).toThrow(/^The path of the store key accesstoken is a dot path/);
+    expect(() => access.setAppAuth(doc, form(doc, { refresh: 'get_user' }))).toThrow('get_user is protected: the refresh query must be open to everyone.');
+  });
+});
+

@@ -2,7 +2,13 @@
  * Protection in the editor (docs/app-format.md, "Protection"): who may open a page or run a
  * query (`access`), and the app's sign-in (`auth`). The server enforces both; these are the
  * commands that edit them, refusing what the server's validator would refuse (a protected part
- * without sign-in, a protected login page, no roles) with a sentence.
+ * without sign-in, a protected login page, no roles, a session without its sign-in query, a
+ * protected query among those the sign-in runs, a refresh that would not store the token) with
+ * a sentence.
+ *
+ * The token is kept in the viewer's store (`token: {store: key}`, optionally refreshed by a
+ * declared query: `refresh: {query, store, expiresIn}`) or by the server (`token: session`,
+ * with the queries that sign in, refresh and sign out, and where their answers hold the tokens).
  */
 
 import { OpError } from './errors.ts';
@@ -55,17 +61,42 @@ export function setPageAccess(doc: AppDoc, page: string, access: AccessDoc): Edi
   return { label: `Set who may open ${page}`, ops: [{ kind: 'setPageAccess', page, access: accessValue(access) }] };
 }
 
+/** The queries the app's sign-in runs, each with what it does for it ("verifies the app's tokens"). */
+export function authQueries(doc: AppDoc): Map<string, string> {
+  const f = doc.auth === undefined ? null : authForm(doc);
+  const out = new Map<string, string>();
+  if (!f) return out;
+  if (f.verify === 'userinfo' && f.userinfo !== '') out.set(f.userinfo, "verifies the app's tokens");
+  if (f.token === 'session' && f.signIn !== '') out.set(f.signIn, 'signs visitors in');
+  if (f.token === 'session' && f.signOut !== '') out.set(f.signOut, 'signs visitors out');
+  if (f.refresh !== '') out.set(f.refresh, "refreshes the app's tokens");
+  return out;
+}
+
 /** The `access` field of a query (applied with codeCommands' `updateQuery`). */
 export function queryAccessPatch(doc: AppDoc, name: string, access: AccessDoc): { access: unknown } {
   checkAccess(doc, access, `the query ${name}`);
-  const userinfo = (doc.auth?.verify as { userinfo?: unknown } | undefined)?.userinfo;
-  if (access !== 'public' && userinfo === name) throw new OpError(`${name} verifies the app's tokens: it must stay open to everyone.`);
+  const role = authQueries(doc).get(name);
+  if (access !== 'public' && role !== undefined) throw new OpError(`${name} ${role}: it must stay open to everyone.`);
   return { access: accessValue(access) };
 }
+
+/** Whether the server keeps the app's tokens (`token: session`): only then do queries have
+ * `{{session.accessToken}}` and `{{session.refreshToken}}`. */
+export function isSessionMode(doc: AppDoc): boolean {
+  return doc.auth?.token === 'session';
+}
+
+/** Where the server finds the tokens in the sign-in and refresh answers (session mode) when
+ * the app does not say: GoTrue's and OAuth 2.0's names. */
+export const SESSION_PATH_DEFAULTS = { accessToken: 'access_token', refreshToken: 'refresh_token', expiresIn: 'expires_in' } as const;
 
 /** The app's sign-in as the editor edits it. */
 export interface AuthForm {
   readonly loginPage: string;
+  /** Where the token is kept: the viewer's store (`token: {store: key}`) or the server (`token: session`). */
+  readonly token: 'store' | 'session';
+  /** Store mode: the key of `appsmith.store` the viewer sends as the Bearer token. */
   readonly tokenKey: string;
   readonly verify: 'builtin' | 'jwks' | 'userinfo';
   readonly jwks: string;
@@ -73,25 +104,108 @@ export interface AuthForm {
   readonly audience: string;
   readonly userinfo: string;
   readonly rolesClaim: string;
+  /** The query that refreshes the tokens ('' for none): `session.refresh` or `refresh.query`. */
+  readonly refresh: string;
+  /** Session mode: the sign-in query (required) and the sign-out query ('' for none). */
+  readonly signIn: string;
+  readonly signOut: string;
+  /** Session mode: dot paths of the tokens in the sign-in and refresh answers. */
+  readonly accessTokenPath: string;
+  readonly refreshTokenPath: string;
+  readonly expiresInPath: string;
+  /** Store mode with a refresh query: store key ← dot path in the refresh answer. */
+  readonly refreshStore: Readonly<Record<string, string>>;
+  /** Store mode with a refresh query: the dot path of the token's lifetime ('' for none). */
+  readonly refreshExpiresIn: string;
 }
+
+const record = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
 
 /** The form's values for the app's `auth` (defaults where it has none). */
 export function authForm(doc: AppDoc): AuthForm {
   const a = (doc.auth ?? {}) as Record<string, unknown>;
-  const verify = a.verify;
-  const token = a.token as { store?: unknown } | undefined;
-  const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
-  const v = (verify !== null && typeof verify === 'object' ? verify : {}) as Record<string, unknown>;
+  const v = record(a.verify);
+  const session = a.token === 'session';
+  const tokenKey = str(record(a.token).store, 'accesstoken');
+  const s = record(a.session);
+  const r = record(a.refresh);
+  const store = Object.fromEntries(Object.entries(record(r.store)).filter((e): e is [string, string] => typeof e[1] === 'string'));
   return {
     loginPage: str(a.loginPage, doc.homePage),
-    tokenKey: str(token?.store, 'accesstoken'),
+    token: session ? 'session' : 'store',
+    tokenKey,
     verify: typeof v.jwks === 'string' ? 'jwks' : typeof v.userinfo === 'string' ? 'userinfo' : 'builtin',
     jwks: str(v.jwks),
     issuer: str(v.issuer),
     audience: str(v.audience),
     userinfo: str(v.userinfo),
     rolesClaim: str(a.rolesClaim),
+    refresh: session ? str(s.refresh) : str(r.query),
+    signIn: str(s.signIn),
+    signOut: str(s.signOut),
+    accessTokenPath: str(s.accessToken, SESSION_PATH_DEFAULTS.accessToken),
+    refreshTokenPath: str(s.refreshToken, SESSION_PATH_DEFAULTS.refreshToken),
+    expiresInPath: str(s.expiresIn, SESSION_PATH_DEFAULTS.expiresIn),
+    // A first refresh declaration starts with the token's key and OAuth's name for it.
+    refreshStore: Object.keys(store).length > 0 ? store : { [tokenKey]: SESSION_PATH_DEFAULTS.accessToken },
+    refreshExpiresIn: str(r.expiresIn),
   };
+}
+
+/** A dot path in an answer's JSON body (`access_token`, `data.session.token`), trimmed;
+ * refused in words when a part is empty. */
+function dotPath(path: string, what: string): string {
+  const p = path.trim();
+  if (p === '' || p.split('.').some((part) => part.trim() === '')) throw new OpError(`${what} is a dot path in the answer's JSON, such as data.access_token${p === '' ? '' : `, not ${p}`}.`);
+  return p;
+}
+
+/** A query the sign-in runs: one of the app's, open to everyone (it runs for visitors who are
+ * not signed in yet, or whose token has run out). */
+function publicQuery(doc: AppDoc, name: string, what: string): string {
+  const q = doc.queries.find((x) => x.name === name);
+  if (!q) throw new OpError(`There is no query ${name} to use as the ${what} query.`);
+  if (accessOf(q.access) !== 'public') throw new OpError(`${name} is protected: the ${what} query must be open to everyone.`);
+  return name;
+}
+
+/** `auth.session` of session mode: the paths only when they are not the defaults. */
+function sessionOf(doc: AppDoc, form: AuthForm): Record<string, unknown> {
+  if (form.signIn === '') throw new OpError('Choose the sign-in query: in session mode the server keeps the tokens of its answer.');
+  const path = (value: string, what: string, fallback: string): string | undefined => {
+    const p = value.trim() === '' ? fallback : dotPath(value, what);
+    return p === fallback ? undefined : p;
+  };
+  const fields: Record<string, string | undefined> = {
+    signIn: publicQuery(doc, form.signIn, 'sign-in'),
+    refresh: form.refresh === '' ? undefined : publicQuery(doc, form.refresh, 'refresh'),
+    signOut: form.signOut === '' ? undefined : publicQuery(doc, form.signOut, 'sign-out'),
+    accessToken: path(form.accessTokenPath, 'The access token path', SESSION_PATH_DEFAULTS.accessToken),
+    refreshToken: path(form.refreshTokenPath, 'The refresh token path', SESSION_PATH_DEFAULTS.refreshToken),
+    expiresIn: path(form.expiresInPath, 'The expires-in path', SESSION_PATH_DEFAULTS.expiresIn),
+  };
+  const queries = [fields.signIn, fields.refresh, fields.signOut].filter((q) => q !== undefined);
+  if (new Set(queries).size < queries.length) throw new OpError('Sign-in, refresh and sign-out are three different queries.');
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
+/** `auth.refresh` of store mode, or undefined when no refresh query is chosen. */
+function storeRefreshOf(doc: AppDoc, form: AuthForm): Record<string, unknown> | undefined {
+  if (form.refresh === '') return undefined;
+  const query = publicQuery(doc, form.refresh, 'refresh');
+  const store: Record<string, string> = {};
+  for (const [rawKey, path] of Object.entries(form.refreshStore)) {
+    const key = rawKey.trim();
+    const problem = identifierProblem(key);
+    if (problem) throw new OpError(`The store key ${key}: ${problem}`);
+    store[key] = dotPath(path, `The path of the store key ${key}`);
+  }
+  if (store[form.tokenKey] === undefined) {
+    throw new OpError(`The store keys from the refresh answer must include the token's key ${form.tokenKey}: it is where the fresh token goes.`);
+  }
+  const expiresIn = form.refreshExpiresIn.trim() === '' ? undefined : dotPath(form.refreshExpiresIn, 'The expires-in path');
+  return { query, store, ...(expiresIn === undefined ? {} : { expiresIn }) };
 }
 
 /** Sets the app's sign-in from the form; refuses what cannot work, in words. Keeps the
@@ -100,8 +214,6 @@ export function setAppAuth(doc: AppDoc, form: AuthForm): EditChange {
   const login = doc.pages.find((p) => p.name === form.loginPage);
   if (!login) throw new OpError(`There is no page ${form.loginPage} to sign in on.`);
   if (accessOf(login.access) !== 'public') throw new OpError(`${form.loginPage} is protected: the login page must be open to everyone.`);
-  const keyProblem = identifierProblem(form.tokenKey);
-  if (keyProblem) throw new OpError(`The token's store key: ${keyProblem}`);
   let verify: unknown = 'builtin';
   if (form.verify === 'jwks') {
     if (!/^https?:\/\//.test(form.jwks)) throw new OpError('The JWKS URL must start with https:// (http:// only for localhost).');
@@ -113,11 +225,20 @@ export function setAppAuth(doc: AppDoc, form: AuthForm): EditChange {
     if (accessOf(q.access) !== 'public') throw new OpError(`${q.name} is protected: the query that verifies tokens must be open to everyone.`);
     verify = { userinfo: q.name };
   }
+  let token: Record<string, unknown>;
+  if (form.token === 'session') {
+    token = { token: 'session', session: sessionOf(doc, form) };
+  } else {
+    const keyProblem = identifierProblem(form.tokenKey);
+    if (keyProblem) throw new OpError(`The token's store key: ${keyProblem}`);
+    const refresh = storeRefreshOf(doc, form);
+    token = { token: { store: form.tokenKey }, ...(refresh === undefined ? {} : { refresh }) };
+  }
   const old = (doc.auth ?? {}) as Record<string, unknown>;
   const auth: Record<string, unknown> = {
     loginPage: form.loginPage,
     verify,
-    token: { store: form.tokenKey },
+    ...token,
     ...(form.rolesClaim.trim() === '' ? {} : { rolesClaim: form.rolesClaim.trim() }),
     ...(old.clockSkewSecs === undefined ? {} : { clockSkewSecs: old.clockSkewSecs }),
   };

@@ -7,6 +7,7 @@
  * field of one item (the label names the field), so typing a path is one undo step.
  */
 
+import { authQueries } from './access.ts';
 import { OpError } from './errors.ts';
 import { datasourceNameProblem, jsFunctions } from './ops.ts';
 import { allNames, codeNameProblem, copyName } from './query.ts';
@@ -54,6 +55,9 @@ export function duplicateQuery(doc: AppDoc, name: string): EditChange & { readon
 /** Deletes a query, and its steps from every page's on-load list. */
 export function removeQuery(doc: AppDoc, name: string): EditChange {
   mustQuery(doc, name);
+  // The sign-in would name a query that is gone: the server would refuse the app.
+  const role = authQueries(doc).get(name);
+  if (role !== undefined) throw new OpError(`${name} ${role}: choose another in the sign-in settings before deleting it.`);
   return { label: `Delete ${name}`, ops: [...withoutOnLoadSteps(doc, (s) => s === name), { kind: 'putQuery', name, value: null }] };
 }
 

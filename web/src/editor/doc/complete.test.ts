@@ -215,3 +215,36 @@ describe('the index across keystrokes', () => {
     expect(top()).toEqual(['inp_username', 'inp_secret']);
   });
 });
+
+describe('session bindings', () => {
+  const sessionApp: AppDoc = { ...DOC, auth: { loginPage: 'LoginPage', verify: 'builtin', token: 'session', session: { signIn: 'login' } } };
+  const storeApp: AppDoc = { ...DOC, auth: { loginPage: 'LoginPage', verify: 'builtin', token: { store: 'accesstoken' } } };
+  const inSession = appCompleter(() => ({ doc: sessionApp, inQuery: true }));
+  const inStore = appCompleter(() => ({ doc: storeApp, inQuery: true }));
+  const inWidget = appCompleter(() => ({ doc: sessionApp }));
+
+  it("offers session.accessToken and session.refreshToken in a session-mode app's queries", () => {
+    expect(inSession('{{ sess }}', 7, 'template', false)?.options.map((o) => o.label)).toEqual(['session']);
+    expect(inSession('{{ session. }}', 11, 'template', false)?.options.map((o) => o.label)).toEqual(['accessToken', 'refreshToken']);
+    expect(inSession('Bearer sess', 11, 'template', false)?.options[0]).toMatchObject({ label: 'session', insert: '{{session}}' });
+  });
+
+  it('offers them in no other app, not in a widget property and not in JS code', () => {
+    const noAuth = appCompleter(() => ({ doc: DOC, inQuery: true }));
+    for (const c of [inStore, noAuth, inWidget]) {
+      expect(c('{{ sess }}', 7, 'template', true)?.options.map((o) => o.label) ?? []).not.toContain('session');
+      expect(c('{{ session. }}', 11, 'template', true)).toBeNull();
+    }
+    expect(inSession('session', 7, 'code', true)?.options.map((o) => o.label) ?? []).not.toContain('session');
+    expect(inSession('session.', 8, 'code', true)).toBeNull();
+  });
+
+  it('follows the app when its token mode changes, with the same names', () => {
+    let doc: AppDoc = storeApp;
+    const c = appCompleter(() => ({ doc, inQuery: true }));
+    expect(c('{{ session. }}', 11, 'template', false)).toBeNull();
+    doc = sessionApp;
+    expect(c('{{ session. }}', 11, 'template', false)?.options.map((o) => o.label)).toEqual(['accessToken', 'refreshToken']);
+    expect(c('{{ sess }}', 7, 'template', false)?.options.map((o) => o.label)).toEqual(['session']);
+  });
+});

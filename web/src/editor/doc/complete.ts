@@ -3,7 +3,9 @@
  * widgets, queries, JS objects, Appsmith's globals — and, after a dot, what each of them has:
  * a widget's properties and outputs (the widget catalogue), a query's `data`, `run()` and state,
  * a JS object's members, `appsmith.store`'s keys (every `storeValue('key', …)` of the app), and
- * the fields of a query's last Run answer under `<query>.data.`.
+ * the fields of a query's last Run answer under `<query>.data.`. In an app whose server keeps
+ * the tokens (`token: session`), a query's fields also offer `session` and its `accessToken` and
+ * `refreshToken` (bindings the server fills in; widgets and JS code never have them).
  *
  * Where a binding starts and ends is the viewer's own scanner's decision (`runtime/binding.ts`),
  * and a pick always lands inside `{{ }}`:
@@ -27,6 +29,7 @@ import raw from '../../../../schema/widgets.json';
 import { parseCatalogue } from '../../parseCatalogue.ts';
 import { splitTemplate } from '../../runtime/binding.ts';
 import { GLOBAL_NAMES } from '../../runtime/runtime.ts';
+import { isSessionMode } from './access.ts';
 import { widgetSpec } from './catalogue.ts';
 import type { Completer, Suggestion, SuggestionKind } from './completion.ts';
 import { tokenize } from './jstokens.ts';
@@ -39,6 +42,9 @@ export interface CompletionContext {
   readonly lastResponses?: ReadonlyMap<string, unknown>;
   /** The page whose field is being edited: its widgets are listed before other pages'. */
   readonly page?: string;
+  /** The field is a query's (URL, path, params, headers, body): the bindings the server fills
+   * in itself (`session.*` in session mode) are offered there, and only there. */
+  readonly inQuery?: boolean;
 }
 
 /** One thing that may be offered, before filtering. */
@@ -179,6 +185,14 @@ const APPSMITH_MEMBERS: readonly Entry[] = [
   { label: 'mode', detail: "'VIEW' or 'EDIT'", kind: 'property' },
 ];
 
+const SESSION: Entry = { label: 'session', detail: "the session's tokens, filled in by the server", kind: 'global' };
+
+/** `session.` of session mode: bindings only the server resolves. */
+const SESSION_MEMBERS: readonly Entry[] = [
+  { label: 'accessToken', detail: 'the access token (filled in by the server)', kind: 'property' },
+  { label: 'refreshToken', detail: 'the refresh token (filled in by the server)', kind: 'property' },
+];
+
 /** The fields of `appsmith.URL` (runtime/url.ts `AppUrl`). */
 const URL_MEMBERS: readonly Entry[] = ['fullPath', 'pathname', 'queryParams', 'hash', 'host', 'hostname', 'port', 'protocol'].map(
   (label): Entry => ({ label, detail: 'URL', kind: 'property' }),
@@ -244,6 +258,7 @@ function membersOf(ctx: CompletionContext, path: readonly (string | number)[], o
     if (rest.length === 1 && rest[0] === 'URL') return URL_MEMBERS;
     return null;
   }
+  if (root === 'session') return codeSource === null && rest.length === 0 && ctx.inQuery === true && isSessionMode(ctx.doc) ? SESSION_MEMBERS : null;
   const widget = index.widgets.get(root);
   if (widget) return rest.length === 0 ? widgetMembers(widget.type) : null;
   if (index.queries.has(root)) {
@@ -362,10 +377,12 @@ export function appCompleter(context: () => CompletionContext): Completer {
     if (/^[0-9]/.test(word)) return null;
 
     const region: Region | null = mode === 'code' ? { code: text, base: 0, close: false } : templateRegion(text, caret);
+    const top = (): readonly Entry[] =>
+      mode === 'template' && ctx.inQuery === true && isSessionMode(ctx.doc) ? [...topEntries(ctx.doc, ctx.page), SESSION] : topEntries(ctx.doc, ctx.page);
     if (!region) {
       // Outside any binding: a pick becomes a binding of its own.
       if (word === '' && !explicit) return null;
-      const options = filter(topEntries(ctx.doc, ctx.page), word, !explicit).map((e) => suggestion(e, text, { before: '{{', after: '}}' }, end, false));
+      const options = filter(top(), word, !explicit).map((e) => suggestion(e, text, { before: '{{', after: '}}' }, end, false));
       return options.length > 0 ? { from: start, to: end, options } : null;
     }
 
@@ -390,7 +407,7 @@ export function appCompleter(context: () => CompletionContext): Completer {
       if (last?.kind === 'ident' && /^(const|let|var|function|class)$/.test(last.text)) return null;
       const rightAfterOpen = mode === 'template' && prefix.trim() === '';
       if (word === '' && !explicit && !rightAfterOpen) return null;
-      entries = mode === 'code' ? [...topEntries(ctx.doc, ctx.page), { label: 'this', detail: 'this JS object', kind: 'global' }] : topEntries(ctx.doc, ctx.page);
+      entries = mode === 'code' ? [...topEntries(ctx.doc, ctx.page), { label: 'this', detail: 'this JS object', kind: 'global' }] : top();
     }
     if (!entries) return null;
     const options = filter(entries, word, false).map((e) => suggestion(e, text, wrap, end, fromDot));

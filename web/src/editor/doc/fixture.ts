@@ -56,6 +56,21 @@ export function loginApp(): AppDoc {
   };
 }
 
+/** The login app with the queries a sign-in runs besides `login`: a refresh and a revocation,
+ * and a protected `get_user`. */
+export function authApp(): AppDoc {
+  const base = loginApp();
+  return {
+    ...base,
+    queries: [
+      ...base.queries,
+      { name: 'refreshAPI', url: '/auth/v1/token?grant_type=refresh_token', method: 'POST' },
+      { name: 'revokeAPI', url: '/auth/v1/logout', method: 'POST' },
+      { name: 'get_user', url: '/auth/v1/user', access: 'signedIn' },
+    ],
+  };
+}
+
 /** An app whose one page holds `n` Text widgets in rows of four. */
 export function bigApp(n: number): AppDoc {
   const widgets: WidgetDoc[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { queryBindings } from './queryBindings.ts';
+import { queryBindings, resolvedOnServer } from './queryBindings.ts';
 import { loginApp } from './fixture.ts';
 import type { AppDoc, QueryDoc } from './types.ts';
 
@@ -26,4 +26,20 @@ describe('queryBindings (the server rule: substitute.rs query_bindings)', () => 
     const q: QueryDoc = { name: 'q', url: 'https://x.example/', body: { type: 'text', content: "{{ '}}' + a }}" } };
     expect(queryBindings(loginApp(), q)).toEqual(["'}}' + a"]);
   });
+
+  it('leaves out the session bindings, which only the server resolves, as it does secrets', () => {
+    const q: QueryDoc = {
+      name: 'get_user',
+      url: '/auth/v1/user',
+      headers: { Authorization: 'Bearer {{ session.accessToken }}', 'X-K': "{{session['refreshToken']}}", 'X-S': '{{ session }}' },
+      body: { type: 'json', content: '{"r": {{session.refreshToken}}, "o": {{session?.x}}, "n": {{ sessions.length }}, "s": {{ sessionId }}}' },
+    };
+    expect(queryBindings(loginApp(), q)).toEqual(['sessions.length', 'sessionId']);
+  });
+
+  it('knows which bindings only the server has', () => {
+    expect(['secrets', 'secrets.KEY', 'secrets[k]', 'session', 'session.accessToken', 'session?.refreshToken'].every(resolvedOnServer)).toBe(true);
+    expect(['secretsX', 'sessionId', 'sessions.length', 'appsmith.store.session'].some(resolvedOnServer)).toBe(false);
+  });
 });
+

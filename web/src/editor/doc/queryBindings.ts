@@ -3,14 +3,24 @@
  * rule (crates/app/src/substitute.rs `query_bindings`), so a draft query run from the editor
  * sends exactly the values the server asks for. Trimmed codes in order of first appearance
  * (url or path, params, the datasource's headers, the query's headers, body), without
- * duplicates and without `secrets.*` (resolved on the server only).
+ * duplicates and without `secrets.*` and `session.*` (resolved on the server only: the browser
+ * never sends nor receives their values).
  */
 
 import { splitTemplate } from '../../runtime/binding.ts';
 import type { AppDoc, QueryDoc } from './types.ts';
 
-export function mentionsSecrets(code: string): boolean {
-  return code === 'secrets' || code.startsWith('secrets.') || code.startsWith('secrets[') || code.startsWith('secrets?');
+/** Whether a binding's code starts with the global `root` (`secrets`, `secrets.KEY`, `secrets['KEY']`, `secrets?.KEY`). */
+function mentions(code: string, root: string): boolean {
+  if (!code.startsWith(root)) return false;
+  const next = code.charAt(root.length);
+  return next === '' || next === '.' || next === '[' || next === '?';
+}
+
+/** Bindings whose values only the server has: `{{secrets.NAME}}` and, in session mode,
+ * `{{session.accessToken}}` / `{{session.refreshToken}}`. */
+export function resolvedOnServer(code: string): boolean {
+  return mentions(code, 'secrets') || mentions(code, 'session');
 }
 
 export function queryBindings(doc: AppDoc, query: QueryDoc): string[] {
@@ -34,7 +44,7 @@ export function queryBindings(doc: AppDoc, query: QueryDoc): string[] {
     for (const s of split.segments) {
       if (s.kind !== 'binding') continue;
       const code = s.code.trim();
-      if (!mentionsSecrets(code) && !out.includes(code)) out.push(code);
+      if (!resolvedOnServer(code) && !out.includes(code)) out.push(code);
     }
   }
   return out;

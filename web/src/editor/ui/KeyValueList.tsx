@@ -28,6 +28,9 @@ export interface KeyValueListProps {
   readonly keyProblem?: (key: string) => string | null;
   /** Shown under a row (a secret's status), from its value. */
   readonly note?: (value: string) => JSX.Element | null;
+  /** The rows' field labels: "Key" and "Value" unless said ("Store key", "Path"). */
+  readonly keyLabel?: string;
+  readonly valueLabel?: string;
 }
 
 export interface ValueFieldProps {
@@ -85,6 +88,8 @@ export function KeyValueList(props: KeyValueListProps) {
   };
   const { problems } = mapOfRows(rows, props.keyProblem);
   const Value = props.renderValue ?? PlainValue;
+  const keyLabel = props.keyLabel ?? 'Key';
+  const valueLabel = props.valueLabel ?? 'Value';
   const focusLast = useRef(false);
   const listRef = useRef<HTMLUListElement>(null);
   useEffect(() => {
@@ -118,7 +123,7 @@ export function KeyValueList(props: KeyValueListProps) {
           return (
             <li key={i} class="ed-kv-row">
               <div class="ed-kv-field">
-                <label for={`${rowId}-key`}>Key</label>
+                <label for={`${rowId}-key`}>{keyLabel}</label>
                 <input
                   id={`${rowId}-key`}
                   data-kv-key=""
@@ -130,10 +135,10 @@ export function KeyValueList(props: KeyValueListProps) {
                 />
               </div>
               <div class="ed-kv-field">
-                <label for={`${rowId}-value`}>Value</label>
+                <label for={`${rowId}-value`}>{valueLabel}</label>
                 <Value
                   id={`${rowId}-value`}
-                  label="Value"
+                  label={valueLabel}
                   value={row.value}
                   onInput={(v) => update(rows.map((r, k) => (k === i ? { ...r, value: v } : r)))}
                 />

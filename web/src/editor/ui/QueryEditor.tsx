@@ -34,7 +34,7 @@ export function QueryEditor({ name, secrets }: { name: string; secrets: Readonly
   const { ctx, canvas } = useCanvas();
   const doc = ctx.session.doc.value;
   const query = doc.queries.find((q) => q.name === name);
-  const complete = useCompleter(ctx, canvas);
+  const complete = useCompleter(ctx, canvas, 'query');
   const [clientOutcome, setClientOutcome] = useState<{ at: number; outcome: RunOutcome } | null>(null);
   const [startedAt, setStartedAt] = useState(0);
   if (!query) return null;

@@ -15,21 +15,20 @@ import type { CanvasController } from './canvas/controller.ts';
 import type { EditorContext } from './context.ts';
 import { NameInput } from './NameInput.tsx';
 
-const completers = new WeakMap<EditorContext, Completer>();
+const completers = new WeakMap<EditorContext, { any?: Completer; query?: Completer }>();
 
-/** The editor's one completer: the app as it is now, the page on the canvas first, and the
- * fields of the last Run answers. */
-export function completerFor(ctx: EditorContext, canvas: CanvasController): Completer {
-  let c = completers.get(ctx);
-  if (!c) {
-    c = appCompleter(() => ({ doc: ctx.session.doc.peek(), lastResponses: canvas.runs.bodies(), page: ctx.currentPage.peek() }));
-    completers.set(ctx, c);
-  }
-  return c;
+/** The editor's completer: the app as it is now, the page on the canvas first, and the
+ * fields of the last Run answers; for a query's fields (`where` 'query'), also the bindings
+ * the server fills in (session mode's `session.*`). */
+export function completerFor(ctx: EditorContext, canvas: CanvasController, where: 'any' | 'query' = 'any'): Completer {
+  const mine = completers.get(ctx) ?? {};
+  completers.set(ctx, mine);
+  mine[where] ??= appCompleter(() => ({ doc: ctx.session.doc.peek(), lastResponses: canvas.runs.bodies(), page: ctx.currentPage.peek(), inQuery: where === 'query' }));
+  return mine[where];
 }
 
-export function useCompleter(ctx: EditorContext, canvas: CanvasController): Completer {
-  return useMemo(() => completerFor(ctx, canvas), [ctx, canvas]);
+export function useCompleter(ctx: EditorContext, canvas: CanvasController, where: 'any' | 'query' = 'any'): Completer {
+  return useMemo(() => completerFor(ctx, canvas, where), [ctx, canvas, where]);
 }
 
 export function NameField({ ctx, kind, name }: { ctx: EditorContext; kind: 'query' | 'jsObject'; name: string }) {
