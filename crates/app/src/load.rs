@@ -14,8 +14,10 @@ use crate::guard::{self, HeaderProblem, UrlProblem};
 use crate::js;
 use crate::model::{
     Access, App, Auth, Body, Datasource, JsObject, Method, OrderedMap, Page, Position, Query,
-    TokenMode, Verify, Widget, WidgetType, DEFAULT_CLOCK_SKEW_SECS, DEFAULT_ROLES_CLAIM,
-    DEFAULT_TIMEOUT_MS, FORMAT_VERSION, GRID_COLUMNS, MAX_CLOCK_SKEW_SECS, MAX_TIMEOUT_MS,
+    SessionAuth, StoreRefresh, TokenMode, Verify, Widget, WidgetType, DEFAULT_ACCESS_TOKEN_PATH,
+    DEFAULT_CLOCK_SKEW_SECS, DEFAULT_EXPIRES_IN_PATH, DEFAULT_REFRESH_TOKEN_PATH,
+    DEFAULT_ROLES_CLAIM, DEFAULT_TIMEOUT_MS, FORMAT_VERSION, GRID_COLUMNS, MAX_CLOCK_SKEW_SECS,
+    MAX_TIMEOUT_MS,
 };
 use crate::names::{case_twins, identifier_problem, kebab_case, slug_problem};
 use crate::substitute;
@@ -255,6 +257,12 @@ enum Ref {
         name: String,
         pos: Pos,
     },
+    /// `auth.session.signIn`/`refresh`/`signOut`, `auth.refresh.query`: a public query.
+    AuthQuery {
+        field: &'static str,
+        name: String,
+        pos: Pos,
+    },
 }
 
 #[derive(Default)]
@@ -280,6 +288,8 @@ struct Loader {
     auth_declared: bool,
     /// Where a page or query is declared not public: (file, position of `access`, location).
     protected: Vec<(String, Pos, Location)>,
+    /// Where `{{session.…}}` is used: valid only in session mode.
+    session_uses: Vec<(String, Pos, Location)>,
 }
 
 /// What app.yaml says besides its version; `None` where a required field is missing or bad.
@@ -594,11 +604,15 @@ impl Loader {
                 "token",
                 "rolesClaim",
                 "clockSkewSecs",
+                "session",
+                "refresh",
             ],
         );
         let login_page = f.required_string("loginPage");
         let verify_node = f.get("verify");
         let token_node = f.get("token");
+        let session_node = f.get("session");
+        let refresh_node = f.get("refresh");
         if token_node.is_none() {
             f.missing("token");
         }
@@ -619,6 +633,33 @@ impl Loader {
             None => Some(Verify::Builtin),
         };
         let token = token_node.and_then(|t| self.token(t));
+        let session = session_node.and_then(|n| self.session_auth(n));
+        let refresh = refresh_node.and_then(|n| self.store_refresh(n));
+        match (&token, session_node, refresh_node) {
+            (Some(TokenMode::Session), None, _) => self.err(
+                FILE,
+                token_node.map_or(node.pos, |n| n.pos),
+                "`token: session` needs `session: {signIn: <query>}`: the query whose answer holds the tokens",
+            ),
+            (Some(TokenMode::Store(_)), Some(n), _) => self.err(
+                FILE,
+                n.pos,
+                "`session` belongs to session mode (`token: session`); in store mode the app stores its tokens itself",
+            ),
+            _ => {}
+        }
+        match (&token, refresh_node, &refresh) {
+            (Some(TokenMode::Session), Some(n), _) => self.err(
+                FILE,
+                n.pos,
+                "`refresh` is store mode's: in session mode the server refreshes with `session.refresh`",
+            ),
+            (Some(TokenMode::Store(key)), Some(n), Some(r)) if !r.store.iter().any(|(k, _)| k == key) => {
+                let message = format!("`refresh.store` must say where the new `{key}` (the token's store key) is in the answer");
+                self.err(FILE, n.pos, message);
+            }
+            _ => {}
+        }
         if let Some(claim) = &roles_claim {
             if claim.split('.').any(|key| key.trim().is_empty()) {
                 self.err(
@@ -642,6 +683,178 @@ impl Loader {
             token: token?,
             roles_claim: roles_claim.unwrap_or_else(|| DEFAULT_ROLES_CLAIM.to_owned()),
             clock_skew_secs,
+            session,
+            refresh,
+        })
+    }
+
+    /// A query named by `auth` (`field` says where), checked once every query is read.
+    fn auth_query(
+        &mut self,
+        field: &'static str,
+        name: Option<String>,
+        pos: Pos,
+    ) -> Option<String> {
+        let name = name?;
+        self.refer(Ref::AuthQuery {
+            field,
+            name: name.clone(),
+            pos,
+        });
+        Some(name)
+    }
+
+    /// A dot path into an answer's JSON (`access_token`, `data.token`).
+    fn answer_path(&mut self, field: &str, path: Option<String>, pos: Pos) -> Option<String> {
+        let path = path?;
+        if path.split('.').any(|key| key.trim().is_empty()) {
+            self.err(
+                "app.yaml",
+                pos,
+                format!("`{field}` is a field's name or a dot path such as `data.access_token`, not `{path}`"),
+            );
+            return None;
+        }
+        Some(path)
+    }
+
+    /// `auth.session`: `{signIn, refresh?, signOut?, accessToken?, refreshToken?, expiresIn?}`.
+    fn session_auth(&mut self, node: &Node) -> Option<SessionAuth> {
+        const FILE: &str = "app.yaml";
+        let mut f = Fields::new(
+            self,
+            FILE,
+            node,
+            "`session`",
+            &[
+                "signIn",
+                "refresh",
+                "signOut",
+                "accessToken",
+                "refreshToken",
+                "expiresIn",
+            ],
+        );
+        let sign_in = f.required_string("signIn");
+        let refresh = f.optional_string("refresh");
+        let sign_out = f.optional_string("signOut");
+        let access_token = f.optional_string("accessToken");
+        let refresh_token = f.optional_string("refreshToken");
+        let expires_in = f.optional_string("expiresIn");
+        let pos = |name: &str| f.pos_of(name).unwrap_or(node.pos);
+        let (p_in, p_refresh, p_out, p_access, p_rt, p_exp) = (
+            pos("signIn"),
+            pos("refresh"),
+            pos("signOut"),
+            pos("accessToken"),
+            pos("refreshToken"),
+            pos("expiresIn"),
+        );
+        let sign_in = self.auth_query("session.signIn", sign_in, p_in);
+        let refresh = self.auth_query("session.refresh", refresh, p_refresh);
+        let sign_out = self.auth_query("session.signOut", sign_out, p_out);
+        let named = [Some(&sign_in), Some(&refresh), Some(&sign_out)];
+        let names: Vec<&String> = named.into_iter().flatten().flatten().collect();
+        if names
+            .iter()
+            .enumerate()
+            .any(|(i, n)| names[..i].contains(n))
+        {
+            self.err(
+                FILE,
+                node.pos,
+                "`session`: sign-in, refresh and sign-out are three different queries",
+            );
+        }
+        let path = |l: &mut Loader, field, value: Option<String>, p, default: &str| match value {
+            None => Some(default.to_owned()),
+            some => l.answer_path(field, some, p),
+        };
+        let access_token = path(
+            self,
+            "accessToken",
+            access_token,
+            p_access,
+            DEFAULT_ACCESS_TOKEN_PATH,
+        );
+        let refresh_token = path(
+            self,
+            "refreshToken",
+            refresh_token,
+            p_rt,
+            DEFAULT_REFRESH_TOKEN_PATH,
+        );
+        let expires_in = path(
+            self,
+            "expiresIn",
+            expires_in,
+            p_exp,
+            DEFAULT_EXPIRES_IN_PATH,
+        );
+        Some(SessionAuth {
+            sign_in: sign_in?,
+            refresh,
+            sign_out,
+            access_token: access_token?,
+            refresh_token: refresh_token?,
+            expires_in: expires_in?,
+        })
+    }
+
+    /// `auth.refresh` (store mode): `{query, store: {key: path}, expiresIn?}`.
+    fn store_refresh(&mut self, node: &Node) -> Option<StoreRefresh> {
+        const FILE: &str = "app.yaml";
+        let mut f = Fields::new(
+            self,
+            FILE,
+            node,
+            "`refresh`",
+            &["query", "store", "expiresIn"],
+        );
+        let query = f.required_string("query");
+        let store_node = f.get("store");
+        if store_node.is_none() {
+            f.missing("store");
+        }
+        let expires_in = f.optional_string("expiresIn");
+        let q_pos = f.pos_of("query").unwrap_or(node.pos);
+        let e_pos = f.pos_of("expiresIn").unwrap_or(node.pos);
+        let query = self.auth_query("refresh.query", query, q_pos);
+        let expires_in = match expires_in {
+            None => None,
+            some => Some(self.answer_path("expiresIn", some, e_pos)?),
+        };
+        let store_node = store_node?;
+        let store = self.string_map(FILE, store_node, "`refresh.store`");
+        let mut ok = true;
+        for (key, path) in store.iter() {
+            if let Some(problem) = identifier_problem(key) {
+                self.err(
+                    FILE,
+                    store_node.pos,
+                    format!(
+                        "`refresh.store`: the store key `{key}` must be an identifier: {problem}"
+                    ),
+                );
+                ok = false;
+            }
+            ok &= self
+                .answer_path("refresh.store", Some(path.clone()), store_node.pos)
+                .is_some();
+        }
+        if store.is_empty() {
+            self.err(
+                FILE,
+                store_node.pos,
+                "`refresh.store` names at least the token's store key and its path in the answer",
+            );
+            ok = false;
+        }
+        ok.then_some(())?;
+        Some(StoreRefresh {
+            query: query?,
+            store,
+            expires_in,
         })
     }
 
@@ -703,16 +916,7 @@ impl Loader {
     fn token(&mut self, node: &Node) -> Option<TokenMode> {
         const FILE: &str = "app.yaml";
         match &node.value {
-            Value::Str(word) if word == "session" => {
-                // Part of the format, but the server does not keep sessions yet: an app that
-                // declared it would have its protected parts locked for everyone.
-                self.err(
-                    FILE,
-                    node.pos,
-                    "`token: session` (session mode) is not supported by this server yet: use `token: { store: <key> }`",
-                );
-                Some(TokenMode::Session)
-            }
+            Value::Str(word) if word == "session" => Some(TokenMode::Session),
             Value::Map(_) => {
                 let mut f = Fields::new(self, FILE, node, "`token`", &["store"]);
                 let key = f.required_string("store");
@@ -1159,6 +1363,21 @@ impl Loader {
             let (Segment::Binding { code, .. }, Some(key)) = (segment, segment.key()) else {
                 continue;
             };
+            if template::mentions_session(key) {
+                if !in_query {
+                    self.err(file, pos, "session tokens stay on the server: use `{{session.accessToken}}` only in queries and datasource headers");
+                } else if template::session_token(key).is_none() {
+                    self.err(
+                        file,
+                        pos,
+                        format!("`{{{{{key}}}}}`: the session's tokens are `{{{{session.accessToken}}}}` and `{{{{session.refreshToken}}}}`"),
+                    );
+                } else {
+                    let at = self.at.clone();
+                    self.session_uses.push((file.to_owned(), pos, at));
+                }
+                continue;
+            }
             if template::mentions_secrets(key) {
                 if !in_query {
                     self.err(file, pos, "secrets are resolved on the server: use `{{secrets.NAME}}` only in queries and datasource headers");
@@ -1573,6 +1792,21 @@ impl Loader {
             }
         }
 
+        let session_mode = matches!(
+            app.auth.as_ref().map(|a| &a.token),
+            Some(TokenMode::Session)
+        );
+        if !session_mode {
+            for (file, pos, at) in std::mem::take(&mut self.session_uses) {
+                self.at = at;
+                self.err(
+                    &file,
+                    pos,
+                    "`{{session.…}}` exists only in session mode (`auth: {token: session}` in app.yaml)",
+                );
+            }
+        }
+
         let kind_of = |name: &str| first.get(name).map(|d| d.kind);
         let refs = std::mem::take(&mut self.refs);
         for (r, at) in &refs {
@@ -1609,6 +1843,18 @@ impl Loader {
                         // Its file has errors, already reported.
                         (Some("a query"), _) => None,
                         _ => Some(format!("`userinfo`: there is no query `{name}`")),
+                    };
+                    if let Some(message) = message {
+                        self.err("app.yaml", *pos, message);
+                    }
+                }
+                Ref::AuthQuery { field, name, pos } => {
+                    let message = match (kind_of(name), app.query(name)) {
+                        (Some("a query"), Some(q)) if !q.access.is_public() => Some(format!(
+                            "`{field}`: the query `{name}` must be public: it runs for visitors who are not signed in yet, or whose token is about to expire"
+                        )),
+                        (Some("a query"), _) => None,
+                        _ => Some(format!("`{field}`: there is no query `{name}`")),
                     };
                     if let Some(message) = message {
                         self.err("app.yaml", *pos, message);
@@ -2575,6 +2821,8 @@ mod tests {
                 token: TokenMode::Store("accesstoken".into()),
                 roles_claim: "app_metadata.roles".into(),
                 clock_skew_secs: 300,
+                session: None,
+                refresh: None,
             })
         );
         assert_eq!(app.page("Home").unwrap().access, Access::SignedIn);
@@ -2591,14 +2839,6 @@ mod tests {
         let auth = app.unwrap().auth.unwrap();
         assert_eq!(auth.verify, Verify::Builtin);
         assert_eq!(auth.token, TokenMode::Store("t".into()));
-        // Session mode is in the format but not served yet: refused, located.
-        let app_yaml = with_auth("  loginPage: Login\n  token: session\n");
-        let (_, d) = App::from_files(&files(&[("app.yaml", &app_yaml), LOGIN]));
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert!(
-            d[0].message.contains("session mode) is not supported"),
-            "{d:?}"
-        );
         assert_eq!(auth.roles_claim, "roles");
         assert_eq!(auth.clock_skew_secs, 30);
         for ok in [
@@ -2614,6 +2854,107 @@ mod tests {
                 "{ok}"
             );
         }
+    }
+
+    #[test]
+    fn session_mode_is_read_with_its_queries_and_default_paths() {
+        let app_yaml = with_auth("  loginPage: Login\n  token: session\n  session: { signIn: q, refresh: r, signOut: o, accessToken: data.at }\n");
+        let uses = "datasource: api\npath: /r\nmethod: POST\nbody:\n  type: json\n  content: '{\"t\": {{session.refreshToken}}}'\n";
+        let out = "datasource: api\npath: /o\nheaders:\n  Authorization: 'Bearer {{session.accessToken}}'\n";
+        let (app, d) = App::from_files(&files(&[
+            ("app.yaml", &app_yaml),
+            LOGIN,
+            ("queries/r.yaml", uses),
+            ("queries/o.yaml", out),
+        ]));
+        assert_eq!(d, vec![]);
+        let app = app.unwrap();
+        let auth = app.auth.as_ref().unwrap();
+        assert_eq!(auth.token, TokenMode::Session);
+        assert_eq!(
+            auth.session,
+            Some(SessionAuth {
+                sign_in: "q".into(),
+                refresh: Some("r".into()),
+                sign_out: Some("o".into()),
+                access_token: "data.at".into(),
+                refresh_token: "refresh_token".into(),
+                expires_in: "expires_in".into(),
+            })
+        );
+        assert_eq!(
+            app.session_role("r"),
+            Some(crate::model::SessionRole::Refresh)
+        );
+        assert_eq!(app.session_role("Home"), None);
+        // The stored form reads back the same, and the folder written from it too.
+        assert_eq!(App::from_json(&app.to_json().unwrap()).unwrap(), app);
+        assert_eq!(app.validate(), vec![]);
+    }
+
+    #[test]
+    fn session_mode_and_store_refresh_refuse_what_cannot_work() {
+        let with = |auth: &str, extra: &[(&str, &str)]| {
+            let app_yaml = with_auth(auth);
+            let mut all = vec![("app.yaml", app_yaml.as_str()), LOGIN];
+            all.extend_from_slice(extra);
+            check(&all)
+        };
+        assert_eq!(
+            with("  loginPage: Login\n  token: session\n", &[]),
+            vec!["app.yaml:7:10: `token: session` needs `session: {signIn: <query>}`: the query whose answer holds the tokens"]
+        );
+        assert_eq!(
+            with(
+                "  loginPage: Login\n  token: session\n  session: { signIn: nope }\n",
+                &[]
+            ),
+            vec!["app.yaml:8:22: `session.signIn`: there is no query `nope`"]
+        );
+        let protected = "datasource: api\npath: /x\naccess: signedIn\n";
+        assert_eq!(
+            with("  loginPage: Login\n  token: session\n  session: { signIn: q }\n", &[("queries/q.yaml", protected)]),
+            vec!["app.yaml:8:22: `session.signIn`: the query `q` must be public: it runs for visitors who are not signed in yet, or whose token is about to expire"]
+        );
+        assert_eq!(
+            with("  loginPage: Login\n  token: { store: t }\n  session: { signIn: q }\n", &[]),
+            vec!["app.yaml:8:12: `session` belongs to session mode (`token: session`); in store mode the app stores its tokens itself"]
+        );
+        // Session tokens only in session mode, only in queries, only the two names.
+        let uses = "datasource: api\npath: /x\nheaders:\n  A: '{{session.accessToken}}'\n";
+        assert_eq!(
+            with("  loginPage: Login\n  token: { store: t }\n", &[("queries/q.yaml", uses)]),
+            vec!["queries/q.yaml:4:6: `{{session.…}}` exists only in session mode (`auth: {token: session}` in app.yaml)"]
+        );
+        let odd = "datasource: api\npath: /x\nheaders:\n  A: '{{session.idToken}}'\n";
+        assert_eq!(
+            with("  loginPage: Login\n  token: session\n  session: { signIn: q }\n", &[("queries/q.yaml", odd)]),
+            vec!["queries/q.yaml:4:6: `{{session.idToken}}`: the session's tokens are `{{session.accessToken}}` and `{{session.refreshToken}}`"]
+        );
+        let widget = "name: Login\nwidgets:\n  - name: t\n    type: Text\n    position: { col: 0, row: 0, width: 10, height: 2 }\n    props:\n      text: '{{session.accessToken}}'\n";
+        let d = with(
+            "  loginPage: Login\n  token: session\n  session: { signIn: q }\n",
+            &[("pages/Login.yaml", widget)],
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("session tokens stay on the server"), "{d:?}");
+        // Store refresh: its query exists and is public, its store includes the token key.
+        assert_eq!(
+            with("  loginPage: Login\n  token: { store: t }\n  refresh: { query: q, store: { t: access_token, rt: refresh_token }, expiresIn: expires_in }\n", &[]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            with("  loginPage: Login\n  token: { store: t }\n  refresh: { query: q, store: { rt: refresh_token } }\n", &[]),
+            vec!["app.yaml:8:12: `refresh.store` must say where the new `t` (the token's store key) is in the answer"]
+        );
+        assert_eq!(
+            with("  loginPage: Login\n  token: session\n  session: { signIn: q }\n  refresh: { query: q, store: { t: a } }\n", &[]),
+            vec!["app.yaml:9:12: `refresh` is store mode's: in session mode the server refreshes with `session.refresh`"]
+        );
+        assert_eq!(
+            with("  loginPage: Login\n  token: { store: t }\n  refresh: { query: q, store: { t: 'a..b' } }\n", &[]),
+            vec!["app.yaml:8:31: `refresh.store` is a field's name or a dot path such as `data.access_token`, not `a..b`"]
+        );
     }
 
     #[test]
@@ -2788,6 +3129,8 @@ mod tests {
             token: TokenMode::Session,
             roles_claim: "roles".into(),
             clock_skew_secs: 30,
+            session: None,
+            refresh: None,
         };
         let claims = serde_json::json!({"roles": ["a", 1, "b"], "app_metadata": {"role": "admin"}, "role": 5});
         assert_eq!(auth.roles_in(&claims), ["a", "b"]);

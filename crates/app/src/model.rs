@@ -390,6 +390,81 @@ pub struct Auth {
         skip_serializing_if = "is_default_clock_skew"
     )]
     pub clock_skew_secs: u32,
+    /// Session mode's queries and token paths (required with [`TokenMode::Session`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionAuth>,
+    /// Store mode's platform refresh (only with [`TokenMode::Store`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<StoreRefresh>,
+}
+
+/// `auth.session`: the queries that start, refresh and end a server-side session, and where
+/// the tokens are in their answers (dot paths; GoTrue's and OAuth 2.0's names by default).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionAuth {
+    /// A public query whose 2xx answer holds the tokens.
+    pub sign_in: String,
+    /// A public query that exchanges `{{session.refreshToken}}` for fresh tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<String>,
+    /// A public query that revokes the session upstream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_out: Option<String>,
+    #[serde(
+        default = "default_access_token_path",
+        skip_serializing_if = "is_default_access_token_path"
+    )]
+    pub access_token: String,
+    #[serde(
+        default = "default_refresh_token_path",
+        skip_serializing_if = "is_default_refresh_token_path"
+    )]
+    pub refresh_token: String,
+    #[serde(
+        default = "default_expires_in_path",
+        skip_serializing_if = "is_default_expires_in_path"
+    )]
+    pub expires_in: String,
+}
+
+pub const DEFAULT_ACCESS_TOKEN_PATH: &str = "access_token";
+pub const DEFAULT_REFRESH_TOKEN_PATH: &str = "refresh_token";
+pub const DEFAULT_EXPIRES_IN_PATH: &str = "expires_in";
+
+fn default_access_token_path() -> String {
+    DEFAULT_ACCESS_TOKEN_PATH.to_owned()
+}
+fn is_default_access_token_path(p: &str) -> bool {
+    p == DEFAULT_ACCESS_TOKEN_PATH
+}
+fn default_refresh_token_path() -> String {
+    DEFAULT_REFRESH_TOKEN_PATH.to_owned()
+}
+fn is_default_refresh_token_path(p: &str) -> bool {
+    p == DEFAULT_REFRESH_TOKEN_PATH
+}
+fn default_expires_in_path() -> String {
+    DEFAULT_EXPIRES_IN_PATH.to_owned()
+}
+fn is_default_expires_in_path(p: &str) -> bool {
+    p == DEFAULT_EXPIRES_IN_PATH
+}
+
+/// `auth.refresh` in store mode: the query the viewer runs before the token expires, and the
+/// store keys it writes from the answer (key → dot path).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StoreRefresh {
+    pub query: String,
+    pub store: OrderedMap<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<String>,
+}
+
+/// The value at the dot path `path` of `value`.
+pub fn value_at<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(value, |v, key| v.get(key))
 }
 
 fn default_roles_claim() -> String {
@@ -423,7 +498,7 @@ impl Auth {
 /// The roles `claims` hold at the dot path `path`: a string is one role, a list its strings;
 /// anything else (or nothing there) is no role.
 pub fn roles_at(claims: &Value, path: &str) -> Vec<String> {
-    match path.split('.').try_fold(claims, |v, key| v.get(key)) {
+    match value_at(claims, path) {
         Some(Value::String(role)) => vec![role.clone()],
         Some(Value::Array(items)) => items
             .iter()
@@ -534,13 +609,21 @@ impl From<Verify> for VerifyForm {
     }
 }
 
-/// Where the viewer keeps the token: `{"store": key}` (`appsmith.store[key]`, sent as a bearer
-/// token) or `"session"` (kept by the server, not supported yet).
+/// Where the token is kept: `{"store": key}` (`appsmith.store[key]` in the browser, sent as a
+/// bearer token) or `"session"` (kept by the server, the browser holds an HttpOnly cookie).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum TokenMode {
     Store(String),
     Session,
+}
+
+/// What a query does to a session-mode app's session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionRole {
+    SignIn,
+    Refresh,
+    SignOut,
 }
 
 /// A JS object: its file's source, `export default { … }`.
@@ -610,6 +693,20 @@ impl App {
 
     pub fn datasource(&self, name: &str) -> Option<&Datasource> {
         self.datasources.iter().find(|d| d.name == name)
+    }
+
+    /// The session-mode role of query `name`, if the app's `auth.session` names it.
+    pub fn session_role(&self, name: &str) -> Option<SessionRole> {
+        let session = self.auth.as_ref()?.session.as_ref()?;
+        if session.sign_in == name {
+            Some(SessionRole::SignIn)
+        } else if session.refresh.as_deref() == Some(name) {
+            Some(SessionRole::Refresh)
+        } else if session.sign_out.as_deref() == Some(name) {
+            Some(SessionRole::SignOut)
+        } else {
+            None
+        }
     }
 
     pub fn js_object(&self, name: &str) -> Option<&JsObject> {

@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 
 use crate::guard::{self, HeaderProblem, UrlProblem};
 use crate::model::{Body, Datasource, Method, Query, MAX_TIMEOUT_MS};
-use crate::template::{self, Segment};
+use crate::template::{self, Segment, SessionToken};
 
 /// A query ready to send. Its `Debug` shows no header value, body or query string, as they may
 /// hold secrets and the browser's values.
@@ -109,6 +109,10 @@ pub enum SubstitutionError {
     /// `{{secrets.NAME}}` has no value on this server (a server configuration problem).
     #[error("secret `{name}` is not configured on the server")]
     UnknownSecret { name: String },
+    /// `{{session.accessToken}}` or `{{session.refreshToken}}` in a run without a session (or
+    /// whose session holds no such token): the caller is not signed in (HTTP: `not_signed_in`).
+    #[error("the query uses `{{{{{binding}}}}}`, and the caller has no session: sign in first")]
+    NoSession { binding: &'static str },
     /// The query names a datasource the app does not have.
     #[error("the query's datasource `{name}` does not exist")]
     UnknownDatasource { name: String },
@@ -138,16 +142,22 @@ pub enum SubstitutionError {
 }
 
 type SecretLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+type SessionLookup<'a> = &'a dyn Fn(SessionToken) -> Option<String>;
 
-/// Renders `query` with the browser's `values` (keyed by trimmed binding text) and server
-/// secrets. `datasources` are the app's.
+/// Renders `query` with the browser's `values` (keyed by trimmed binding text), server
+/// secrets and the caller's session tokens (session mode). `datasources` are the app's.
 pub fn render(
     query: &Query,
     datasources: &[Datasource],
     values: &Map<String, Value>,
     secret: SecretLookup<'_>,
+    session: SessionLookup<'_>,
 ) -> Result<RenderedRequest, SubstitutionError> {
-    let ctx = Ctx { values, secret };
+    let ctx = Ctx {
+        values,
+        secret,
+        session,
+    };
     let datasource = match &query.datasource {
         Some(name) => Some(
             datasources
@@ -342,9 +352,10 @@ fn with_template_origin<T>(
 struct Ctx<'a> {
     values: &'a Map<String, Value>,
     secret: SecretLookup<'a>,
+    session: SessionLookup<'a>,
 }
 
-/// A binding's value: the browser's JSON value, or a secret (always a string).
+/// A binding's value: the browser's JSON value, or a secret or session token (a string).
 enum Resolved<'v> {
     Value(&'v Value),
     Secret(String),
@@ -358,6 +369,13 @@ impl Ctx<'_> {
                     name: name.to_owned(),
                 }
             });
+        }
+        if let Some(token) = template::session_token(key) {
+            return (self.session)(token).map(Resolved::Secret).ok_or(
+                SubstitutionError::NoSession {
+                    binding: token.binding(),
+                },
+            );
         }
         self.values
             .get(key)
@@ -614,9 +632,11 @@ pub(crate) fn check_json_template(template: &str) -> Result<(), String> {
         .map(|k| (k.to_owned(), Value::String(String::new())))
         .collect();
     let secret = |_: &str| Some(String::new());
+    let session = |_: SessionToken| Some(String::new());
     let ctx = Ctx {
         values: &keys,
         secret: &secret,
+        session: &session,
     };
     match ctx.render_json(template) {
         Ok(_) => Ok(()),
@@ -629,7 +649,7 @@ pub(crate) fn check_json_template(template: &str) -> Result<(), String> {
 
 /// The bindings of a query, as the browser must send them: trimmed texts in order of first
 /// appearance (url or path, params, datasource headers, query headers, body), without
-/// duplicates, without `secrets.*` (resolved on the server).
+/// duplicates, without `secrets.*` and `session.*` (resolved on the server).
 pub fn query_bindings(query: &Query, datasources: &[Datasource]) -> Vec<String> {
     let mut templates: Vec<&str> = Vec::new();
     templates.extend(query.url.as_deref());
@@ -654,7 +674,7 @@ pub fn query_bindings(query: &Query, datasources: &[Datasource]) -> Vec<String> 
             continue;
         };
         for key in segments.iter().filter_map(Segment::key) {
-            if !template::mentions_secrets(key) && !out.iter().any(|k| k == key) {
+            if !template::resolved_on_server(key) && !out.iter().any(|k| k == key) {
                 out.push(key.to_owned());
             }
         }
@@ -718,8 +738,43 @@ mod tests {
         (name == "PROVIDER_KEY").then(|| "s3cr3t\"value".to_owned())
     }
 
+    /// A session holding an access token and no refresh token.
+    fn session(token: SessionToken) -> Option<String> {
+        (token == SessionToken::Access).then(|| "acc\"ess".to_owned())
+    }
+
+    #[test]
+    fn session_tokens_are_resolved_on_the_server_and_never_taken_from_the_browser() {
+        let mut q = json_query("{\"t\": {{session.accessToken}}}");
+        q.headers = OrderedMap(vec![(
+            "Authorization".into(),
+            "Bearer {{session.accessToken}}".into(),
+        )]);
+        let r = run(&q, json!({"session.accessToken": "from the browser"})).unwrap();
+        assert_eq!(body_json(&r), json!({"t": "acc\"ess"}));
+        let auth = r.headers.iter().find(|(n, _)| n == "Authorization");
+        assert_eq!(auth.map(|(_, v)| v.as_str()), Some("Bearer acc\"ess"));
+        let q = json_query("{\"t\": {{session.refreshToken}}}");
+        let err = run(&q, json!({"session.refreshToken": "from the browser"})).unwrap_err();
+        assert_eq!(
+            err,
+            SubstitutionError::NoSession {
+                binding: "session.refreshToken"
+            }
+        );
+        assert!(!err.to_string().contains("from the browser"));
+        let q = json_query("{\"a\": {{ b }}, \"t\": {{session.accessToken}}}");
+        assert_eq!(query_bindings(&q, &[]), vec!["b".to_owned()]);
+    }
+
     fn run(q: &Query, v: Value) -> Result<RenderedRequest, SubstitutionError> {
-        render(q, &[local_ds(), remote_ds()], &values(v), &secrets)
+        render(
+            q,
+            &[local_ds(), remote_ds()],
+            &values(v),
+            &secrets,
+            &session,
+        )
     }
 
     fn body_json(r: &RenderedRequest) -> Value {
@@ -1118,14 +1173,21 @@ mod tests {
         q.datasource = Some("api".into());
         for path in [".evil.example/x", ":8443/x", "@evil.example/x"] {
             q.path = Some(path.into());
-            let err = render(&q, std::slice::from_ref(&ds), &Map::new(), &secrets).unwrap_err();
+            let err = render(
+                &q,
+                std::slice::from_ref(&ds),
+                &Map::new(),
+                &secrets,
+                &session,
+            )
+            .unwrap_err();
             assert!(
                 matches!(err, SubstitutionError::InvalidUrl { .. }),
                 "{path}: {err:?}"
             );
         }
         q.path = Some("/x".into());
-        assert!(render(&q, &[ds], &Map::new(), &secrets).is_ok());
+        assert!(render(&q, &[ds], &Map::new(), &secrets, &session).is_ok());
     }
 
     #[test]
@@ -1148,7 +1210,7 @@ mod tests {
             headers: OrderedMap(vec![("Connection".into(), "close".into())]),
             ..local_ds()
         };
-        let err = render(&query("/user"), &[ds], &Map::new(), &secrets).unwrap_err();
+        let err = render(&query("/user"), &[ds], &Map::new(), &secrets, &session).unwrap_err();
         assert_eq!(
             err.to_string(),
             "header `Connection` cannot be set by a query or datasource: it frames or routes the request, or is reserved for the server"

@@ -196,6 +196,47 @@ pub fn mentions_secrets(key: &str) -> bool {
         || key.starts_with("secrets?")
 }
 
+/// A token of the caller's server-side session (session mode): `{{session.accessToken}}`,
+/// `{{session.refreshToken}}`. Like secrets, they are resolved on the server only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionToken {
+    Access,
+    Refresh,
+}
+
+impl SessionToken {
+    /// The binding's text, `session.accessToken` or `session.refreshToken`.
+    pub fn binding(self) -> &'static str {
+        match self {
+            SessionToken::Access => "session.accessToken",
+            SessionToken::Refresh => "session.refreshToken",
+        }
+    }
+}
+
+/// The session token a binding key names, if it is exactly one of them.
+pub fn session_token(key: &str) -> Option<SessionToken> {
+    match key {
+        "session.accessToken" => Some(SessionToken::Access),
+        "session.refreshToken" => Some(SessionToken::Refresh),
+        _ => None,
+    }
+}
+
+/// True when a binding key reads `session` (so it must be exactly one of [`SessionToken`]'s).
+pub fn mentions_session(key: &str) -> bool {
+    key == "session"
+        || key.starts_with("session.")
+        || key.starts_with("session[")
+        || key.starts_with("session?")
+}
+
+/// True when the server resolves the binding key itself (a secret or a session token): the
+/// browser never sends a value for it.
+pub fn resolved_on_server(key: &str) -> bool {
+    mentions_secrets(key) || mentions_session(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +358,19 @@ mod tests {
     #[test]
     fn secrets() {
         assert_eq!(secret_name("secrets.API_KEY"), Some("API_KEY"));
+        assert_eq!(
+            session_token("session.accessToken"),
+            Some(SessionToken::Access)
+        );
+        assert_eq!(
+            session_token("session.refreshToken"),
+            Some(SessionToken::Refresh)
+        );
+        assert_eq!(session_token("session.idToken"), None);
+        assert!(mentions_session("session['accessToken']"));
+        assert!(mentions_session("session"));
+        assert!(!mentions_session("sessions.x"));
+        assert!(resolved_on_server("secrets.K") && resolved_on_server("session.accessToken"));
         assert_eq!(secret_name("secrets."), None);
         assert_eq!(secret_name("secrets.a-b"), None);
         assert_eq!(secret_name("appsmith.store.x"), None);

@@ -148,7 +148,32 @@ fn auth_json(auth: &Auth) -> Value {
         TokenMode::Store(key) => json!({ "store": key }),
         TokenMode::Session => json!("session"),
     };
-    json!({ "loginPage": auth.login_page, "token": token })
+    let mut out = json!({ "loginPage": auth.login_page, "token": token });
+    // Which queries start, refresh and end a session (the viewer follows the session by the
+    // server's `X-Lowkey-Session` answers; the token paths are the server's business).
+    if let Some(session) = &auth.session {
+        let mut s = json!({ "signIn": session.sign_in });
+        if let Some(q) = &session.refresh {
+            s["refresh"] = json!(q);
+        }
+        if let Some(q) = &session.sign_out {
+            s["signOut"] = json!(q);
+        }
+        out["session"] = s;
+    }
+    if let Some(refresh) = &auth.refresh {
+        let store: serde_json::Map<String, Value> = refresh
+            .store
+            .iter()
+            .map(|(k, v)| (k.to_owned(), json!(v)))
+            .collect();
+        let mut r = json!({ "query": refresh.query, "store": store });
+        if let Some(path) = &refresh.expires_in {
+            r["expiresIn"] = json!(path);
+        }
+        out["refresh"] = r;
+    }
+    out
 }
 
 /// `appsmith.user` of a signed-in caller, with Appsmith's names (`email`, `name`, `username`,

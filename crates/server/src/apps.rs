@@ -17,19 +17,34 @@ use rust_embed::RustEmbed;
 /// The guide's example app, carried inside the binary for `lowkey demo`.
 #[derive(RustEmbed)]
 #[folder = "../../examples/custom-auth"]
-struct ExampleApp;
+struct CustomAuthExample;
 
-/// The files of the embedded example app.
-pub fn example_files() -> SourceFiles {
-    ExampleApp::iter()
+/// The same app in session mode (no token in the browser).
+#[derive(RustEmbed)]
+#[folder = "../../examples/secure-session"]
+struct SecureSessionExample;
+
+fn files_of<E: RustEmbed>() -> SourceFiles {
+    E::iter()
         .filter_map(|path| {
-            let file = ExampleApp::get(&path)?;
+            let file = E::get(&path)?;
             Some((
                 path.to_string(),
                 String::from_utf8_lossy(&file.data).into_owned(),
             ))
         })
         .collect()
+}
+
+/// The example apps `lowkey demo` imports and publishes: (their folder, their files).
+pub fn examples() -> [(&'static str, SourceFiles); 2] {
+    [
+        ("examples/custom-auth", files_of::<CustomAuthExample>()),
+        (
+            "examples/secure-session",
+            files_of::<SecureSessionExample>(),
+        ),
+    ]
 }
 
 /// Formats diagnostics as `file:line:column: message`, one per line.

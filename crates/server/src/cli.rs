@@ -190,18 +190,17 @@ async fn demo(config: Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     let state = app.state().clone();
     ensure_demo_user(&state.provider).await?;
-    let example = apps::import_files(
-        state.store.as_ref(),
-        "examples/custom-auth",
-        &apps::example_files(),
-    )
-    .await?;
-    apps::publish_cli(state.store.as_ref(), &example.slug).await?;
+    for (dir, files) in apps::examples() {
+        let example = apps::import_files(state.store.as_ref(), dir, &files).await?;
+        apps::publish_cli(state.store.as_ref(), &example.slug).await?;
+    }
     let builder_password = ensure_demo_builder(&state.builders).await?;
     let url = format!("http://{}", app.local_addr());
     let mut out = std::io::stdout().lock();
     writeln!(out, "Lowkey demo is running.")?;
     writeln!(out, "  URL:      {url}/app/custom-auth")?;
+    // The same app with its tokens kept by the server (session mode).
+    writeln!(out, "  Session mode URL: {url}/app/secure-session")?;
     writeln!(out, "  Email:    {DEMO_EMAIL}")?;
     writeln!(out, "  Password: {DEMO_PASSWORD}")?;
     writeln!(out, "  Provider: {url}/auth/v1 (Supabase Auth compatible)")?;

@@ -17,6 +17,7 @@ pub mod query;
 pub mod ratelimit;
 pub mod runlimit;
 pub mod serve;
+pub mod sessions;
 pub mod startup;
 pub mod state;
 pub mod userinfo;

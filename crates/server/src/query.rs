@@ -27,7 +27,9 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use base64::Engine as _;
-use lowkey_app::{App, Query, RenderedRequest, SubstitutionError, Target};
+use lowkey_app::{App, Query, RenderedRequest, SessionToken, SubstitutionError, Target};
+
+use crate::sessions::SessionTokens;
 use lowkey_core::Secret;
 use serde_json::{Map, Value};
 use tower::ServiceExt as _;
@@ -334,11 +336,11 @@ impl QueryRunner {
         app: &App,
         query: &Query,
         values: &Map<String, Value>,
+        session: Option<&SessionTokens>,
         client: IpAddr,
     ) -> Result<QueryResult, RunError> {
         let _permit = self.limits.try_acquire(client)?;
-        // The secrets this run used (borrowed from the map read at start-up), to mask them in
-        // the answer.
+        // The secrets and session tokens this run used (borrowed), to mask them in the answer.
         let used: RefCell<Vec<&str>> = RefCell::new(Vec::new());
         let mut request = {
             let lookup = |name: &str| {
@@ -346,7 +348,16 @@ impl QueryRunner {
                 used.borrow_mut().push(value);
                 Some(value.to_owned())
             };
-            lowkey_app::render(query, &app.datasources, values, &lookup)?
+            let session_lookup = |token: SessionToken| {
+                let session = session?;
+                let value = match token {
+                    SessionToken::Access => session.access.as_str(),
+                    SessionToken::Refresh => session.refresh.as_deref()?,
+                };
+                used.borrow_mut().push(value);
+                Some(value.to_owned())
+            };
+            lowkey_app::render(query, &app.datasources, values, &lookup, &session_lookup)?
         };
         let used = used.into_inner();
         let started = Instant::now();
@@ -657,7 +668,7 @@ const MIN_MASKED_SECRET: usize = 4;
 pub const MASK: &str = "[secret]";
 
 /// The secrets of `used` that are masked (long enough).
-fn maskable<'a>(used: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn maskable<'a>(used: &[&'a str]) -> Vec<&'a str> {
     used.iter()
         .copied()
         .filter(|s| s.len() >= MIN_MASKED_SECRET)
@@ -666,7 +677,7 @@ fn maskable<'a>(used: &[&'a str]) -> Vec<&'a str> {
 
 /// Replaces every secret of `secrets` wherever it appears in a string of `value`, keys
 /// included.
-fn mask_value(secrets: &[&str], value: &mut Value) {
+pub(crate) fn mask_value(secrets: &[&str], value: &mut Value) {
     if secrets.is_empty() {
         return;
     }

@@ -85,7 +85,9 @@ impl Application {
         let edge = crate::http::edge::EdgePolicy::new(&config, local_addr);
         let builders = builders(&store, &provider, &config);
         let jwks = crate::jwks::JwksVerifier::new(config.queries.proxy.as_deref())?;
+        let sessions = crate::sessions::SessionVault::open(&config.data_dir, store.clone())?;
         let state = AppState {
+            sessions: Arc::new(sessions),
             config: Arc::new(config),
             store,
             provider: Arc::new(provider),

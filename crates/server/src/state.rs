@@ -26,6 +26,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     pub apps: Arc<PublishedApps>,
     pub queries: Arc<QueryRunner>,
+    /// Session mode's server-side sessions.
+    pub sessions: Arc<crate::sessions::SessionVault>,
     pub metrics: Arc<Metrics>,
     /// How a request's client address is found (proxies).
     pub client_ip: Arc<ClientIpPolicy>,

@@ -45,6 +45,13 @@ impl UserinfoError {
     }
 }
 
+/// Where the userinfo query reads the token: `{{appsmith.store.<key>}}` (store mode) or
+/// `{{session.accessToken}}` (session mode).
+pub enum TokenCarrier<'a> {
+    Store(&'a str),
+    Session(&'a crate::sessions::SessionTokens),
+}
+
 #[derive(Default)]
 pub struct UserinfoVerifier {
     answers: Mutex<HashMap<String, (Value, Instant)>>,
@@ -57,7 +64,7 @@ impl UserinfoVerifier {
         runner: &QueryRunner,
         app: &App,
         query_name: &str,
-        token_key: &str,
+        carrier: TokenCarrier<'_>,
         token: &str,
         client: IpAddr,
     ) -> Result<Value, UserinfoError> {
@@ -66,7 +73,10 @@ impl UserinfoVerifier {
             return Ok(claims);
         }
         let query = app.query(query_name).ok_or(UserinfoError::NoQuery)?;
-        let token_binding = format!("appsmith.store.{token_key}");
+        let (token_binding, session) = match carrier {
+            TokenCarrier::Store(key) => (format!("appsmith.store.{key}"), None),
+            TokenCarrier::Session(tokens) => (String::new(), Some(tokens)),
+        };
         let values: Map<String, Value> = query_bindings(query, &app.datasources)
             .into_iter()
             .map(|b| {
@@ -79,7 +89,7 @@ impl UserinfoVerifier {
             })
             .collect();
         let result = runner
-            .run(app, query, &values, client)
+            .run(app, query, &values, session, client)
             .await
             .map_err(|_| UserinfoError::Run)?;
         if !(200..300).contains(&result.status) {

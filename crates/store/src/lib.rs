@@ -31,6 +31,18 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// A session mode session: an app's signed-in visitor whose tokens the server keeps, sealed
+/// (the store never sees them in the clear).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSession {
+    pub slug: String,
+    pub sealed: Vec<u8>,
+    pub access_expires_at: Option<Millis>,
+    pub generation: i64,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
 /// A user to create.
 pub struct NewUser {
     pub email: String,
@@ -225,6 +237,25 @@ pub trait Store: Send + Sync + 'static {
     async fn end_builder_session(&self, token_digest: &str) -> Result<bool>;
     /// Ends every session of a builder; the number ended.
     async fn end_builder_sessions(&self, builder_id: Uuid) -> Result<u64>;
+
+    // session mode's server-side sessions
+    /// Stores an app's session under the digest of its cookie token (and forgets the app's
+    /// expired ones).
+    async fn create_app_session(&self, token_digest: &str, session: &AppSession) -> Result<()>;
+    /// The session with this token digest, if it exists and has not expired at `now`.
+    async fn app_session(&self, token_digest: &str, now: Millis) -> Result<Option<AppSession>>;
+    /// Replaces a session's tokens after a refresh, only if its generation is still
+    /// `generation` (no other refresh replaced them meanwhile); the generation goes up by one.
+    /// False when it changed or the session is gone.
+    async fn refresh_app_session(
+        &self,
+        token_digest: &str,
+        generation: i64,
+        sealed: &[u8],
+        access_expires_at: Option<Millis>,
+    ) -> Result<bool>;
+    /// Ends a session; whether it existed.
+    async fn end_app_session(&self, token_digest: &str) -> Result<bool>;
 
     // apps
     /// Stores `definition` as the draft of `slug`, creating the app if needed (`lowkey app

@@ -7,7 +7,8 @@ use lowkey_core::jwt::{Alg, KeyMaterial};
 use lowkey_core::user::{LoginGate, Throttle};
 use lowkey_core::LogoutScope;
 use lowkey_store::{
-    BuilderRole, DraftWrite, NewUser, Published, RefreshOutcome, SqliteStore, Store, StoreError,
+    AppSession, BuilderRole, DraftWrite, NewUser, Published, RefreshOutcome, SqliteStore, Store,
+    StoreError,
 };
 
 /// A test's data directory, removed when the test is done with it.
@@ -631,6 +632,58 @@ async fn builder_sessions_expire_end_alone_or_all_at_once_and_go_with_their_buil
     assert!(store.builder_session("t4", 50).await.unwrap().is_none());
     assert!(store.builder_by_email("b@x.co").await.unwrap().is_none());
     assert!(store.list_builders().await.unwrap().is_empty());
+    assert_integrity(store.as_ref()).await;
+}
+
+#[tokio::test]
+async fn app_sessions_expire_refresh_once_per_generation_end_and_go_with_their_app() {
+    let (store, _dir) = fresh().await;
+    store.save_app_draft("s", "S", "{}", 1).await.unwrap();
+    let session = AppSession {
+        slug: "s".into(),
+        sealed: vec![1, 2, 3],
+        access_expires_at: Some(50),
+        generation: 0,
+        created_at: 10,
+        expires_at: 100,
+    };
+    store.create_app_session("d1", &session).await.unwrap();
+    store.create_app_session("d2", &session).await.unwrap();
+    assert_eq!(
+        store.app_session("d1", 99).await.unwrap().as_ref(),
+        Some(&session)
+    );
+    assert!(
+        store.app_session("d1", 100).await.unwrap().is_none(),
+        "expired at expires_at"
+    );
+    assert!(store.app_session("nope", 50).await.unwrap().is_none());
+    // Two refreshes from the same generation: exactly one replaces the tokens.
+    let (a, b) = tokio::join!(
+        store.refresh_app_session("d1", 0, &[4], Some(70)),
+        store.refresh_app_session("d1", 0, &[5], Some(80)),
+    );
+    assert!(a.unwrap() ^ b.unwrap(), "one refresh wins");
+    let now = store.app_session("d1", 60).await.unwrap().unwrap();
+    assert_eq!(now.generation, 1);
+    assert!(now.sealed == [4] || now.sealed == [5]);
+    assert!(!store
+        .refresh_app_session("gone", 0, &[6], None)
+        .await
+        .unwrap());
+    assert!(store.end_app_session("d1").await.unwrap());
+    assert!(!store.end_app_session("d1").await.unwrap());
+    assert!(store.app_session("d1", 60).await.unwrap().is_none());
+    // A new session of the app forgets the app's expired ones; deleting the app ends the rest.
+    let later = AppSession {
+        created_at: 200,
+        expires_at: 300,
+        ..session.clone()
+    };
+    store.create_app_session("d3", &later).await.unwrap();
+    assert!(store.app_session("d2", 0).await.unwrap().is_none());
+    assert!(store.delete_app("s").await.unwrap());
+    assert!(store.app_session("d3", 250).await.unwrap().is_none());
     assert_integrity(store.as_ref()).await;
 }
 

@@ -1,7 +1,7 @@
 //! `/api/v1`: the platform API the viewer uses — published apps and query execution.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -13,7 +13,12 @@ use super::error::{ApiError, ApiJson, ApiPath};
 use crate::client_ip::ClientIp;
 use crate::metrics::Metrics;
 use crate::query::{AnswerBody, QueryResult, RunError};
+use crate::sessions::{self, Refreshed, SessionTokens};
 use crate::state::AppState;
+use lowkey_app::SessionRole;
+
+/// The header that tells the viewer what a request did to its session (docs/api.md).
+pub const SESSION_HEADER: &str = "x-lowkey-session";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -64,10 +69,12 @@ async fn get_app(
     ClientIp(client): ClientIp,
     ApiPath(slug): ApiPath<String>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let app = published(&state, &slug).await?;
-    let caller = app_access::caller(&state, &app, &headers, client).await;
-    Ok(Json(lowkey_app::viewer_json_for(&app, &caller)))
+    let visit = app_access::visit(&state, &app, &headers, client, true).await;
+    let response = Json(lowkey_app::viewer_json_for(&app, &visit.caller)).into_response();
+    let change = visit.ended.then_some(SessionChange::Ended);
+    with_session(&state, &app.slug, response, change)
 }
 
 #[derive(Deserialize)]
@@ -76,8 +83,63 @@ pub(super) struct RunQueryRequest {
     params: Map<String, Value>,
 }
 
+/// What a run did to the caller's session (session mode): the answer says so in
+/// `X-Lowkey-Session` and sets or clears the cookie.
+enum SessionChange {
+    Started(lowkey_core::Secret),
+    Refreshed,
+    Ended,
+}
+
+/// `response` with the session's change: the header, and the cookie set or cleared.
+fn with_session(
+    state: &AppState,
+    slug: &str,
+    mut response: Response,
+    change: Option<SessionChange>,
+) -> Result<Response, ApiError> {
+    let Some(change) = change else {
+        return Ok(response);
+    };
+    let (word, cookie) = match &change {
+        SessionChange::Started(token) => (
+            "started",
+            Some(app_access::session_cookie(
+                state,
+                slug,
+                Some(token.expose()),
+            )?),
+        ),
+        SessionChange::Refreshed => ("refreshed", None),
+        SessionChange::Ended => (
+            "ended",
+            Some(app_access::session_cookie(state, slug, None)?),
+        ),
+    };
+    let h = response.headers_mut();
+    h.insert(SESSION_HEADER, HeaderValue::from_static(word));
+    if let Some(cookie) = cookie {
+        h.append(header::SET_COOKIE, cookie);
+    }
+    // Answers that set a session must never be stored by a cache.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// 401 `not_signed_in` for a session query without a live session, clearing the cookie.
+fn no_session(state: &AppState, slug: &str, name: &str) -> Result<Response, ApiError> {
+    let e = ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "not_signed_in",
+        format!("The query {name} needs a session: sign in first"),
+    );
+    with_session(state, slug, e.into_response(), Some(SessionChange::Ended))
+}
+
 /// Runs a published query for a viewer; a protected one only for a caller its `access`
-/// admits, checked before anything is sent upstream.
+/// admits, checked before anything is sent upstream. In session mode the run uses the
+/// caller's session, and the app's sign-in, refresh and sign-out queries start, refresh and
+/// end it ([`crate::sessions`]).
 async fn run_query(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
@@ -86,13 +148,161 @@ async fn run_query(
     ApiJson(body): ApiJson<RunQueryRequest>,
 ) -> Result<Response, ApiError> {
     let app = published(&state, &slug).await?;
-    if let Some(query) = app.query(&name) {
-        if !matches!(query.access, lowkey_app::Access::Public) {
-            let caller = app_access::caller(&state, &app, &headers, client).await;
-            app_access::permit(&app, &format!("The query {name}"), &query.access, &caller)?;
+    let Some(query) = app.query(&name) else {
+        return run_app_query(&state, &app, &name, &body, client).await;
+    };
+    let protected = !matches!(query.access, lowkey_app::Access::Public);
+    let session_auth = app
+        .auth
+        .as_ref()
+        .filter(|a| a.token == lowkey_app::TokenMode::Session)
+        .and_then(|a| a.session.as_ref());
+    let visit = if protected || session_auth.is_some() {
+        app_access::visit(&state, &app, &headers, client, protected).await
+    } else {
+        app_access::Visit {
+            caller: lowkey_app::Caller::Anonymous,
+            session: None,
+            ended: false,
+        }
+    };
+    let ended = visit.ended.then_some(SessionChange::Ended);
+    if protected {
+        let what = format!("The query {name}");
+        if let Err(e) = app_access::permit(&app, &what, &query.access, &visit.caller) {
+            return with_session(&state, &app.slug, e.into_response(), ended);
         }
     }
-    run_app_query(&state, &app, &name, &body, client).await
+    let Some(auth) = session_auth else {
+        return run_app_query(&state, &app, &name, &body, client).await;
+    };
+    let tokens = visit.session.as_ref().map(|s| &s.tokens);
+    match app.session_role(&name) {
+        None => {
+            let result = run_and_count(&state, &app, &name, &body, tokens, client).await;
+            let response = match result {
+                Ok(result) => answer_response(&state, &name, &result)?,
+                Err(e) => ApiError::query_run(&name, e).into_response(),
+            };
+            with_session(&state, &app.slug, response, ended)
+        }
+        Some(SessionRole::SignIn) => {
+            // A new sign-in never uses, and replaces, the session the browser had.
+            let result = run_and_count(&state, &app, &name, &body, None, client)
+                .await
+                .map_err(|e| ApiError::query_run(&name, e))?;
+            if !(200..300).contains(&result.status) {
+                let none = SessionTokens {
+                    access: String::new(),
+                    refresh: None,
+                };
+                let answer = sessions::strip_answer(result, auth, &none);
+                let response = answer_response(&state, &name, &answer)?;
+                return with_session(&state, &app.slug, response, ended);
+            }
+            let taken = sessions::take_tokens(result, auth).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "session_not_started",
+                    format!(
+                        "Query {name}: the sign-in answer has no access token at `{}`, so no session was started",
+                        auth.access_token
+                    ),
+                )
+            })?;
+            let (token, started) = state
+                .sessions
+                .start(&app.slug, &taken.tokens, taken.access_expires_at)
+                .await
+                .map_err(ApiError::internal)?;
+            if let Some(old) = &visit.session {
+                if let Err(e) = state.sessions.end(old).await {
+                    tracing::warn!(error = %e, "ending the replaced session failed");
+                }
+            }
+            tracing::info!(app = %app.slug, query = %name, generation = started.generation, "session started");
+            let response = answer_response(&state, &name, &taken.answer)?;
+            with_session(
+                &state,
+                &app.slug,
+                response,
+                Some(SessionChange::Started(token)),
+            )
+        }
+        Some(SessionRole::Refresh) => {
+            let Some(session) = &visit.session else {
+                return no_session(&state, &app.slug, &name);
+            };
+            match state
+                .sessions
+                .refresh(&state.queries, &app, session, client)
+                .await
+            {
+                Refreshed::Fresh(_, answer) => {
+                    let response = answer_response(&state, &name, &answer)?;
+                    with_session(&state, &app.slug, response, Some(SessionChange::Refreshed))
+                }
+                Refreshed::Ended(answer) => {
+                    let response = answer_response(&state, &name, &answer)?;
+                    with_session(&state, &app.slug, response, Some(SessionChange::Ended))
+                }
+                Refreshed::Gone => no_session(&state, &app.slug, &name),
+                Refreshed::Failed(e) => Err(ApiError::query_run(&name, e)),
+            }
+        }
+        Some(SessionRole::SignOut) => {
+            let Some(session) = &visit.session else {
+                return no_session(&state, &app.slug, &name);
+            };
+            let result =
+                run_and_count(&state, &app, &name, &body, Some(&session.tokens), client).await;
+            // Signed out here whatever the upstream said: the browser's session is over.
+            state
+                .sessions
+                .end(session)
+                .await
+                .map_err(ApiError::internal)?;
+            tracing::info!(app = %app.slug, query = %name, "session ended by sign-out");
+            let response = match result {
+                Ok(result) => {
+                    let answer = sessions::strip_answer(result, auth, &session.tokens);
+                    answer_response(&state, &name, &answer)?
+                }
+                Err(e) => ApiError::query_run(&name, e).into_response(),
+            };
+            with_session(&state, &app.slug, response, Some(SessionChange::Ended))
+        }
+    }
+}
+
+/// Runs query `name` of `app` with the browser's values and the session's tokens, counted.
+async fn run_and_count(
+    state: &AppState,
+    app: &lowkey_app::App,
+    name: &str,
+    body: &RunQueryRequest,
+    session: Option<&SessionTokens>,
+    client: std::net::IpAddr,
+) -> Result<QueryResult, RunError> {
+    let query = app.query(name).ok_or_else(|| {
+        RunError::Unreachable(format!("App {:?} has no query {name:?}", app.slug))
+    })?;
+    let result = state
+        .queries
+        .run(app, query, &body.params, session, client)
+        .await;
+    let m = &state.metrics;
+    Metrics::count(if result.is_ok() {
+        &m.query_success
+    } else {
+        &m.query_failure
+    });
+    // Debug, not info: one formatted line written to stderr per run was 7 % of a run's CPU.
+    // `/metrics` counts runs; `LOWKEY_LOG=lowkey_server::http::app=debug` logs each.
+    if let Ok(r) = &result {
+        tracing::debug!(app = %app.slug, query = %name, status = r.status, duration_ms = r.duration_ms, "query run");
+    }
+    result
 }
 
 /// Runs query `name` of `app` (the published version, or the builder's draft in Preview)
@@ -105,24 +315,25 @@ pub(super) async fn run_app_query(
     client: std::net::IpAddr,
 ) -> Result<Response, ApiError> {
     let slug = &app.slug;
-    let query = app.query(name).ok_or_else(|| {
-        ApiError::new(
+    if app.query(name).is_none() {
+        return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "query_not_found",
             format!("App {slug:?} has no query {name:?}"),
-        )
-    })?;
-    let result = state.queries.run(app, query, &body.params, client).await;
-    let m = &state.metrics;
-    Metrics::count(if result.is_ok() {
-        &m.query_success
-    } else {
-        &m.query_failure
-    });
-    let result = result.map_err(|e| ApiError::query_run(name, e))?;
-    // Debug, not info: one formatted line written to stderr per run was 7 % of a run's CPU.
-    // `/metrics` counts runs; `LOWKEY_LOG=lowkey_server::http::app=debug` logs each.
-    tracing::debug!(app = %slug, query = %name, status = result.status, duration_ms = result.duration_ms, "query run");
+        ));
+    }
+    let result = run_and_count(state, app, name, body, None, client)
+        .await
+        .map_err(|e| ApiError::query_run(name, e))?;
+    answer_response(state, name, &result)
+}
+
+/// The run's answer as the browser gets it.
+fn answer_response(
+    state: &AppState,
+    name: &str,
+    result: &QueryResult,
+) -> Result<Response, ApiError> {
     // JSON escaping can multiply a body (a control character becomes six bytes): the
     // answer is bounded as it is written, so the size limit bounds the memory a run holds.
     let limit = state.queries.max_answer_bytes();
@@ -130,10 +341,9 @@ pub(super) async fn run_app_query(
         bytes: Vec::new(),
         limit,
     };
-    if write_answer(&mut out, &result).is_err() {
+    if write_answer(&mut out, result).is_err() {
         return Err(ApiError::query_run(name, RunError::TooLarge(limit)));
     }
-    drop(result);
     let bytes = out.bytes;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }

@@ -1,20 +1,24 @@
 //! Who calls a published app's API, and what they may use of it (docs/security.md, "Protected
-//! apps"). The caller is read from `Authorization: Bearer <token>` and verified as the app's
-//! `auth.verify` says; a page or query whose `access` the caller does not meet is refused by
+//! apps"). The caller is read from `Authorization: Bearer <token>` (store mode) or the session
+//! cookie (session mode, [`crate::sessions`]) and verified as the app's `auth.verify` says; a page or query whose `access` the caller does not meet is refused by
 //! the server — its definition is sent locked (a name, nothing else), its run answers 401
 //! `not_signed_in` or 403 `forbidden` before any upstream request.
 //!
 //! **Invariant:** no token, nor any part of one, reaches a log line or an answer: decisions are
 //! logged with the app, the page or query, the caller's user id (or "anonymous") and the reason.
 
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use std::net::IpAddr;
 
 use lowkey_app::{Access, App, Caller, TokenMode, Verify};
+use lowkey_core::now_millis;
 use serde_json::Value;
 
 use super::error::ApiError;
+use super::extract::cookie;
+use crate::sessions::{LiveSession, Refreshed, SessionTokens};
 use crate::state::AppState;
+use crate::userinfo::TokenCarrier;
 
 /// The bearer token of a request, if it carries one.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -24,18 +28,105 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// The verified caller of `app`'s API: a user when the request carries a token that the app's
-/// verifier accepts, anonymous otherwise (no token, or one that is refused, which is logged).
-pub(super) async fn caller(
+/// The cookie of session mode's sessions (`Path=/api/v1/apps/<slug>`: each app its own).
+pub(super) const SESSION_COOKIE: &str = "lowkey_app_session";
+
+/// Who calls `app`'s API, and with which session (session mode).
+pub(super) struct Visit {
+    pub caller: Caller,
+    pub session: Option<LiveSession>,
+    /// The request's cookie named no live session (signed out, expired, refresh refused): the
+    /// answer clears it and says `X-Lowkey-Session: ended`.
+    pub ended: bool,
+}
+
+impl Visit {
+    fn anonymous(ended: bool) -> Visit {
+        Visit {
+            caller: Caller::Anonymous,
+            session: None,
+            ended,
+        }
+    }
+}
+
+/// The caller of `app`'s API and its session: in store mode a user when the request carries
+/// a bearer token that the app's verifier accepts; in session mode the session of its cookie
+/// (refreshed first when its access token is about to expire), whose access token is verified
+/// the same way. Anonymous otherwise (a refused token is logged). `verify` false skips the
+/// verification (the caller is then anonymous): a run of a public query needs only the session.
+pub(super) async fn visit(
     state: &AppState,
     app: &App,
     headers: &HeaderMap,
     client: IpAddr,
+    verify: bool,
+) -> Visit {
+    let Some(auth) = &app.auth else {
+        return Visit::anonymous(false);
+    };
+    if auth.token != TokenMode::Session {
+        let caller = match bearer(headers) {
+            Some(token) if verify => verified(state, app, token, None, client).await,
+            _ => Caller::Anonymous,
+        };
+        return Visit {
+            caller,
+            session: None,
+            ended: false,
+        };
+    }
+    let Some(cookie) = cookie(headers, SESSION_COOKIE) else {
+        return Visit::anonymous(false);
+    };
+    let mut session = match state.sessions.find(&app.slug, &cookie).await {
+        Ok(Some(session)) => session,
+        Ok(None) => {
+            tracing::info!(app = %app.slug, "no live session for the cookie: anonymous");
+            return Visit::anonymous(true);
+        }
+        Err(e) => {
+            tracing::error!(app = %app.slug, error = %e, "reading a session failed: anonymous");
+            return Visit::anonymous(false);
+        }
+    };
+    let declares_refresh = auth.session.as_ref().is_some_and(|s| s.refresh.is_some());
+    if declares_refresh && session.due(now_millis()) {
+        match state
+            .sessions
+            .refresh(&state.queries, app, &session, client)
+            .await
+        {
+            Refreshed::Fresh(fresh, _) => session = fresh,
+            Refreshed::Ended(_) | Refreshed::Gone => return Visit::anonymous(true),
+            Refreshed::Failed(e) => {
+                tracing::warn!(app = %app.slug, error = %e, "refreshing a session failed: its tokens are used as they are");
+            }
+        }
+    }
+    let caller = if verify {
+        let tokens = session.tokens.clone();
+        verified(state, app, &tokens.access, Some(&tokens), client).await
+    } else {
+        Caller::Anonymous
+    };
+    Visit {
+        caller,
+        session: Some(session),
+        ended: false,
+    }
+}
+
+/// The user of `token` if `app`'s verifier accepts it; anonymous (logged) otherwise.
+/// `session` is the session holding it (session mode), for a userinfo query.
+async fn verified(
+    state: &AppState,
+    app: &App,
+    token: &str,
+    session: Option<&SessionTokens>,
+    client: IpAddr,
 ) -> Caller {
     let Some(auth) = &app.auth else {
-        return Caller::Anonymous;
-    };
-    let Some(token) = bearer(headers) else {
         return Caller::Anonymous;
     };
     match &auth.verify {
@@ -68,13 +159,14 @@ pub(super) async fn caller(
             }
         }
         Verify::Userinfo { userinfo } => {
-            let TokenMode::Store(key) = &auth.token else {
-                tracing::warn!(app = %app.slug, "userinfo verification needs the store mode's token key: the caller is anonymous");
-                return Caller::Anonymous;
+            let carrier = match (&auth.token, session) {
+                (TokenMode::Store(key), _) => TokenCarrier::Store(key),
+                (TokenMode::Session, Some(tokens)) => TokenCarrier::Session(tokens),
+                (TokenMode::Session, None) => return Caller::Anonymous,
             };
             match state
                 .userinfo
-                .verify(&state.queries, app, userinfo, key, token, client)
+                .verify(&state.queries, app, userinfo, carrier, token, client)
                 .await
             {
                 Ok(claims) => Caller::from_claims(claims, auth.roles_claim()),
@@ -85,6 +177,28 @@ pub(super) async fn caller(
             }
         }
     }
+}
+
+/// The `Set-Cookie` value of an app's session cookie: `token` for the session's lifetime, or
+/// (`None`) the cookie cleared.
+pub(super) fn session_cookie(
+    state: &AppState,
+    slug: &str,
+    token: Option<&str>,
+) -> Result<HeaderValue, ApiError> {
+    let secure = if state.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let (value, max_age) = match token {
+        Some(t) => (t, crate::sessions::SESSION_LIFETIME_SECS),
+        None => ("", 0),
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/api/v1/apps/{slug}; Max-Age={max_age}{secure}"
+    ))
+    .map_err(|_| ApiError::internal("a session cookie is not a header value"))
 }
 
 /// Whether `caller` may use something of `access`: Ok, or the answer that refuses it.

@@ -350,6 +350,9 @@ impl ApiError {
             RunError::Render(SubstitutionError::MissingValue { .. }) => {
                 Self::new(StatusCode::BAD_REQUEST, "missing_param", msg)
             }
+            RunError::Render(SubstitutionError::NoSession { .. }) => {
+                Self::new(StatusCode::UNAUTHORIZED, "not_signed_in", msg)
+            }
             RunError::Render(SubstitutionError::UnknownSecret { .. }) => {
                 // The server's configuration is incomplete: say which secret, never a value.
                 tracing::error!(%msg, "query needs a secret that is not configured");

@@ -10,3 +10,4 @@ mod edge_limits;
 mod helpers;
 mod protected;
 mod provider;
+mod sessions;

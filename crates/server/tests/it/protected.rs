@@ -80,7 +80,7 @@ async fn run(app: &TestApp, query: &str, token: Option<&str>, params: Value) -> 
     req.send().await.unwrap()
 }
 
-fn page<'a>(def: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn page<'a>(def: &'a Value, name: &str) -> &'a Value {
     def["pages"]
         .as_array()
         .unwrap()
@@ -99,7 +99,7 @@ fn query<'a>(def: &'a Value, name: &str) -> &'a Value {
 }
 
 /// The definition as an anonymous caller gets it: public pages whole, protected ones by name.
-fn assert_locked_for(def: &Value, locked_pages: &[&str], locked_queries: &[&str]) {
+pub(crate) fn assert_locked_for(def: &Value, locked_pages: &[&str], locked_queries: &[&str]) {
     for p in def["pages"].as_array().unwrap() {
         let name = p["name"].as_str().unwrap();
         if locked_pages.contains(&name) {
@@ -138,7 +138,7 @@ fn assert_locked_for(def: &Value, locked_pages: &[&str], locked_queries: &[&str]
 /// Tokens that must be refused as not signed in: expired, signed by a foreign key, of
 /// another issuer or audience (signed with the server's own key), of a session that has
 /// ended, and not a JWT at all.
-async fn bad_tokens(app: &TestApp, email: &str) -> Vec<(&'static str, String)> {
+pub(crate) async fn bad_tokens(app: &TestApp, email: &str) -> Vec<(&'static str, String)> {
     let session = app.session(email).await;
     let good = session["access_token"].as_str().unwrap().to_string();
     let claims_of = |token: &str| -> lowkey_core::jwt::AccessClaims {

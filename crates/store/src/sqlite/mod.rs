@@ -28,8 +28,8 @@ use sqlx::{ConnectOptions, Connection as _};
 use uuid::Uuid;
 
 use crate::{
-    AppVersion, BuilderAccount, BuilderRole, DraftWrite, NewUser, Published, RefreshOutcome,
-    Result, Store, StoreError, StoredApp,
+    AppSession, AppVersion, BuilderAccount, BuilderRole, DraftWrite, NewUser, Published,
+    RefreshOutcome, Result, Store, StoreError, StoredApp,
 };
 use readers::Readers;
 use writer::Writer;
@@ -931,6 +931,90 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn create_app_session(&self, token_digest: &str, session: &AppSession) -> Result<()> {
+        let digest = token_digest.to_string();
+        let s = session.clone();
+        self.writer
+            .write(move |conn| {
+                run(
+                    conn,
+                    "delete from app_session where slug = ?1 and expires_at <= ?2",
+                    params![s.slug, s.created_at],
+                )?;
+                run(
+                    conn,
+                    "insert into app_session (token_hash, slug, sealed, access_expires_at, \
+                     generation, created_at, expires_at) values (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        digest,
+                        s.slug,
+                        s.sealed,
+                        s.access_expires_at,
+                        s.generation,
+                        s.created_at,
+                        s.expires_at
+                    ],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn app_session(&self, token_digest: &str, now: Millis) -> Result<Option<AppSession>> {
+        self.readers.read(|conn| {
+            first(
+                conn,
+                "select slug, sealed, access_expires_at, generation, created_at, expires_at \
+                 from app_session where token_hash = ?1 and expires_at > ?2",
+                params![token_digest, now],
+                |r| {
+                    Ok(AppSession {
+                        slug: get(r, 0)?,
+                        sealed: get(r, 1)?,
+                        access_expires_at: get(r, 2)?,
+                        generation: get(r, 3)?,
+                        created_at: get(r, 4)?,
+                        expires_at: get(r, 5)?,
+                    })
+                },
+            )
+        })
+    }
+
+    async fn refresh_app_session(
+        &self,
+        token_digest: &str,
+        generation: i64,
+        sealed: &[u8],
+        access_expires_at: Option<Millis>,
+    ) -> Result<bool> {
+        let digest = token_digest.to_string();
+        let sealed = sealed.to_vec();
+        self.writer
+            .write(move |conn| {
+                Ok(run(
+                    conn,
+                    "update app_session set sealed = ?1, access_expires_at = ?2, \
+                     generation = generation + 1 where token_hash = ?3 and generation = ?4",
+                    params![sealed, access_expires_at, digest, generation],
+                )? > 0)
+            })
+            .await
+    }
+
+    async fn end_app_session(&self, token_digest: &str) -> Result<bool> {
+        let digest = token_digest.to_string();
+        self.writer
+            .write(move |conn| {
+                Ok(run(
+                    conn,
+                    "delete from app_session where token_hash = ?1",
+                    [digest],
+                )? > 0)
+            })
+            .await
+    }
+
     async fn save_app_draft(
         &self,
         slug: &str,
@@ -1086,6 +1170,8 @@ mod tests {
         conn.execute_batch(include_str!("../../migrations/sqlite/0001_init.sql"))
             .unwrap();
         conn.execute_batch(include_str!("../../migrations/sqlite/0002_builder.sql"))
+            .unwrap();
+        conn.execute_batch(include_str!("../../migrations/sqlite/0003_app_session.sql"))
             .unwrap();
         conn.prepare(PRESENTED).unwrap();
         conn.prepare(&format!("select {APP_COLUMNS} from app"))
