@@ -78,11 +78,50 @@ describe('parseAppDef: declared protection', () => {
     expect(parsed({ ...PROTECTED, user: { id: 'u2' } }).user).toEqual({ id: 'u2', isAnonymous: false, roles: [] });
   });
 
-  it('has no token key for a token mode other than the store', () => {
-    expect(parsed({ ...PROTECTED, auth: { loginPage: 'LoginPage', token: 'session' } }).auth).toEqual({
+  it('reads session mode: no token key, the session queries, optional ones undefined', () => {
+    const session = (s: unknown) => parsed({ ...PROTECTED, auth: { loginPage: 'LoginPage', token: 'session', session: s } }).auth;
+    expect(session({ signIn: 'sign_in', refresh: 'refreshAPI', signOut: 'revokeAPI' })).toEqual({
       loginPage: 'LoginPage',
       tokenStore: undefined,
+      refresh: undefined,
+      session: { signIn: 'sign_in', refresh: 'refreshAPI', signOut: 'revokeAPI' },
     });
+    expect(session({ signIn: 'sign_in' })?.session).toStrictEqual({ signIn: 'sign_in', refresh: undefined, signOut: undefined });
+  });
+
+  it('reads store mode\'s declared refresh, with or without expiresIn', () => {
+    const store = { accesstoken: 'access_token', refreshtoken: 'refresh_token' };
+    const auth = (refresh: unknown) =>
+      parsed({ ...PROTECTED, auth: { loginPage: 'LoginPage', token: { store: 'accesstoken' }, refresh } }).auth;
+    expect(auth({ query: 'refreshAPI', store, expiresIn: 'expires_in' })).toEqual({
+      loginPage: 'LoginPage',
+      tokenStore: 'accesstoken',
+      refresh: { query: 'refreshAPI', store, expiresIn: 'expires_in' },
+      session: undefined,
+    });
+    expect(auth({ query: 'refreshAPI', store })?.refresh).toStrictEqual({ query: 'refreshAPI', store, expiresIn: undefined });
+    expect(parsed(PROTECTED).auth?.refresh).toBeUndefined();
+  });
+
+  it('refuses a session without its sign-in query, and a refresh that cannot store the token', () => {
+    const problems = (auth: unknown) => {
+      const r = parseAppDef({ ...PROTECTED, auth });
+      return r.ok ? [] : r.problems;
+    };
+    expect(problems({ loginPage: 'LoginPage', token: 'session' })).toEqual(['auth.session is not an object', 'auth.session.signIn is not a string']);
+    expect(problems({ loginPage: 'LoginPage', token: 'session', session: { signIn: 'sign_in', signOut: 3 } })).toEqual([
+      'auth.session.signOut is not a string',
+    ]);
+    expect(
+      problems({ loginPage: 'LoginPage', token: { store: 'accesstoken' }, refresh: { query: 'r', store: { refreshtoken: 'refresh_token' } } }),
+    ).toEqual(['auth.refresh.store has no "accesstoken"']);
+    expect(problems({ loginPage: 'LoginPage', token: 'session', session: { signIn: 's' }, refresh: { query: 'r', store: { a: 'b' } } })).toEqual([
+      'auth.refresh needs token: { store: <key> }',
+    ]);
+    expect(problems({ loginPage: 'LoginPage', token: { store: 'a' }, refresh: { store: { a: 1 } } })).toEqual([
+      'auth.refresh.query is not a string',
+      'auth.refresh.store.a is not a string',
+    ]);
   });
 
   it('refuses malformed protection fields, saying where', () => {

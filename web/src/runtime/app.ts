@@ -43,6 +43,27 @@ export interface AuthDef {
   readonly loginPage: string;
   /** Store mode: the token is `appsmith.store[tokenStore]`. Undefined for other modes. */
   readonly tokenStore: string | undefined;
+  /** Store mode only: the runtime refreshes the token itself (absent: the app does, if at all). */
+  readonly refresh?: RefreshDef | undefined;
+  /** Session mode (`token: "session"`): the server holds the tokens behind a cookie. */
+  readonly session?: SessionDef | undefined;
+}
+
+/** `auth.refresh`: which query refreshes the stored token, and where its answer goes. */
+export interface RefreshDef {
+  /** A public query of the app whose 2xx answer holds fresh tokens. */
+  readonly query: string;
+  /** Store key ← dot path in the answer's JSON body; holds the token's own key. */
+  readonly store: Readonly<Record<string, string>>;
+  /** Dot path of the token's lifetime in seconds, for tokens that are not JWTs. */
+  readonly expiresIn: string | undefined;
+}
+
+/** `auth.session`: the queries the server treats as sign-in, refresh and sign-out. */
+export interface SessionDef {
+  readonly signIn: string;
+  readonly refresh: string | undefined;
+  readonly signOut: string | undefined;
 }
 
 /**
@@ -133,12 +154,32 @@ function parseAccess(raw: unknown, at: string, r: Reader): Access {
 
 function parseAuth(raw: unknown, r: Reader): AuthDef {
   const rec = r.rec(raw, 'auth');
-  // Other token modes (a later `"session"`) have no store key.
+  const loginPage = r.str(rec, 'loginPage', 'auth');
   const store = isRecord(rec.token) ? rec.token.store : undefined;
-  return {
-    loginPage: r.str(rec, 'loginPage', 'auth'),
-    tokenStore: typeof store === 'string' && store !== '' ? store : undefined,
-  };
+  const tokenStore = typeof store === 'string' && store !== '' ? store : undefined;
+  let session: SessionDef | undefined;
+  if (rec.token === 'session') {
+    const s = r.rec(rec.session, 'auth.session');
+    session = {
+      signIn: r.str(s, 'signIn', 'auth.session'),
+      refresh: r.optStr(s, 'refresh', 'auth.session'),
+      signOut: r.optStr(s, 'signOut', 'auth.session'),
+    };
+  }
+  let refresh: RefreshDef | undefined;
+  if (rec.refresh != null) {
+    const f = r.rec(rec.refresh, 'auth.refresh');
+    const keys = r.rec(f.store, 'auth.refresh.store');
+    refresh = {
+      query: r.str(f, 'query', 'auth.refresh'),
+      store: Object.fromEntries(Object.keys(keys).map((k) => [k, r.str(keys, k, 'auth.refresh.store')])),
+      expiresIn: r.optStr(f, 'expiresIn', 'auth.refresh'),
+    };
+    // Without the token's key among them, a refresh could never give a fresh token.
+    if (tokenStore === undefined) r.problems.push('auth.refresh needs token: { store: <key> }');
+    else if (!Object.hasOwn(refresh.store, tokenStore)) r.problems.push(`auth.refresh.store has no "${tokenStore}"`);
+  }
+  return { loginPage, tokenStore, refresh, session };
 }
 
 function parseUser(raw: unknown, r: Reader): AppUser {
@@ -193,6 +234,11 @@ class Reader {
 
   str(rec: Record<string, unknown>, key: string, at: string): string {
     return this.strValue(rec[key], `${at}.${key}`);
+  }
+
+  /** An optional string field: undefined when absent (or null). */
+  optStr(rec: Record<string, unknown>, key: string, at: string): string | undefined {
+    return rec[key] == null ? undefined : this.str(rec, key, at);
   }
 
   strValue(v: unknown, at: string): string {

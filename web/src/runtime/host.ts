@@ -34,4 +34,21 @@ export interface Host {
   openAppUrl(pathAndQuery: string): void;
   /** Leaves for an external URL, in this tab or a new one. */
   openExternal(url: string, target: NavigationTarget): void;
+
+  // What a protected app's sign-in state needs (issue 10). Optional: a host without them (the
+  // editor's canvas, tests) gets no scheduled refresh, no cross-tab messages and no lock.
+
+  /** Calls `fn` after `ms` milliseconds (setTimeout); the result cancels it. */
+  setTimer?(fn: () => void, ms: number): () => void;
+  /** Milliseconds since the epoch (Date.now). */
+  now?(): number;
+  /** Messages between this app's tabs (a BroadcastChannel named `name`). */
+  openChannel?(name: string, onMessage: (message: unknown) => void): HostChannel;
+  /** Runs `fn` holding the lock `name`, shared by the origin's tabs (Web Locks). */
+  withLock?<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export interface HostChannel {
+  post(message: string): void;
+  close(): void;
 }

@@ -10,6 +10,8 @@ export * from './graph.ts';
 export * from './host.ts';
 export * from './jsobject.ts';
 export * from './query.ts';
+export * from './refresh.ts';
 export * from './runtime.ts';
+export * from './sessionMarker.ts';
 export * from './store.ts';
 export * from './url.ts';

@@ -30,6 +30,19 @@ export interface TransportResponse {
   readonly httpStatus: number;
   /** The parsed JSON body, or the text when it was not JSON. */
   readonly body: unknown;
+  /** Session mode: the server's `X-Lowkey-Session` header, when it sent one. */
+  readonly session?: SessionHeader | undefined;
+}
+
+/** What the server says of an app's session cookie in the `X-Lowkey-Session` header. */
+export type SessionHeader = 'started' | 'refreshed' | 'ended';
+
+/** Store-mode refresh as a query run sees it (`TokenRefresher`). */
+export interface Reauth {
+  /** The token a run is sent with now. */
+  token(): string | undefined;
+  /** After a 401 to a run sent with `sentWith`: true once a fresh token is stored. Never rejects. */
+  recover(sentWith: string | undefined): Promise<boolean>;
 }
 
 export interface Transport {
@@ -71,6 +84,8 @@ export class QueryModel {
     private readonly appSlug: string,
     private readonly evaluate: BindingEvaluator,
     private readonly transport: Transport,
+    /** Given: a run answered 401 is made again, once, after a successful refresh. */
+    private readonly reauth?: Reauth,
   ) {}
 
   get data(): ReadonlySignal<unknown> {
@@ -109,6 +124,15 @@ export class QueryModel {
     return out;
   }
 
+  /** Evaluates the bindings and sends them; after a 401 and a refresh, once more (the
+   * bindings again too: they usually hold the token, as `Bearer {{appsmith.store.…}}`). */
+  private async send(params: Record<string, unknown>): Promise<TransportResponse> {
+    const sentWith = this.reauth?.token();
+    const response = await this.transport.runQuery(this.appSlug, this.def.name, this.evaluateParams(params));
+    if (!this.reauth || !isUnauthorized(response) || !(await this.reauth.recover(sentWith))) return response;
+    return this.transport.runQuery(this.appSlug, this.def.name, this.evaluateParams(params));
+  }
+
   async run(params?: unknown): Promise<unknown> {
     const runParams =
       params !== null && typeof params === 'object' ? (params as Record<string, unknown>) : {};
@@ -117,8 +141,7 @@ export class QueryModel {
     try {
       let response: TransportResponse;
       try {
-        const values = this.evaluateParams(runParams);
-        response = await this.transport.runQuery(this.appSlug, this.def.name, values);
+        response = await this.send(runParams);
       } catch (e) {
         const error = new QueryError(toError(e).message, 0, undefined);
         if (id === this.latestRun) {
@@ -145,6 +168,11 @@ export class QueryModel {
       this.runningSignal.value--;
     }
   }
+}
+
+/** A 401 of lowkey (`not_signed_in`) or of the upstream API: the token may just be stale. */
+function isUnauthorized(r: TransportResponse): boolean {
+  return r.httpStatus === 401 || (r.httpStatus === 200 && isRecord(r.body) && r.body.status === 401);
 }
 
 interface Outcome {

@@ -11,6 +11,11 @@
  * `ready` (and renders) only after the last step, so a guard that sends the user elsewhere never
  * lets the guarded page flash. Every entry has a generation number: once a step navigates
  * away, the older entry's remaining steps do not run.
+ *
+ * Sign-in state (issue 10): in store mode the token is a store value, kept fresh by a
+ * `TokenRefresher` when the app declares `auth.refresh`; in session mode a `SessionMarker`
+ * stands for the server-side session. Either way, losing it while a protected page is shown
+ * sends the user to the login page with `?next=`.
  */
 
 import { storeToken, walkWidgets, type Access, type AppDef, type AppUser, type PageDef, type WidgetDef } from './app.ts';
@@ -20,6 +25,8 @@ import { batch, bindValue, noteRead, signal, type BoundValue, type ReadonlySigna
 import type { Host, NavigationTarget } from './host.ts';
 import { createJsObjectFacade, loadJsObject } from './jsobject.ts';
 import { QueryModel } from './query.ts';
+import { TokenRefresher } from './refresh.ts';
+import { SessionMarker } from './sessionMarker.ts';
 import { AppStore } from './store.ts';
 import { appUrl, externalUrl, pagePath, parseAppPath, queryString, withQuery, type AppUrl } from './url.ts';
 
@@ -108,6 +115,10 @@ export class AppRuntime {
   private readonly urlSignal: Signal<AppUrl>;
   private readonly toastsSignal = signal<readonly Toast[]>([]);
   private readonly grantSignal: Signal<Grant>;
+  /** Session mode: what stands for the token (the browser never holds the real one). */
+  private readonly marker: SessionMarker | undefined;
+  /** Store mode with `auth.refresh`: keeps the stored token fresh. */
+  private readonly refresher: TokenRefresher | undefined;
   private nextToastId = 1;
   private generation = 0;
   /** Path and query string of the last page entry, to tell a #fragment change from a page change. */
@@ -122,6 +133,27 @@ export class AppRuntime {
   ) {
     this.store = new AppStore(app.slug, host.storage);
     this.urlSignal = signal(appUrl(host.location()));
+    const auth = app.auth;
+    if (auth?.session) {
+      const lost = () => this.toLoginIfProtected();
+      this.marker = new SessionMarker(app.slug, app.user != null, host, auth.session.signOut, lost);
+    }
+    const refresh = auth?.refresh;
+    if (auth?.tokenStore !== undefined && refresh) {
+      this.refresher = new TokenRefresher({
+        appSlug: app.slug,
+        def: refresh,
+        tokenKey: auth.tokenStore,
+        store: this.store,
+        host,
+        runRefresh: () => {
+          const query = this.queries.get(refresh.query);
+          return query ? query.run() : Promise.reject(new Error(`there is no query named ${refresh.query}`));
+        },
+        onFailure: () => this.toLoginIfProtected(),
+      });
+    }
+    const transport = this.marker?.transport(host.transport) ?? host.transport;
     // Until told otherwise (`grant`), the definition is taken as made for the token stored now.
     this.grantSignal = signal({ token: this.currentToken(), user: app.user ?? null, pagesOpen: true, locked: new Set() });
     const scope: ScopeEntry[] = [
@@ -135,7 +167,9 @@ export class AppRuntime {
       scope.push({ name, value: this.widgetFacade(name) });
     }
     for (const q of app.queries) {
-      const model = new QueryModel(q, app.slug, (code, self) => this.evaluator.evaluate(code, self), host.transport);
+      // The refresh query itself is not retried after a 401: that is the refresh failing.
+      const reauth = q.name === refresh?.query ? undefined : this.refresher;
+      const model = new QueryModel(q, app.slug, (code, self) => this.evaluator.evaluate(code, self), transport, reauth);
       this.queries.set(q.name, model);
       scope.push({ name: q.name, value: queryFacade(model) });
     }
@@ -183,9 +217,49 @@ export class AppRuntime {
 
   // ---- who the definition was made for -------------------------------------------------------
 
-  /** The token the app's store holds now (store mode), read without tracking. */
+  /** The token the app's store holds now (store mode), or the session marker (session mode),
+   * read without tracking. */
   currentToken(): string | undefined {
-    return storeToken(this.store.values.peek(), this.app.auth?.tokenStore);
+    return this.marker ? this.marker.value.peek() : storeToken(this.store.values.peek(), this.app.auth?.tokenStore);
+  }
+
+  /** `currentToken`, tracked: an effect or binding that reads it runs again when it changes. */
+  trackedToken(): string | undefined {
+    return this.marker ? this.marker.value.value : storeToken(this.store.values.value, this.app.auth?.tokenStore);
+  }
+
+  /** What to send as `Authorization: Bearer`: store mode's token; never a session marker. */
+  bearerToken(): string | undefined {
+    return this.marker ? undefined : this.currentToken();
+  }
+
+  /** Stops the timers and channels of the app's sign-in state (the runtime is replaced or gone). */
+  dispose(): void {
+    this.marker?.dispose();
+    this.refresher?.dispose();
+  }
+
+  /**
+   * Another tab changed the persisted store: reads it again. With a declared refresh, the token
+   * gone means a sign-out there, and a protected page shown here goes to the login page.
+   */
+  followStorage(): void {
+    const had = this.currentToken() !== undefined;
+    this.store.reload();
+    if (this.refresher && had && this.currentToken() === undefined) this.toLoginIfProtected();
+  }
+
+  /** The user is signed out (elsewhere, or the session or refresh failed): a protected page
+   * shown (or loading) is replaced by the login page with `?next=<page>`. */
+  private toLoginIfProtected(): void {
+    const view = this.viewSignal.peek();
+    if ((view.status !== 'ready' && view.status !== 'loading') || isPublic(view.page.access)) return;
+    const login = this.app.pages.find((p) => p.name === this.app.auth?.loginPage);
+    if (!login || login === view.page) return;
+    const to = pagePath(this.app.slug, login.slug) + queryString({ next: view.page.name });
+    if (this.host.replaceUrl) this.host.replaceUrl(to);
+    else this.host.pushUrl(to);
+    void this.enterPage(login);
   }
 
   /**
@@ -219,8 +293,7 @@ export class AppRuntime {
   /** `appsmith.user`'s source: the granted user while its token is stored (tracked). */
   private user(): AppUser | null {
     const g = this.grantSignal.value;
-    const token = storeToken(this.store.values.value, this.app.auth?.tokenStore);
-    return g.token === token ? g.user : null;
+    return g.token === this.trackedToken() ? g.user : null;
   }
 
   dismissToast(id: number): void {

@@ -2,11 +2,13 @@
 // @vitest-environment-options {"url": "http://localhost:8080/app/demo"}
 /**
  * A protected app in the viewer against a fake server: the token from the store on every
- * request, locked pages fetched again and opened or sent to the login page, `appsmith.user`.
+ * request, locked pages fetched again and opened or sent to the login page, `appsmith.user`;
+ * in session mode no Authorization ever and nothing in storage, the `X-Lowkey-Session` header
+ * moving the session marker, another tab's sign-out; a declared refresh retrying after a 401.
  */
 import { render } from 'preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { storageKey } from '../runtime/index.ts';
+import { sessionChannelName, storageKey } from '../runtime/index.ts';
 import { tokenKeyHint } from './session.ts';
 import { Viewer } from './Viewer.tsx';
 
@@ -54,8 +56,12 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+/** A JSON answer; `session`: its `X-Lowkey-Session` header. */
+const json = (status: number, body: unknown, session?: string) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...(session ? { 'X-Lowkey-Session': session } : {}) },
+  });
 
 const text = (name: string, value: string) => ({
   name,
@@ -334,5 +340,175 @@ describe('Viewer when the token the definition was fetched with is gone', () => 
       { url: '/api/v1/apps/demo/queries/get_user/run', authorization: 'Bearer T1b' },
     ]);
     expect(pagesShown).toEqual(['LoginPage', 'Dashboard']);
+  });
+});
+
+/** A query run's answer (HTTP 200, upstream 200). */
+const ran = (body: unknown, session?: string) => json(200, { status: 200, headers: {}, body, durationMs: 1 }, session);
+
+/** `page` with the button `name` doing `onClick` instead. */
+const withClick = <P extends { widgets: ReturnType<typeof text>[] }>(page: P, name: string, onClick: string): P => ({
+  ...page,
+  widgets: page.widgets.map((w) => (w.name === name ? { ...w, props: { ...w.props, onClick } } : w)),
+});
+/** The same pages for an app in session mode: sign-in and sign-out run the session's queries. */
+const SESSION_LOGIN_PAGE = withClick(LOGIN_PAGE, 'btn_sign_in', "{{ await sign_in.run(); navigateTo('Dashboard') }}");
+const SESSION_DASHBOARD = withClick(DASHBOARD_OPEN, 'btn_sign_out', "{{ await revokeAPI.run(); navigateTo('LoginPage') }}");
+
+/** The app with `auth` as the server sends it to an anonymous caller, or to Ann. */
+function definitionWith(auth: unknown, signedIn: boolean) {
+  return {
+    name: 'Demo',
+    slug: 'demo',
+    homePage: 'LoginPage',
+    auth,
+    user: signedIn ? USER : null,
+    pages: [SESSION_LOGIN_PAGE, signedIn ? SESSION_DASHBOARD : DASHBOARD_LOCKED],
+    queries: [
+      { name: 'sign_in', bindings: [] },
+      { name: 'revokeAPI', bindings: [] },
+      { name: 'refreshAPI', bindings: ['appsmith.store.refreshtoken'] },
+      signedIn ? { name: 'get_user', access: 'signedIn', bindings: [] } : { name: 'get_user', access: 'signedIn', locked: true },
+    ],
+    jsObjects: [],
+  };
+}
+
+/** A request by what it calls: `definition` or the query's name. */
+interface Call {
+  call: string;
+  authorization: string | null;
+}
+const call = (url: string) => url.replace('/api/v1/apps/demo', '').replace(/\/queries\/(\w+)\/run$/, '$1') || 'definition';
+
+/** A lowkey server for an app in session mode: the "cookie" is its `live` flag. */
+function sessionServer(live: boolean) {
+  const state = { live, requests: [] as Call[] };
+  const auth = { loginPage: 'LoginPage', token: 'session', session: { signIn: 'sign_in', signOut: 'revokeAPI' } };
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      state.requests.push({ call: call(url), authorization: new Headers(init?.headers).get('Authorization') });
+      switch (call(url)) {
+        case 'definition':
+          return json(200, definitionWith(auth, state.live));
+        case 'sign_in':
+          state.live = true;
+          // The server keeps the tokens: the answer has none.
+          return ran({ user: { email: USER.email } }, 'started');
+        case 'revokeAPI':
+          state.live = false;
+          return ran({}, 'ended');
+        case 'get_user':
+          return state.live
+            ? ran({ plan: 'pro' })
+            : json(401, { error: { code: 'not_signed_in', message: 'Sign in first' } }, 'ended');
+      }
+      return json(404, { error: { code: 'not_found', message: url } });
+    }),
+  );
+  return state;
+}
+
+/** Everything the tab keeps where JavaScript can read it. */
+function browserState(): string {
+  const items = (s: Storage) => Array.from({ length: s.length }, (_, i) => [s.key(i), s.getItem(s.key(i) ?? '')]);
+  return JSON.stringify({ local: items(window.localStorage), session: items(window.sessionStorage), cookie: document.cookie });
+}
+
+describe('Viewer in session mode', () => {
+  it('signs in with the cookie alone: no Authorization, the definition fetched again, the Dashboard open', async () => {
+    const server = sessionServer(false);
+    render(<Viewer />, root);
+    await waitFor(() => expect(widgetText('txt_who')).toBe('anonymous'));
+    buttonNamed('Sign in').click();
+    await waitFor(() => expect(widgetText('txt_dash')).toBe('Hello ann@example.com, pro'));
+    expect(here()).toBe('/app/demo/dashboard');
+    expect(server.requests).toEqual([
+      { call: 'definition', authorization: null },
+      { call: 'sign_in', authorization: null },
+      { call: 'definition', authorization: null },
+      { call: 'get_user', authorization: null },
+    ]);
+    expect(browserState()).not.toMatch(/lowkey-session|access_token|Bearer/);
+  });
+
+  it('opens the Dashboard of a live session at once, and signs out: the user anonymous, no Authorization', async () => {
+    const server = sessionServer(true);
+    window.history.replaceState(null, '', '/app/demo/dashboard');
+    render(<Viewer />, root);
+    await waitFor(() => expect(widgetText('txt_dash')).toBe('Hello ann@example.com, pro'));
+    buttonNamed('Sign out').click();
+    await waitFor(() => expect(widgetText('txt_who')).toBe('anonymous'));
+    expect(here()).toBe('/app/demo/login-page');
+    expect(server.requests).toEqual([
+      { call: 'definition', authorization: null },
+      { call: 'get_user', authorization: null },
+      { call: 'revokeAPI', authorization: null },
+    ]);
+    expect(window.localStorage.length).toBe(0);
+  });
+
+  it("follows another tab's sign-out: the Dashboard gives way to the login page with ?next=", async () => {
+    sessionServer(true);
+    window.history.replaceState(null, '', '/app/demo/dashboard');
+    render(<Viewer />, root);
+    await waitFor(() => expect(widgetText('txt_dash_who')).toBe('ann@example.com'));
+    const otherTab = new BroadcastChannel(sessionChannelName('demo'));
+    otherTab.postMessage('ended');
+    otherTab.close();
+    await waitFor(() => expect(widgetText('txt_next')).toBe('Dashboard'));
+    expect(here()).toBe('/app/demo/login-page?next=Dashboard');
+    expect(widgetText('txt_who')).toBe('anonymous');
+    expect(root.querySelector('[data-widget="txt_dash"]')).toBeNull();
+  });
+});
+
+describe('Viewer in store mode with a declared refresh', () => {
+  it('refreshes after a 401 and runs the query again with the fresh Bearer token', async () => {
+    const requests: Call[] = [];
+    const valid = new Set(['T2']);
+    const auth = {
+      loginPage: 'LoginPage',
+      token: { store: 'accesstoken' },
+      refresh: { query: 'refreshAPI', store: { accesstoken: 'access_token', refreshtoken: 'refresh_token' } },
+    };
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init?: RequestInit) => {
+        const authorization = new Headers(init?.headers).get('Authorization');
+        requests.push({ call: call(url), authorization });
+        const token = authorization?.replace('Bearer ', '') ?? '';
+        switch (call(url)) {
+          case 'definition':
+            // T1 is still accepted for the definition (it expires between the two requests).
+            return json(200, definitionWith(auth, token === 'T1' || valid.has(token)));
+          case 'refreshAPI': {
+            const sent = (JSON.parse(String(init?.body)) as { params: Record<string, unknown> }).params;
+            return sent['appsmith.store.refreshtoken'] === 'R1'
+              ? ran({ access_token: 'T2', refresh_token: 'R2' })
+              : ran({ error: 'invalid_grant' });
+          }
+          case 'get_user':
+            return valid.has(token) ? ran({ plan: 'pro' }) : json(401, { error: { code: 'not_signed_in', message: 'expired' } });
+        }
+        return json(404, {});
+      }),
+    );
+    window.localStorage.setItem(storageKey('demo'), JSON.stringify({ accesstoken: 'T1', refreshtoken: 'R1' }));
+    window.history.replaceState(null, '', '/app/demo/dashboard');
+    render(<Viewer />, root);
+    await waitFor(() => expect(widgetText('txt_dash')).toBe('Hello ann@example.com, pro'));
+    await waitFor(() => expect(requests).toHaveLength(6));
+    expect(requests).toEqual([
+      { call: 'definition', authorization: null },
+      { call: 'definition', authorization: 'Bearer T1' },
+      { call: 'get_user', authorization: 'Bearer T1' },
+      { call: 'refreshAPI', authorization: 'Bearer T1' },
+      // The new token's definition, granted in the background (the page stays), then the retry.
+      { call: 'definition', authorization: 'Bearer T2' },
+      { call: 'get_user', authorization: 'Bearer T2' },
+    ]);
+    expect(JSON.parse(window.localStorage.getItem(storageKey('demo')) ?? '{}')).toEqual({ accesstoken: 'T2', refreshtoken: 'R2' });
   });
 });

@@ -65,7 +65,7 @@ function AppView(props: { runtime: AppRuntime; inTab: boolean; onLocked: (page: 
   useEffect(() => {
     const onPop = (): void => void runtime.followLocation();
     const onStorage = (e: StorageEvent): void => {
-      if (e.key === null || e.key === storageKey(runtime.app.slug)) runtime.store.reload();
+      if (e.key === null || e.key === storageKey(runtime.app.slug)) runtime.followStorage();
     };
     if (inTab) {
       window.addEventListener('popstate', onPop);

@@ -4,10 +4,12 @@
  * preview points both at the draft's endpoints instead (`fetchAppAt`, `queryTransport`).
  *
  * A protected app's signed-in user is recognised by the token its store holds: both calls
- * send it as `Authorization: Bearer <token>` when there is one, and only then.
+ * send it as `Authorization: Bearer <token>` when there is one, and only then. In session mode
+ * there is no token in the browser: the app's HttpOnly cookie goes with every same-origin
+ * request, and query answers tell of the session in `X-Lowkey-Session`.
  */
 
-import type { Transport, TransportResponse } from '../runtime/index.ts';
+import type { SessionHeader, Transport, TransportResponse } from '../runtime/index.ts';
 
 export type FetchAppResult =
   | { kind: 'ok'; json: unknown }
@@ -67,7 +69,7 @@ export function queryTransport(
       } catch {
         throw new Error('Could not reach the server. Check your connection and try again.');
       }
-      return { httpStatus: response.status, body: await readBody(response) };
+      return { httpStatus: response.status, body: await readBody(response), session: sessionHeader(response) };
     },
   };
 }
@@ -78,6 +80,13 @@ export function publishedTransport(token: TokenSource): Transport {
     (appSlug, query) => `/api/v1/apps/${encodeURIComponent(appSlug)}/queries/${encodeURIComponent(query)}/run`,
     token,
   );
+}
+
+const SESSION_HEADERS: readonly SessionHeader[] = ['started', 'refreshed', 'ended'];
+
+function sessionHeader(response: Response): SessionHeader | undefined {
+  const value = response.headers.get('X-Lowkey-Session')?.trim();
+  return SESSION_HEADERS.find((h) => h === value);
 }
 
 async function readBody(response: Response): Promise<unknown> {

@@ -32,6 +32,23 @@ export function browserHost(token: TokenSource): Host {
       if (target === 'NEW_WINDOW') window.open(url, '_blank', 'noopener');
       else window.location.assign(url);
     },
+    setTimer(fn, ms) {
+      const id = window.setTimeout(fn, ms);
+      return () => window.clearTimeout(id);
+    },
+    now: () => Date.now(),
+    openChannel(name, onMessage) {
+      if (typeof BroadcastChannel === 'undefined') return { post() {}, close() {} };
+      const channel = new BroadcastChannel(name);
+      channel.onmessage = (e) => onMessage(e.data);
+      return { post: (m) => channel.postMessage(m), close: () => channel.close() };
+    },
+    withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+      // Without Web Locks (old browsers), each tab refreshes on its own; the store is still
+      // read again first, so a tab that refreshed just before is seen.
+      // `request` resolves to what `fn` resolves to (its own promise is awaited).
+      return navigator.locks ? (navigator.locks.request(name, fn) as Promise<T>) : fn();
+    },
   };
 }
 

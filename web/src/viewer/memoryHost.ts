@@ -64,5 +64,11 @@ export function memoryHost(options: MemoryHostOptions): Host {
       // Never replace the page the app is embedded in.
       window.open(url, '_blank', 'noopener');
     },
+    // Timers for a declared refresh; no channel or lock: the store is this page's alone.
+    setTimer(fn, ms) {
+      const id = window.setTimeout(fn, ms);
+      return () => window.clearTimeout(id);
+    },
+    now: () => Date.now(),
   };
 }

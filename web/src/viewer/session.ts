@@ -16,6 +16,11 @@
  * from then on are locked again and `appsmith.user` is anonymous; for a new token the session
  * fetches the definition in the background and grants it to the runtime when it arrives, so a
  * refreshed token of the same user reopens them without a reload of the page shown.
+ *
+ * Session mode: the server keeps the tokens behind the app's cookie, and the runtime's session
+ * marker takes the token's place in all of the above (a new marker when a session starts, none
+ * when it ends). The marker is only compared, never sent: definitions are fetched with the
+ * cookie alone.
  */
 
 import {
@@ -79,20 +84,21 @@ export class ViewerSession {
   private generation = 0;
 
   constructor(embedded?: EmbeddedApp) {
-    this.host = embedded?.host ?? browserHost(() => this.currentToken());
+    this.host = embedded?.host ?? browserHost(() => this.bearerToken());
     this.fetchApp = embedded?.fetchApp ?? fetchApp;
   }
 
-  /** The token the running app's store holds now. */
-  currentToken(): string | undefined {
-    return this.runtime?.currentToken();
+  /** The token the running app's queries send as Bearer (store mode; none in session mode). */
+  bearerToken(): string | undefined {
+    return this.runtime?.bearerToken();
   }
 
-  /** Stops following the running app's token (the viewer is gone). */
+  /** Stops following the running app's token, and its timers (the viewer is gone). */
   dispose(): void {
     this.generation++;
     this.unwatch?.();
     this.unwatch = undefined;
+    this.runtime?.dispose();
   }
 
   /** Loads the app the host's location names. Null: a later call overtook this one. */
@@ -132,7 +138,7 @@ export class ViewerSession {
     const rt = this.runtime;
     if (!rt) return null;
     const token = rt.currentToken();
-    const asked = this.definitionFor(rt.app.slug, token);
+    const asked = this.definitionFor(rt.app, token);
     const fetched = await asked;
     // Used once: a later unlock asks the server again.
     if (this.latest?.fetched === asked) this.latest = undefined;
@@ -172,11 +178,15 @@ export class ViewerSession {
     this.unwatch?.();
     this.unwatch = undefined;
     this.latest = undefined;
+    this.runtime?.dispose();
     try {
       const rt = new AppRuntime(app, this.host, createPageWidgets);
-      rt.grant(app, token);
+      // Session mode: the definition was made for the cookie, which the new runtime's own
+      // marker stands for (a marker when the definition has a user).
+      const grantedTo = app.auth?.session ? rt.currentToken() : token;
+      rt.grant(app, grantedTo);
       this.runtime = rt;
-      this.watchToken(rt, token);
+      this.watchToken(rt, grantedTo);
       return { state: 'ready', runtime: rt };
     } catch (e) {
       return { state: 'error', title: 'The app could not start', detail: e instanceof Error ? e.message : String(e), retry: false };
@@ -185,31 +195,31 @@ export class ViewerSession {
 
   /**
    * Follows the token in `rt`'s store (written by the app, or reloaded from another tab's
-   * change): a new token's definition is fetched and granted to `rt` if it is still the token
-   * when it arrives. No token needs no request: the runtime already treats the caller as
-   * anonymous, and entering a protected page asks the server anyway.
+   * change), or its session marker: a new token's definition is fetched and granted to `rt`
+   * if it is still the token when it arrives. No token needs no request: the runtime already
+   * treats the caller as anonymous, and entering a protected page asks the server anyway.
    */
   private watchToken(rt: AppRuntime, fetchedWith: string | undefined): void {
-    const key = rt.app.auth?.tokenStore;
-    if (key === undefined) return;
+    if (rt.app.auth?.tokenStore === undefined && !rt.app.auth?.session) return;
     let last = fetchedWith;
     this.unwatch = effect(() => {
-      const token = storeToken(rt.store.values.value, key);
+      const token = rt.trackedToken();
       if (token === last) return;
       last = token;
       if (token === undefined) return;
       untracked(() => {
-        void this.definitionFor(rt.app.slug, token).then((fetched) => {
+        void this.definitionFor(rt.app, token).then((fetched) => {
           if (fetched.ok && this.runtime === rt && rt.currentToken() === token) rt.grant(fetched.app, token);
         });
       });
     });
   }
 
-  /** The definition for `token`: the one already asked for with it, or a new request. */
-  private definitionFor(slug: string, token: string | undefined): Promise<Fetched> {
+  /** The definition for `token` (of `app`): the one already asked for with it, or a new
+   * request. A session marker is not a token: the cookie goes instead. */
+  private definitionFor(app: AppDef, token: string | undefined): Promise<Fetched> {
     if (this.latest === undefined || this.latest.token !== token) {
-      this.latest = { token, fetched: this.fetchDef(slug, token) };
+      this.latest = { token, fetched: this.fetchDef(app.slug, app.auth?.session ? undefined : token) };
     }
     return this.latest.fetched;
   }
