@@ -642,9 +642,9 @@ async fn protected_userinfo_a_2xx_answer_of_the_apps_userinfo_query_is_a_valid_t
     assert!(!unlocks(&app, &ended_token).await);
 }
 
-/// Everything `lowkey_server::http::app_access` logs, from every test of this binary (one
+/// Everything `lowkey_server::http::app_access`, `http::app` and `sessions` log (info and up), from every test of this binary (one
 /// process), captured once.
-fn access_log() -> &'static std::sync::Mutex<Vec<u8>> {
+pub(crate) fn access_log() -> &'static std::sync::Mutex<Vec<u8>> {
     use std::sync::{Mutex, OnceLock};
     static LOG: OnceLock<&'static Mutex<Vec<u8>>> = OnceLock::new();
     LOG.get_or_init(|| {
@@ -660,7 +660,9 @@ fn access_log() -> &'static std::sync::Mutex<Vec<u8>> {
             }
         }
         let subscriber = tracing_subscriber::fmt()
-            .with_env_filter("lowkey_server::http::app_access=info")
+            .with_env_filter(
+                "lowkey_server::http::app_access=info,lowkey_server::http::app=info,lowkey_server::sessions=info",
+            )
             .with_writer(move || Sink(buffer))
             .with_ansi(false)
             .finish();

@@ -10,7 +10,7 @@ use reqwest::header::{HeaderMap, COOKIE, SET_COOKIE};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-use crate::protected::{assert_locked_for, bad_tokens, page};
+use crate::protected::{access_log, assert_locked_for, bad_tokens, page};
 
 const SESSION: &str = "secure-session";
 const STORE: &str = "custom-auth";
@@ -488,4 +488,50 @@ async fn session_tokens_exist_only_on_the_server() {
     let cookie = sign_in(&app).await;
     let other = app.state.sessions.find(STORE, &cookie).await.unwrap();
     assert!(other.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_decisions_are_logged_and_no_token_nor_cookie_is() {
+    let log = access_log();
+    let app = examples().await;
+    let cookie = sign_in(&app).await;
+    let tokens = kept(&app, &cookie).await.unwrap();
+    let (status, _, _) = run(&app, SESSION, "get_user", Cred::Cookie(&cookie), json!({})).await;
+    assert_eq!(status, 200);
+    let (status, _, _) = run(
+        &app,
+        SESSION,
+        "refreshAPI",
+        Cred::Cookie(&cookie),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let fresh = kept(&app, &cookie).await.unwrap();
+    let (status, _, _) = run(&app, SESSION, "revokeAPI", Cred::Cookie(&cookie), json!({})).await;
+    assert_eq!(status, 200);
+    let (status, _, _) = run(&app, SESSION, "get_user", Cred::Cookie(&cookie), json!({})).await;
+    assert_eq!(status, 401);
+
+    let text = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains(SESSION)).collect();
+    let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
+    assert!(has("session started"), "{text}");
+    assert!(has("The query get_user") && has("allowed"), "{text}");
+    assert!(has("session ended by sign-out"), "{text}");
+    assert!(has("no live session for the cookie"), "{text}");
+    assert!(has("refused: not signed in"), "{text}");
+    for secret in [
+        cookie.as_str(),
+        tokens.access.as_str(),
+        tokens.refresh.as_deref().unwrap(),
+        fresh.access.as_str(),
+        fresh.refresh.as_deref().unwrap(),
+        tokens.access.rsplit('.').next().unwrap(),
+    ] {
+        assert!(
+            !text.contains(secret),
+            "a token or the cookie reached the log: {text}"
+        );
+    }
 }
