@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use lowkey_store::{SqliteStore, Store};
+use lowkey_store::Store;
 use tokio::net::TcpListener;
 
 use crate::apps::PublishedApps;
@@ -26,13 +26,14 @@ pub struct Application {
 
 /// Opens the store in the configured data directory (applying migrations).
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let store = SqliteStore::open(&config.data_dir).await.with_context(|| {
-        format!(
-            "Failed to open the database in {}",
-            config.data_dir.display()
-        )
-    })?;
-    Ok(Arc::new(store))
+    lowkey_store::open(lowkey_store::Location::DataDir(&config.data_dir))
+        .await
+        .with_context(|| {
+            format!(
+                "Failed to open the database in {}",
+                config.data_dir.display()
+            )
+        })
 }
 
 /// The builders' accounts, with the provider's hasher and throttle.

@@ -25,8 +25,44 @@ pub enum StoreError {
     /// A unique constraint refused the write; carries the constraint's name.
     #[error("conflict on {0}")]
     Conflict(&'static str),
+    /// The database cannot be reached now (connection refused or lost, pool exhausted, the
+    /// server shutting down): nothing was written, and the same call may succeed later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("database error: {0}")]
     Backend(String),
+}
+
+impl StoreError {
+    /// Whether retrying later may succeed (HTTP: 503 with `Retry-After`).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+/// Where the store is: the SQLite database of a data directory (the default), or a database
+/// named by URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location<'a> {
+    DataDir(&'a std::path::Path),
+    Url(&'a str),
+}
+
+/// Opens the store at `location`, applying its backend's migrations.
+pub async fn open(location: Location<'_>) -> Result<std::sync::Arc<dyn Store>> {
+    match location {
+        Location::DataDir(dir) => Ok(std::sync::Arc::new(SqliteStore::open(dir).await?)),
+        Location::Url(url)
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") =>
+        {
+            Err(StoreError::Backend(
+                "PostgreSQL is not supported by this build yet".to_owned(),
+            ))
+        }
+        Location::Url(_) => Err(StoreError::Backend(
+            "a database URL starts with postgres:// or postgresql://".to_owned(),
+        )),
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

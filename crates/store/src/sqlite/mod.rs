@@ -110,7 +110,7 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 fn write_error(e: rusqlite::Error) -> StoreError {
     if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
         let msg = e.to_string();
-        if msg.contains("user.email") {
+        if msg.contains("users.email") {
             return StoreError::Conflict("user_email_key");
         }
         if msg.contains("refresh_token.token_hash") {
@@ -366,7 +366,7 @@ fn run(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<us
 fn user_by_id(conn: &Connection, id: &str) -> Result<Option<User>> {
     first(
         conn,
-        concat!("select ", user_columns!(""), " from user where id = ?1"),
+        concat!("select ", user_columns!(""), " from users where id = ?1"),
         [id],
         |r| user_at(r, 0),
     )
@@ -381,7 +381,7 @@ const PRESENTED: &str = concat!(
     user_columns!("u."),
     " from refresh_token t",
     " join session s on s.id = t.session_id",
-    " join user u on u.id = s.user_id",
+    " join users u on u.id = s.user_id",
     " left join refresh_token c on c.id = (select max(id) from refresh_token",
     " where session_id = t.session_id and rotated_at is null)",
     " where t.token_hash = ?1"
@@ -540,7 +540,7 @@ impl Store for SqliteStore {
                 let id = Uuid::new_v4().to_string();
                 run(
                     conn,
-                    "insert into user (id, email, password_hash, role, email_confirmed_at, app_metadata, user_metadata, created_at, updated_at) \
+                    "insert into users (id, email, password_hash, role, email_confirmed_at, app_metadata, user_metadata, created_at, updated_at) \
                      values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
                     params![
                         id,
@@ -566,7 +566,7 @@ impl Store for SqliteStore {
         self.readers.read(|conn| {
             first(
                 conn,
-                concat!("select ", user_columns!(""), " from user where email = ?1"),
+                concat!("select ", user_columns!(""), " from users where email = ?1"),
                 [email],
                 |r| user_at(r, 0),
             )
@@ -581,13 +581,13 @@ impl Store for SqliteStore {
                     concat!(
                         "select ",
                         user_columns!(""),
-                        " from user order by created_at, id limit ?1 offset ?2"
+                        " from users order by created_at, id limit ?1 offset ?2"
                     ),
                     [limit, offset],
                     |r| user_at(r, 0),
                 )?;
                 let total = conn
-                    .query_row("select count(*) from user", [], |r| r.get(0))
+                    .query_row("select count(*) from users", [], |r| r.get(0))
                     .map_err(backend)?;
                 Ok((users, total))
             })
@@ -600,7 +600,7 @@ impl Store for SqliteStore {
             .write(move |conn| {
                 run(
                     conn,
-                    "update user set email = ?1, phone = ?2, password_hash = ?3, role = ?4, email_confirmed_at = ?5, \
+                    "update users set email = ?1, phone = ?2, password_hash = ?3, role = ?4, email_confirmed_at = ?5, \
                      banned_until = ?6, last_sign_in_at = ?7, app_metadata = ?8, user_metadata = ?9, updated_at = ?10 \
                      where id = ?11",
                     params![
@@ -625,7 +625,7 @@ impl Store for SqliteStore {
     async fn delete_user(&self, id: Uuid) -> Result<bool> {
         self.writer
             .write(move |conn| {
-                Ok(run(conn, "delete from user where id = ?1", [id.to_string()])? > 0)
+                Ok(run(conn, "delete from users where id = ?1", [id.to_string()])? > 0)
             })
             .await
     }
@@ -675,7 +675,7 @@ impl Store for SqliteStore {
                 )?;
                 run(
                     conn,
-                    "update user set last_sign_in_at = ?1, updated_at = ?1 where id = ?2",
+                    "update users set last_sign_in_at = ?1, updated_at = ?1 where id = ?2",
                     params![now, uid],
                 )?;
                 Ok(Session {
@@ -1173,6 +1173,8 @@ mod tests {
             .unwrap();
         conn.execute_batch(include_str!("../../migrations/sqlite/0003_app_session.sql"))
             .unwrap();
+        conn.execute_batch(include_str!("../../migrations/sqlite/0004_users.sql"))
+            .unwrap();
         conn.prepare(PRESENTED).unwrap();
         conn.prepare(&format!("select {APP_COLUMNS} from app"))
             .unwrap();
@@ -1182,7 +1184,7 @@ mod tests {
             " from builder b"
         ))
         .unwrap();
-        conn.prepare(concat!("select ", user_columns!(""), " from user"))
+        conn.prepare(concat!("select ", user_columns!(""), " from users"))
             .unwrap();
         let _ = std::fs::remove_dir_all(dir);
     }
