@@ -93,10 +93,18 @@ export async function startServeWithBuilder(
   return { origin, email, password, dataDir, stop: () => stop(child, dataDir) };
 }
 
-export async function startDemo(dataDir = freshDataDir(), timeoutMs = 60_000): Promise<DemoServer> {
+/**
+ * `lowkey demo` on `dataDir` (which may hold apps imported beforehand with `lowkey app import`);
+ * `env` adds to the server's environment, e.g. `LOWKEY_CONFIG` naming a config file.
+ */
+export async function startDemo(
+  dataDir = freshDataDir(),
+  timeoutMs = 60_000,
+  env: Readonly<Record<string, string>> = {},
+): Promise<DemoServer> {
   const child = spawn(LOWKEY_BIN, ['demo', '--addr', '127.0.0.1:0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOWKEY_LOG: process.env.LOWKEY_LOG ?? 'warn' },
+    env: { ...process.env, LOWKEY_LOG: process.env.LOWKEY_LOG ?? 'warn', ...env },
   });
   let stdout = '';
   let stderr = '';
