@@ -1,8 +1,8 @@
-//! The only place with SQL: the [`Store`] trait and its SQLite backend.
+//! The only place with SQL: the [`Store`] trait and its two backends, SQLite (one instance,
+//! the default) and PostgreSQL (several instances on one database).
 //!
 //! Handlers and the domain talk to `dyn Store`; each backend writes its own SQL so it can use
-//! its own locking (`BEGIN IMMEDIATE` on SQLite; a PostgreSQL backend will use
-//! `SELECT … FOR UPDATE`). Read-modify-write operations that carry a security rule — refresh
+//! its own locking (`BEGIN IMMEDIATE` on SQLite, `SELECT … FOR UPDATE` on PostgreSQL). Read-modify-write operations that carry a security rule — refresh
 //! token rotation above all — are single methods here, so they are atomic by construction.
 
 #![cfg_attr(
@@ -16,8 +16,13 @@ use lowkey_core::user::{LoginGate, Throttle};
 use lowkey_core::{LogoutScope, Millis, Secret, Session, User};
 use uuid::Uuid;
 
+#[macro_use]
+mod sql;
+mod postgres;
+mod rate;
 mod sqlite;
 
+pub use postgres::{PgOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -48,20 +53,38 @@ pub enum Location<'a> {
     Url(&'a str),
 }
 
-/// Opens the store at `location`, applying its backend's migrations.
+/// Opens the store at `location`, applying its backend's migrations (PostgreSQL with
+/// [`PgOptions::default`]).
 pub async fn open(location: Location<'_>) -> Result<std::sync::Arc<dyn Store>> {
+    open_with(location, PgOptions::default()).await
+}
+
+/// [`open`], with the pool settings PostgreSQL is opened with (SQLite has none).
+pub async fn open_with(location: Location<'_>, pg: PgOptions) -> Result<std::sync::Arc<dyn Store>> {
     match location {
         Location::DataDir(dir) => Ok(std::sync::Arc::new(SqliteStore::open(dir).await?)),
-        Location::Url(url)
-            if url.starts_with("postgres://") || url.starts_with("postgresql://") =>
-        {
-            Err(StoreError::Backend(
-                "PostgreSQL is not supported by this build yet".to_owned(),
-            ))
-        }
-        Location::Url(_) => Err(StoreError::Backend(
-            "a database URL starts with postgres:// or postgresql://".to_owned(),
+        Location::Url(url) => Ok(std::sync::Arc::new(
+            PostgresStore::open(postgres_url(url)?, pg).await?,
         )),
+    }
+}
+
+/// Applies the pending migrations of the store at `location` and closes it (`lowkey
+/// migrate`). Opening a store does the same; this does only that.
+pub async fn migrate(location: Location<'_>) -> Result<()> {
+    match location {
+        Location::DataDir(dir) => sqlite::migrate_data_dir(dir).await,
+        Location::Url(url) => postgres::migrate(postgres_url(url)?, &PgOptions::default()).await,
+    }
+}
+
+fn postgres_url(url: &str) -> Result<&str> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(url)
+    } else {
+        Err(StoreError::Backend(
+            "a database URL starts with postgres:// or postgresql://".to_owned(),
+        ))
     }
 }
 
@@ -339,6 +362,22 @@ pub trait Store: Send + Sync + 'static {
     /// for caches of the published definition.
     async fn published_version(&self, slug: &str) -> Result<Option<i64>>;
     async fn list_apps(&self) -> Result<Vec<StoredApp>>;
+
+    // rate limits
+    /// Takes one token from the token bucket `bucket` (created full), which holds up to
+    /// `capacity` tokens and gains `refill_per_sec` each second: whether one was there. Read
+    /// and write are one atomic step, so instances sharing the store share the bucket. Full
+    /// buckets are forgotten now and then (a missing bucket is a full one).
+    async fn take_rate_token(
+        &self,
+        bucket: &str,
+        capacity: f64,
+        refill_per_sec: f64,
+        now: Millis,
+    ) -> Result<bool>;
+    /// Whether several instances may share this store (PostgreSQL), so that limits kept in
+    /// one process's memory would not hold across them. SQLite: false (one process).
+    fn is_shared(&self) -> bool;
 
     // checks
     /// What is wrong with the stored invariants, one line each (empty when sound): a

@@ -27,6 +27,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection as _};
 use uuid::Uuid;
 
+use crate::rate::{self, Bucket};
+use crate::sql::{APP_COLUMNS, INTEGRITY_CHECKS, PRESENTED};
 use crate::{
     AppSession, AppVersion, BuilderAccount, BuilderRole, DraftWrite, NewUser, Published,
     RefreshOutcome, Result, Store, StoreError, StoredApp,
@@ -43,25 +45,39 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct SqliteStore {
     writer: Writer,
     readers: Arc<Readers>,
+    /// When to forget full rate buckets.
+    forgetting: rate::Forgetting,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) `lowkey.db` in `data_dir` and applies pending migrations.
     pub async fn open(data_dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Backend(format!(
-                "cannot create data directory {}: {e}",
-                data_dir.display()
-            ))
-        })?;
+        create_data_dir(data_dir)?;
         let path = data_dir.join("lowkey.db");
         migrate(&path).await?;
         let writer = Writer::start(&path)?;
         Ok(Self {
             writer,
             readers: Arc::new(Readers::new(path)),
+            forgetting: rate::Forgetting::default(),
         })
     }
+}
+
+/// Creates the data directory if needed and applies the pending migrations of its database
+/// (`lowkey migrate`).
+pub(crate) async fn migrate_data_dir(data_dir: &Path) -> Result<()> {
+    create_data_dir(data_dir)?;
+    migrate(&data_dir.join("lowkey.db")).await
+}
+
+fn create_data_dir(data_dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        StoreError::Backend(format!(
+            "cannot create data directory {}: {e}",
+            data_dir.display()
+        ))
+    })
 }
 
 /// Applies pending migrations on a connection of their own, closed afterwards. This also
@@ -126,38 +142,6 @@ fn write_error(e: rusqlite::Error) -> StoreError {
     backend(e)
 }
 
-/// The user columns, in the order [`user_at`] reads them, with a table prefix.
-macro_rules! user_columns {
-    ($p:literal) => {
-        concat!(
-            $p,
-            "id, ",
-            $p,
-            "email, ",
-            $p,
-            "phone, ",
-            $p,
-            "password_hash, ",
-            $p,
-            "role, ",
-            $p,
-            "email_confirmed_at, ",
-            $p,
-            "banned_until, ",
-            $p,
-            "last_sign_in_at, ",
-            $p,
-            "app_metadata, ",
-            $p,
-            "user_metadata, ",
-            $p,
-            "created_at, ",
-            $p,
-            "updated_at"
-        )
-    };
-}
-
 fn get<T: rusqlite::types::FromSql>(row: &Row<'_>, i: usize) -> Result<T> {
     row.get(i).map_err(backend)
 }
@@ -213,9 +197,6 @@ fn app_at(row: &Row<'_>) -> Result<StoredApp> {
     })
 }
 
-const APP_COLUMNS: &str =
-    "slug, name, draft, draft_updated_at, published, published_at, published_version, revision";
-
 fn app_in(conn: &Connection, slug: &str) -> Result<Option<StoredApp>> {
     first(
         conn,
@@ -223,26 +204,6 @@ fn app_in(conn: &Connection, slug: &str) -> Result<Option<StoredApp>> {
         [slug],
         app_at,
     )
-}
-
-/// The builder columns, in the order [`builder_at`] reads them, with a table prefix.
-macro_rules! builder_columns {
-    ($p:literal) => {
-        concat!(
-            $p,
-            "id, ",
-            $p,
-            "email, ",
-            $p,
-            "password_hash, ",
-            $p,
-            "role, ",
-            $p,
-            "created_at, ",
-            $p,
-            "updated_at"
-        )
-    };
 }
 
 fn builder_at(row: &Row<'_>, i: usize) -> Result<BuilderAccount> {
@@ -372,21 +333,6 @@ fn user_by_id(conn: &Connection, id: &str) -> Result<Option<User>> {
     )
 }
 
-/// The presented token, the session's current one, the session and its user, in one
-/// statement. The current token is the session's one unrotated token (the newest, should
-/// there ever be more).
-const PRESENTED: &str = concat!(
-    "select t.id, t.parent_id, t.rotated_at, c.id, c.parent_id, ",
-    "s.id, s.user_id, s.created_at, s.authenticated_at, ",
-    user_columns!("u."),
-    " from refresh_token t",
-    " join session s on s.id = t.session_id",
-    " join users u on u.id = s.user_id",
-    " left join refresh_token c on c.id = (select max(id) from refresh_token",
-    " where session_id = t.session_id and rotated_at is null)",
-    " where t.token_hash = ?1"
-);
-
 /// One refresh on the write connection, inside the writer's transaction: what
 /// [`Store::refresh`] promises, with [`decide`] as the rule.
 fn refresh_in(
@@ -489,40 +435,13 @@ fn integrity_in(conn: &Connection) -> Result<Vec<String>> {
         if quick != "ok" {
             problems.push(format!("quick_check: {quick}"));
         }
-        let checks = [
-            (
-                "a session without exactly one current refresh token",
-                "select s.id from session s where (select count(*) from refresh_token t \
-                 where t.session_id = s.id and t.rotated_at is null) <> 1",
-            ),
-            (
-                "a refresh token whose parent is not a rotated token of its session",
-                "select t.id from refresh_token t where t.parent_id is not null and not exists \
-                 (select 1 from refresh_token p where p.id = t.parent_id \
-                 and p.session_id = t.session_id and p.rotated_at is not null)",
-            ),
-            (
-                "a refresh token rotated into more than one child (a branched chain)",
-                "select parent_id from refresh_token where parent_id is not null \
-                 group by parent_id having count(*) > 1",
-            ),
-            (
-                "an app whose published definition is not its newest kept version",
-                "select a.slug from app a where a.published_version > 0 and not exists \
-                 (select 1 from app_version v where v.slug = a.slug \
-                 and v.version = a.published_version and v.definition = a.published \
-                 and v.version = (select max(version) from app_version where slug = a.slug))",
-            ),
-            (
-                "a foreign key violation",
-                "select \"table\" || ' row ' || rowid from pragma_foreign_key_check",
-            ),
-        ];
-        for (what, sql) in checks {
-            for found in all(conn, sql, [], |r| {
-                let v: rusqlite::types::Value = get(r, 0)?;
-                Ok(format!("{v:?}"))
-            })? {
+        // SQLite does not enforce foreign keys on rows written while they were off.
+        let fk = (
+            "a foreign key violation",
+            "select \"table\" || ' row ' || rowid from pragma_foreign_key_check",
+        );
+        for (what, sql) in INTEGRITY_CHECKS.into_iter().chain([fk]) {
+            for found in all(conn, sql, [], |r| get::<String>(r, 0))? {
                 problems.push(format!("{what}: {found}"));
             }
         }
@@ -1152,6 +1071,49 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn take_rate_token(
+        &self,
+        bucket: &str,
+        capacity: f64,
+        refill_per_sec: f64,
+        now: Millis,
+    ) -> Result<bool> {
+        let key = bucket.to_string();
+        let forget = self.forgetting.due();
+        self.writer
+            .write(move |conn| {
+                let stored = first(
+                    conn,
+                    "select tokens, updated_at from rate_bucket where key = ?1",
+                    [&key],
+                    |r| {
+                        Ok(Bucket {
+                            tokens: get(r, 0)?,
+                            updated_at: get(r, 1)?,
+                        })
+                    },
+                )?;
+                let (taken, b) = rate::take(stored, capacity, refill_per_sec, now);
+                run(
+                    conn,
+                    "insert into rate_bucket (key, tokens, updated_at, capacity, refill_per_sec) \
+                     values (?1, ?2, ?3, ?4, ?5) on conflict (key) do update set \
+                     tokens = excluded.tokens, updated_at = excluded.updated_at, \
+                     capacity = excluded.capacity, refill_per_sec = excluded.refill_per_sec",
+                    params![key, b.tokens, b.updated_at, capacity, refill_per_sec],
+                )?;
+                if forget {
+                    run(conn, rate::FORGET_FULL, [now])?;
+                }
+                Ok(taken)
+            })
+            .await
+    }
+
+    fn is_shared(&self) -> bool {
+        false
+    }
+
     async fn integrity_problems(&self) -> Result<Vec<String>> {
         self.readers.scan(integrity_in).await
     }
@@ -1175,7 +1137,10 @@ mod tests {
             .unwrap();
         conn.execute_batch(include_str!("../../migrations/sqlite/0004_users.sql"))
             .unwrap();
+        conn.execute_batch(include_str!("../../migrations/sqlite/0005_rate_bucket.sql"))
+            .unwrap();
         conn.prepare(PRESENTED).unwrap();
+        conn.prepare(rate::FORGET_FULL).unwrap();
         conn.prepare(&format!("select {APP_COLUMNS} from app"))
             .unwrap();
         conn.prepare(concat!(
