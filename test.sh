@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Lowkey: quality gates, unit, integration and end-to-end suites.
-# Installs what it needs on a fresh machine (npm packages, Debian's chromium).
+# Installs what it needs on a fresh machine (npm packages, Debian's chromium) and starts
+# PostgreSQL when it does not answer (the store's and the server's multi-instance tests).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/lib.sh
@@ -12,6 +13,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "install"
 ensure_chromium
+ensure_postgres
 npm_install web
 npm_install conformance/auth-js
 

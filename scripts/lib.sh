@@ -26,3 +26,32 @@ ensure_chromium() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
+
+# PostgreSQL for the store's and the server's multi-instance tests: the server on
+# 127.0.0.1:5432 (LOWKEY_TEST_PG_URL names another one), started when it does not answer and
+# installed from Debian's packages when it is missing. The tests connect as `postgres` without a
+# password (trust on loopback, as on the CI machines); elsewhere set LOWKEY_TEST_PG_URL.
+pg_answers() {
+  (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null
+}
+
+ensure_postgres() {
+  if [ -n "${LOWKEY_TEST_PG_URL:-}" ] || pg_answers; then return; fi
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "installing Debian's postgresql for the multi-instance tests" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  fi
+  echo "starting PostgreSQL" >&2
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  $sudo pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 30); do
+    if pg_answers; then return; fi
+    sleep 1
+  done
+  echo "error: PostgreSQL does not answer on 127.0.0.1:5432; start it, or set LOWKEY_TEST_PG_URL" >&2
+  exit 1
+}

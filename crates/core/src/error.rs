@@ -46,6 +46,10 @@ pub enum AuthError {
     AccountThrottled { retry_after_secs: u64 },
     #[error("Request rate limit reached")]
     RateLimited { retry_after_secs: u64 },
+    /// The database cannot be reached now; the same request may succeed later (HTTP 503 with
+    /// `Retry-After`).
+    #[error("The service is briefly unavailable; try again in a few seconds")]
+    Unavailable,
     /// Anything that is not the client's fault. Its detail is logged, never returned.
     #[error("Unexpected failure")]
     Internal(String),
@@ -74,6 +78,7 @@ impl AuthError {
             AuthError::AccountThrottled { .. } | AuthError::RateLimited { .. } => {
                 "over_request_rate_limit"
             }
+            AuthError::Unavailable => "service_unavailable",
             AuthError::Internal(_) => "unexpected_failure",
         }
     }

@@ -36,6 +36,9 @@ pub struct NewSession {
 }
 
 fn store_err(e: StoreError) -> AuthError {
+    if e.is_retryable() {
+        return AuthError::Unavailable;
+    }
     AuthError::Internal(e.to_string())
 }
 

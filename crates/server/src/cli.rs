@@ -31,6 +31,9 @@ struct Cli {
     /// Data directory holding the embedded database [default: ./lowkey-data].
     #[arg(long, global = true, env = "LOWKEY_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// A PostgreSQL database URL (postgres://…) instead of the data directory's SQLite.
+    #[arg(long, global = true, env = "LOWKEY_DATABASE_URL")]
+    database_url: Option<String>,
     /// Optional YAML config file (see docs/configuration.md).
     #[arg(long, global = true, env = "LOWKEY_CONFIG")]
     config: Option<PathBuf>,
@@ -57,6 +60,8 @@ enum Command {
     /// Work with apps defined as folders (see docs/app-format.md).
     #[command(subcommand)]
     App(AppCommand),
+    /// Apply the database's migrations and exit (`serve` applies them too, at start).
+    Migrate,
 }
 
 #[derive(Subcommand)]
@@ -163,7 +168,12 @@ fn init_tracing() {
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::resolve(cli.addr, cli.data_dir, cli.config.as_deref())?;
+    let config = Config::resolve_with(
+        cli.addr,
+        cli.data_dir,
+        cli.database_url,
+        cli.config.as_deref(),
+    )?;
     match cli.command {
         Command::Serve => serve(config).await,
         Command::Demo => demo(config).await,
@@ -171,6 +181,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(cmd) => admin(config, cmd).await,
         Command::Keys(cmd) => keys(config, cmd).await,
         Command::App(cmd) => app(config, cmd).await,
+        Command::Migrate => {
+            lowkey_store::migrate(config.store_location())
+                .await
+                .with_context(|| format!("Failed to migrate {}", config.store_description()))?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "migrations applied: {}", config.store_description())?;
+            Ok(())
+        }
     }
 }
 

@@ -18,6 +18,15 @@ pub struct Config {
     pub addr: SocketAddr,
     /// The data directory holding `lowkey.db`. Default `./lowkey-data`.
     pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://user@host:5432/db`) instead of the data directory's
+    /// SQLite: several instances may share it (docs/deploy.md). Default: none.
+    pub database_url: Option<String>,
+    /// Connections this instance keeps to PostgreSQL at most (default 10). The sum over the
+    /// instances must stay below the database's `max_connections`.
+    pub database_pool_size: u32,
+    /// The key that seals session mode's tokens at rest. Default `<data_dir>/session.key`,
+    /// made at the first start; instances sharing a database must share this file.
+    pub session_key_file: Option<PathBuf>,
     /// The URL browsers and clients reach this server at, without a trailing slash; the
     /// access tokens' issuer is this plus `/auth/v1`. Default: `http://<addr>`.
     pub external_url: Option<String>,
@@ -206,6 +215,9 @@ impl Default for HttpConfig {
 pub struct FileConfig {
     pub addr: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub database_pool_size: Option<u32>,
+    pub session_key_file: Option<PathBuf>,
     pub external_url: Option<String>,
     pub provider: ProviderConfig,
     pub queries: QueryConfig,
@@ -253,6 +265,38 @@ impl Config {
         Ok(())
     }
 
+    /// Where the store is: the database URL if one is set, else the data directory.
+    pub fn store_location(&self) -> lowkey_store::Location<'_> {
+        match &self.database_url {
+            Some(url) => lowkey_store::Location::Url(url),
+            None => lowkey_store::Location::DataDir(&self.data_dir),
+        }
+    }
+
+    /// The store in words, for messages: the data directory, or the database URL without its
+    /// password.
+    pub fn store_description(&self) -> String {
+        match &self.database_url {
+            Some(url) => match url::Url::parse(url) {
+                Ok(mut u) => {
+                    if u.password().is_some() {
+                        let _ = u.set_password(Some("***"));
+                    }
+                    u.to_string()
+                }
+                Err(_) => "the configured database URL (not a valid URL)".to_owned(),
+            },
+            None => format!("SQLite in {}", self.data_dir.display()),
+        }
+    }
+
+    /// The session key's file (`session_key_file`, or `session.key` in the data directory).
+    pub fn session_key_path(&self) -> PathBuf {
+        self.session_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(crate::sessions::KEY_FILE))
+    }
+
     /// Merges flags/env (already merged by clap) over the file over the defaults.
     /// True when browsers reach this server over https (`external_url`): cookies are then
     /// `Secure`.
@@ -268,6 +312,16 @@ impl Config {
         data_dir: Option<PathBuf>,
         file: Option<&Path>,
     ) -> anyhow::Result<Self> {
+        Self::resolve_with(addr, data_dir, None, file)
+    }
+
+    /// [`Config::resolve`] with a database URL from the flag or environment.
+    pub fn resolve_with(
+        addr: Option<SocketAddr>,
+        data_dir: Option<PathBuf>,
+        database_url: Option<String>,
+        file: Option<&Path>,
+    ) -> anyhow::Result<Self> {
         let file = match file {
             Some(p) => FileConfig::load(p)?,
             None => FileConfig::default(),
@@ -279,6 +333,9 @@ impl Config {
             data_dir: data_dir
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from("./lowkey-data")),
+            database_url: database_url.or(file.database_url).filter(|u| !u.is_empty()),
+            database_pool_size: file.database_pool_size.unwrap_or(10),
+            session_key_file: file.session_key_file,
             external_url: file
                 .external_url
                 .map(|u| u.trim_end_matches('/').to_string()),
@@ -293,6 +350,10 @@ impl Config {
             "provider.jwt_exp must be at least 30 seconds"
         );
         config.check_limits()?;
+        anyhow::ensure!(
+            config.database_pool_size > 0,
+            "database_pool_size must be at least 1"
+        );
         Ok(config)
     }
 }

@@ -40,11 +40,16 @@ pub enum EditError {
     Conflict(Box<StoredApp>),
     /// The draft does not validate, so it cannot be published.
     Invalid(Vec<Problem>),
+    /// The database cannot be reached now.
+    Unavailable,
     Internal(String),
 }
 
 impl From<StoreError> for EditError {
     fn from(e: StoreError) -> Self {
+        if e.is_retryable() {
+            return EditError::Unavailable;
+        }
         EditError::Internal(e.to_string())
     }
 }

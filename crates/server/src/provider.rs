@@ -49,6 +49,9 @@ pub struct Provider {
 }
 
 fn store_err(e: StoreError) -> AuthError {
+    if e.is_retryable() {
+        return AuthError::Unavailable;
+    }
     AuthError::Internal(e.to_string())
 }
 
@@ -118,6 +121,15 @@ impl Provider {
             *w = Arc::new(ring);
         }
         Ok(())
+    }
+
+    /// Picks up signing keys added elsewhere (`lowkey keys rotate`, or another instance on the
+    /// same database): called every few seconds by the server, so a rotation on one instance
+    /// signs and verifies on every other within seconds.
+    pub async fn refresh_keys(&self) {
+        if let Err(e) = self.reload_keys().await {
+            warn!(error = %e, "reloading signing keys failed");
+        }
     }
 
     pub async fn jwks(&self) -> serde_json::Value {

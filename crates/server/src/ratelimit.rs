@@ -1,5 +1,6 @@
 //! A per-client token bucket for `/token` (GoTrue's defaults: a burst of 30, refilled at
-//! 150 per 5 minutes). In memory: each instance limits on its own.
+//! 150 per 5 minutes). In memory with SQLite (one instance); in the store when several
+//! instances share it (PostgreSQL), so the limit holds across them.
 //!
 //! Clients are counted by [`client_ip::bucket`]: an IPv4 address, or an IPv6 client's /64,
 //! since one subscriber usually holds a whole /64 and could otherwise pick a fresh bucket
@@ -7,10 +8,11 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use lowkey_core::AuthError;
+use lowkey_core::{now_millis, AuthError};
+use lowkey_store::Store;
 
 use crate::client_ip;
 
@@ -18,6 +20,8 @@ pub struct RateLimiter {
     burst: f64,
     per_sec: f64,
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    /// The store holding the buckets when instances share it.
+    shared: Option<Arc<dyn Store>>,
 }
 
 impl RateLimiter {
@@ -27,7 +31,46 @@ impl RateLimiter {
             burst: f64::from(burst.max(1)),
             per_sec: f64::from(refill_per_5min) / 300.0,
             buckets: Mutex::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// The same limit kept in `store` when several instances share it ([`Store::is_shared`]),
+    /// else in this process's memory.
+    pub fn with_store(mut self, store: &Arc<dyn Store>) -> Self {
+        if store.is_shared() {
+            self.shared = Some(store.clone());
+        }
+        self
+    }
+
+    /// Takes one token from the bucket of `client`, in the shared store or in memory.
+    pub async fn admit(&self, client: IpAddr) -> Result<(), AuthError> {
+        let Some(store) = &self.shared else {
+            return self.check(client);
+        };
+        let key = format!("token:{}", client_ip::bucket(client));
+        let taken = store
+            .take_rate_token(&key, self.burst, self.per_sec, now_millis())
+            .await
+            .map_err(|e| {
+                if e.is_retryable() {
+                    AuthError::Unavailable
+                } else {
+                    AuthError::Internal(e.to_string())
+                }
+            })?;
+        if taken {
+            return Ok(());
+        }
+        let wait = if self.per_sec > 0.0 {
+            1.0 / self.per_sec
+        } else {
+            300.0
+        };
+        Err(AuthError::RateLimited {
+            retry_after_secs: wait.ceil() as u64,
+        })
     }
 
     /// Takes one token from the bucket of `client` (see [`client_ip::bucket`]).

@@ -43,7 +43,8 @@ const TOKEN_FIELDS: [&str; 5] = [
     "provider_token",
     "provider_refresh_token",
 ];
-const KEY_FILE: &str = "session.key";
+/// The session key's file name in the data directory (the default `session_key_file`).
+pub const KEY_FILE: &str = "session.key";
 /// A refresh this recent serves every caller that asks for one (tabs loading at once).
 const SHARED_REFRESH: Duration = Duration::from_secs(10);
 
@@ -115,9 +116,10 @@ pub struct SessionVault {
 }
 
 impl SessionVault {
-    /// The vault of `data_dir`: its `session.key` is read, or made (32 random bytes, 0600).
-    pub fn open(data_dir: &Path, store: Arc<dyn Store>) -> anyhow::Result<Self> {
-        let path = data_dir.join(KEY_FILE);
+    /// The vault sealing with the key in `path` (normally `session.key` of the data
+    /// directory): read, or made at the first start (32 random bytes, mode 0600).
+    pub fn open(path: &Path, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        let path = path.to_path_buf();
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => make_key_file(&path)?,
@@ -539,7 +541,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("lowkey-vault-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let store: Arc<dyn Store> = Arc::new(lowkey_store::SqliteStore::open(&dir).await.unwrap());
-        let vault = SessionVault::open(&dir, store.clone()).unwrap();
+        let vault = SessionVault::open(&dir.join(KEY_FILE), store.clone()).unwrap();
         let tokens = SessionTokens {
             access: "a-token".into(),
             refresh: Some("r-token".into()),
@@ -553,7 +555,7 @@ mod tests {
         assert!(vault.unseal("app", "d2", &sealed).is_none());
         assert!(vault.unseal("other", "d1", &sealed).is_none());
         // The key file persists: a second vault on the directory opens the same seals.
-        let again = SessionVault::open(&dir, store).unwrap();
+        let again = SessionVault::open(&dir.join(KEY_FILE), store).unwrap();
         assert!(again.unseal("app", "d1", &sealed).is_some());
         #[cfg(unix)]
         {

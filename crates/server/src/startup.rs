@@ -19,6 +19,9 @@ use crate::ratelimit::RateLimiter;
 use crate::serve::Limits;
 use crate::state::AppState;
 
+/// How often the signing keys are re-read from the store.
+const KEY_RELOAD: Duration = Duration::from_secs(5);
+
 pub struct Application {
     listener: TcpListener,
     state: AppState,
@@ -26,12 +29,16 @@ pub struct Application {
 
 /// Opens the store in the configured data directory (applying migrations).
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    lowkey_store::open(lowkey_store::Location::DataDir(&config.data_dir))
+    let pg = lowkey_store::PgOptions {
+        max_connections: config.database_pool_size,
+        ..Default::default()
+    };
+    lowkey_store::open_with(config.store_location(), pg)
         .await
         .with_context(|| {
             format!(
-                "Failed to open the database in {}",
-                config.data_dir.display()
+                "Failed to open the database ({})",
+                config.store_description()
             )
         })
 }
@@ -72,7 +79,8 @@ impl Application {
         let limiter = RateLimiter::new(
             config.provider.rate_limit_token_burst,
             config.provider.rate_limit_token_refill,
-        );
+        )
+        .with_store(&store);
         let queries = QueryRunner::new(
             config.queries.clone(),
             SelfAddress::new(local_addr, config.external_url.as_deref()),
@@ -86,7 +94,8 @@ impl Application {
         let edge = crate::http::edge::EdgePolicy::new(&config, local_addr);
         let builders = builders(&store, &provider, &config);
         let jwks = crate::jwks::JwksVerifier::new(config.queries.proxy.as_deref())?;
-        let sessions = crate::sessions::SessionVault::open(&config.data_dir, store.clone())?;
+        let sessions =
+            crate::sessions::SessionVault::open(&config.session_key_path(), store.clone())?;
         let state = AppState {
             sessions: Arc::new(sessions),
             config: Arc::new(config),
@@ -119,6 +128,20 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        // Keys rotated by another process or instance are picked up within KEY_RELOAD.
+        let provider = Arc::downgrade(&self.state.provider);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(KEY_RELOAD);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(provider) = provider.upgrade() else {
+                    return;
+                };
+                provider.refresh_keys().await;
+            }
+        });
         let router = crate::http::router(self.state.clone());
         // Queries to this server's own paths (the built-in provider) are served in-process.
         self.state.queries.set_local_router(router.clone());

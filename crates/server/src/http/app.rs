@@ -39,7 +39,7 @@ async fn published(
         .apps
         .get(state.store.as_ref(), slug)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::failure)?
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -54,7 +54,7 @@ async fn list_apps(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
         .apps
         .list(state.store.as_ref())
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::failure)?;
     let list: Vec<Value> = apps
         .iter()
         .map(|a| json!({ "slug": a.slug, "name": a.name, "publishedVersion": a.published_version }))
@@ -214,7 +214,7 @@ async fn run_query(
                 .sessions
                 .start(&app.slug, &taken.tokens, taken.access_expires_at)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(ApiError::failure)?;
             if let Some(old) = &visit.session {
                 if let Err(e) = state.sessions.end(old).await {
                     tracing::warn!(error = %e, "ending the replaced session failed");
@@ -261,7 +261,7 @@ async fn run_query(
                 .sessions
                 .end(session)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(ApiError::failure)?;
             tracing::info!(app = %app.slug, query = %name, "session ended by sign-out");
             let response = match result {
                 Ok(result) => {

@@ -145,7 +145,7 @@ async fn post_token(
     GoQuery(q): GoQuery<TokenQuery>,
     GoJson(body): GoJson<TokenBody>,
 ) -> AuthResult<Response> {
-    state.limiter.check(client)?;
+    state.limiter.admit(client).await?;
     let audience = &state.provider.config().audience;
     let m = &state.metrics;
     let tokens = match GrantType::parse(q.grant_type.as_deref())? {

@@ -62,7 +62,7 @@ async fn sign_in(
     ApiJson(body): ApiJson<SignInRequest>,
 ) -> Result<Response, ApiError> {
     // The per-IP bucket of `/token`: guesses here and there draw from one budget.
-    state.limiter.check(client).map_err(ApiError::auth)?;
+    state.limiter.admit(client).await.map_err(ApiError::auth)?;
     let session = state
         .builders
         .sign_in(&body.email, Secret::new(body.password))

@@ -19,6 +19,9 @@ use crate::drafts::EditError;
 use crate::query::RunError;
 use lowkey_app::{Problem, SubstitutionError};
 
+/// What a 503 for an unreachable database asks clients to wait, in seconds.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 /// What GoTrue's error middleware needs to re-render an error in the 2024-01-01 shape.
 #[derive(Clone)]
 struct ErrorInfo {
@@ -64,6 +67,7 @@ pub fn auth_status(e: &AuthError) -> StatusCode {
         AuthError::AccountThrottled { .. } | AuthError::RateLimited { .. } => {
             StatusCode::TOO_MANY_REQUESTS
         }
+        AuthError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -78,6 +82,7 @@ impl IntoResponse for AuthApiError {
                 let retry = match &e {
                     AuthError::AccountThrottled { retry_after_secs }
                     | AuthError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+                    AuthError::Unavailable => Some(UNAVAILABLE_RETRY_SECS),
                     _ => None,
                 };
                 let weak = match &e {
@@ -268,6 +273,7 @@ impl ApiError {
         let retry = match &e {
             AuthError::AccountThrottled { retry_after_secs }
             | AuthError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            AuthError::Unavailable => Some(UNAVAILABLE_RETRY_SECS),
             _ => None,
         };
         let error = Self::new(auth_status(&e), e.code(), e.to_string());
@@ -322,6 +328,7 @@ impl ApiError {
                 format!("The draft has {} problem(s) to fix first", problems.len()),
             )
             .with("problems", problems_json(&problems)),
+            EditError::Unavailable => Self::unavailable(),
             EditError::Internal(detail) => Self::internal(detail),
         }
     }
@@ -381,6 +388,28 @@ impl ApiError {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_runs", msg).retry_after(1)
             }
         }
+    }
+    /// 503 `service_unavailable` with `Retry-After`: the database cannot be reached now.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "The service is briefly unavailable; try again in a few seconds",
+        )
+        .retry_after(UNAVAILABLE_RETRY_SECS)
+    }
+    /// A failure of the server's own: 503 when it is the database being out of reach (it may
+    /// answer again), else 500 with the detail logged, never returned.
+    pub fn failure(e: anyhow::Error) -> Self {
+        let retryable = e
+            .chain()
+            .filter_map(|c| c.downcast_ref::<lowkey_store::StoreError>())
+            .any(lowkey_store::StoreError::is_retryable);
+        if retryable {
+            tracing::warn!(error = %e, "database unavailable");
+            return Self::unavailable();
+        }
+        Self::internal(e)
     }
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(%detail, "platform request failed");
@@ -524,5 +553,28 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             .await
             .map(|Path(v)| ApiPath(v))
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "validation_failed", e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_database_is_503_with_retry_after_and_anything_else_500() {
+        let down = anyhow::Error::from(lowkey_store::StoreError::Unavailable("refused".into()))
+            .context("reading the app");
+        let r = ApiError::failure(down).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            r.headers().get(axum::http::header::RETRY_AFTER).unwrap(),
+            &UNAVAILABLE_RETRY_SECS.to_string()
+        );
+        let broken = anyhow::Error::from(lowkey_store::StoreError::Backend("bad sql".into()));
+        let r = ApiError::failure(broken).into_response();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let r = AuthApiError::Auth(AuthError::Unavailable).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(r.headers().contains_key(axum::http::header::RETRY_AFTER));
     }
 }

@@ -32,10 +32,38 @@ async fn get_metrics(
     )
 }
 
+/// For a load balancer: 200 when this instance can reach its database, else 503 with
+/// `Retry-After` (the instance recovers by itself when the database is back).
+async fn get_health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let probe = state.store.published_version("");
+    match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
+        Ok(Ok(_)) => Json(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
+        outcome => {
+            let why = match outcome {
+                Ok(Err(e)) => e.to_string(),
+                _ => "no answer within 2 s".to_owned(),
+            };
+            tracing::warn!(error = %why, "health: the database cannot be reached");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                [(
+                    axum::http::header::RETRY_AFTER,
+                    error::UNAVAILABLE_RETRY_SECS.to_string(),
+                )],
+                Json(serde_json::json!({ "status": "unavailable", "database": "unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let body_timeout = std::time::Duration::from_secs(state.config.http.body_read_timeout_secs);
     Router::new()
-        .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .route("/health", get(get_health))
         .route("/metrics", get(get_metrics))
         .nest("/auth/v1", auth::router())
         .nest(

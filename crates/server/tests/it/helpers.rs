@@ -53,6 +53,9 @@ pub async fn spawn_in(data_dir: PathBuf, tweak: impl FnOnce(&mut Config)) -> Tes
     let mut config = Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.clone(),
+        database_url: None,
+        database_pool_size: 10,
+        session_key_file: None,
         external_url: None,
         provider: test_provider_config(),
         queries: Default::default(),

@@ -10,4 +10,5 @@ mod edge_limits;
 mod helpers;
 mod protected;
 mod provider;
+mod scale;
 mod sessions;
