@@ -62,6 +62,12 @@ enum Command {
     App(AppCommand),
     /// Apply the database's migrations and exit (`serve` applies them too, at start).
     Migrate,
+    /// Write a consistent copy of the SQLite database to a new file, while the server runs
+    /// (PostgreSQL: use pg_dump, see docs/deploy.md).
+    Backup {
+        /// The file to write; it must not exist yet.
+        to: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -181,6 +187,24 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(cmd) => admin(config, cmd).await,
         Command::Keys(cmd) => keys(config, cmd).await,
         Command::App(cmd) => app(config, cmd).await,
+        Command::Backup { to } => {
+            if to.exists() {
+                bail!("{} exists already: name a new file", to.display());
+            }
+            let store = startup::open_store(&config).await?;
+            store
+                .backup(&to)
+                .await
+                .with_context(|| format!("Failed to back up to {}", to.display()))?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "backed up {} to {}",
+                config.store_description(),
+                to.display()
+            )?;
+            Ok(())
+        }
         Command::Migrate => {
             lowkey_store::migrate(config.store_location())
                 .await

@@ -384,4 +384,9 @@ pub trait Store: Send + Sync + 'static {
     /// session without exactly one current refresh token, a branched token chain, a dangling
     /// reference, a damaged file. Reads everything: for tests and operators, not requests.
     async fn integrity_problems(&self) -> Result<Vec<String>>;
+
+    /// Writes a consistent copy of the whole database to the new file `to`, while the store
+    /// is in use (`lowkey backup`). SQLite only: PostgreSQL is backed up with its own tools
+    /// (`pg_dump`, continuous archiving), which this refuses to pretend to be.
+    async fn backup(&self, to: &std::path::Path) -> Result<()>;
 }

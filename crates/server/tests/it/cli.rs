@@ -443,3 +443,30 @@ async fn the_demo_prints_a_builder_who_can_sign_in() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_copies_a_running_servers_database_and_the_copy_restores() {
+    let app = spawn_app().await;
+    app.create_user("kept@example.com").await;
+    let session = app.session("kept@example.com").await;
+    let copy = fresh_dir().join("lowkey-backup.db");
+    let copy_arg = copy.to_str().unwrap();
+    // While the server runs and holds its database open.
+    let (ok, out, err) = lowkey(&app.data_dir, &["backup", copy_arg], None);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("backed up"), "{out}");
+    // An existing file is never overwritten.
+    let (ok, _, err) = lowkey(&app.data_dir, &["backup", copy_arg], None);
+    assert!(!ok && err.contains("exists already"), "{err}");
+    // The copy is a database a server starts on: the user and their session are in it.
+    let restored = fresh_dir();
+    std::fs::copy(&copy, restored.join("lowkey.db")).unwrap();
+    let (ok, out, _) = lowkey(&restored, &["user", "list"], None);
+    assert!(ok && out.contains("kept@example.com"), "{out}");
+    let again = spawn_in(restored, |_| {}).await;
+    let r = again
+        .refresh(session["refresh_token"].as_str().unwrap())
+        .await;
+    assert_eq!(r.status(), 200, "the session came along");
+    let _ = std::fs::remove_dir_all(copy.parent().unwrap());
+}

@@ -998,6 +998,12 @@ impl Store for PostgresStore {
         true
     }
 
+    async fn backup(&self, _to: &std::path::Path) -> Result<()> {
+        Err(StoreError::Backend(
+            "a PostgreSQL database is backed up with PostgreSQL's tools: pg_dump, or continuous archiving (docs/deploy.md)".to_owned(),
+        ))
+    }
+
     async fn integrity_problems(&self) -> Result<Vec<String>> {
         retrying! {
             // One snapshot for every check, as on SQLite. Foreign keys need no check here:

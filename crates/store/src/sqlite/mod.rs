@@ -1117,6 +1117,27 @@ impl Store for SqliteStore {
     async fn integrity_problems(&self) -> Result<Vec<String>> {
         self.readers.scan(integrity_in).await
     }
+
+    async fn backup(&self, to: &Path) -> Result<()> {
+        let to = to
+            .to_str()
+            .ok_or_else(|| backend("the backup's path is not UTF-8"))?
+            .to_owned();
+        // VACUUM INTO reads one snapshot (WAL: writers go on) and writes a compact copy. It
+        // needs a connection that may write (the readers' are query-only), and writes nothing
+        // to this database.
+        let from = self.readers.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let conn = connect(&from)?;
+            let done = conn.execute("vacuum into ?1", [&to]).map(|_| ());
+            if done.is_err() {
+                let _ = std::fs::remove_file(&to);
+            }
+            done.map_err(backend)
+        })
+        .await
+        .map_err(backend)?
+    }
 }
 
 #[cfg(test)]

@@ -57,6 +57,11 @@ impl Readers {
             .map_err(backend)?
     }
 
+    /// The database file these connections read.
+    pub(super) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
     fn idle_conns(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
         // A panic while holding the lock cannot leave the list inconsistent.
         self.idle.lock().unwrap_or_else(|p| p.into_inner())
