@@ -118,7 +118,7 @@ fn kid_of(token: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refresh_reuse_and_logout_on_one_instance_hold_on_the_other_at_once() {
+async fn refresh_reuse_logout_and_ban_on_one_instance_hold_on_the_other_at_once() {
     let (_db, _key, a, b) = pair().await;
     a.create_user(EMAIL).await;
 
@@ -157,6 +157,24 @@ async fn refresh_reuse_and_logout_on_one_instance_hold_on_the_other_at_once() {
     assert_eq!(b.get_user(access2).await.status(), 200);
     assert_eq!(a.logout(access2, Some("local")).await.status(), 204);
     assert_eq!(b.get_user(access2).await.status(), 403);
+
+    // A ban on B is refused on A at once: the session and new sign-ins.
+    let s3 = a.session(EMAIL).await;
+    let access3 = s3["access_token"].as_str().unwrap();
+    let id = uuid::Uuid::parse_str(s3["user"]["id"].as_str().unwrap()).unwrap();
+    b.state
+        .provider
+        .admin_update_user(
+            id,
+            lowkey_server::provider::AdminUser {
+                ban_duration: Some("24h".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.get_user(access3).await.status(), 403);
+    assert_eq!(a.sign_in(EMAIL, PASSWORD).await.status(), 400);
     assert_integrity(&a).await;
 }
 
