@@ -27,6 +27,18 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "rust: unit and integration tests"
 cargo test --workspace --locked
 
+step "rust: acknowledged writes survive a restart of PostgreSQL (run alone: it restarts it)"
+if [ -z "${LOWKEY_TEST_PG_URL:-}" ] && command -v pg_ctlcluster >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo "; fi
+  LOWKEY_TEST_PG_RESTART="${sudo}pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | sort -V | tail -n 1) main restart" \
+    cargo test -p lowkey-server --test it --locked -- --ignored --exact \
+    scale::acknowledged_writes_survive_a_postgresql_restart_and_the_instance_recovers
+  ensure_postgres
+else
+  echo "skipped: PostgreSQL is not this machine's cluster (LOWKEY_TEST_PG_URL is set, or no pg_ctlcluster)"
+fi
+
 step "provider: the official @supabase/auth-js client and jose"
 (cd conformance/auth-js && npm test)
 

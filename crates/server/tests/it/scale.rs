@@ -239,6 +239,35 @@ async fn keys_publishes_and_app_sessions_are_shared_by_the_instances() {
         .unwrap();
     assert!(jwks.to_string().contains(&new_kid), "{jwks}");
 
+    // A builder signed in on A is signed in on B; revoked on B, signed out on A.
+    let builder = a
+        .state
+        .builders
+        .add(
+            "builder@example.com",
+            lowkey_core::Secret::new(PASSWORD),
+            lowkey_store::BuilderRole::Admin,
+        )
+        .await
+        .unwrap();
+    let signed_in = a
+        .state
+        .builders
+        .sign_in("builder@example.com", lowkey_core::Secret::new(PASSWORD))
+        .await
+        .unwrap();
+    let token = signed_in.token.expose().to_owned();
+    let on_b = b.state.builders.authenticate(&token).await.unwrap();
+    assert_eq!(on_b.map(|x| x.id), Some(builder.id));
+    b.state.builders.revoke(&builder).await.unwrap();
+    assert!(a
+        .state
+        .builders
+        .authenticate(&token)
+        .await
+        .unwrap()
+        .is_none());
+
     // An app published on A is what B serves within a second.
     let [(dir, mut files), (sdir, sfiles)] = apps::examples();
     for (d, f) in [(dir, &files), (sdir, &sfiles)] {
@@ -571,4 +600,58 @@ async fn nothing_acknowledged_is_lost_when_an_instance_is_killed_under_load() {
     }
     let _ = survivor.kill();
     let _ = survivor.wait();
+}
+
+/// A restart of the PostgreSQL server itself (not run by `cargo test`: it restarts the
+/// machine's PostgreSQL under every other test; `./test.sh` runs it alone, after the rest, with
+/// `LOWKEY_TEST_PG_RESTART` set to the command that restarts it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "restarts PostgreSQL: ./test.sh runs it alone"]
+async fn acknowledged_writes_survive_a_postgresql_restart_and_the_instance_recovers() {
+    let restart = std::env::var("LOWKEY_TEST_PG_RESTART")
+        .expect("LOWKEY_TEST_PG_RESTART names the command that restarts PostgreSQL");
+    let db = PgDb::create().await;
+    let key = fresh_dir().join("session.key");
+    let app = instance(&db.url, &key).await;
+    app.create_user(EMAIL).await;
+    let session = app.session(EMAIL).await;
+    let [(dir, files), _] = apps::examples();
+    let imported = apps::import_files(app.state.store.as_ref(), dir, &files)
+        .await
+        .unwrap();
+    apps::publish_cli(app.state.store.as_ref(), &imported.slug)
+        .await
+        .unwrap();
+
+    let status = Command::new("sh").args(["-c", &restart]).status().unwrap();
+    assert!(status.success(), "{restart}");
+
+    // The instance recovers by itself, and everything acknowledged before is there.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = app
+            .client
+            .get(format!("{}/health", app.url))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the instance did not recover");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let access = session["access_token"].as_str().unwrap();
+    assert_eq!(app.get_user(access).await.status(), 200);
+    let r = app
+        .refresh(session["refresh_token"].as_str().unwrap())
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .client
+        .get(format!("{}/api/v1/apps/custom-auth", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 }
