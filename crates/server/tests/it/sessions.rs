@@ -113,6 +113,27 @@ async fn sign_in(app: &TestApp) -> String {
     set_cookie(&h).expect("a session cookie").0
 }
 
+/// A session of the session-mode example holding `tokens` (as if the provider had answered
+/// them), its access token expiring at `expires_at`: its cookie.
+async fn seeded(
+    app: &TestApp,
+    tokens: &SessionTokens,
+    expires_at: Option<i64>,
+) -> lowkey_core::Secret {
+    let (cookie, _) = app
+        .state
+        .sessions
+        .start(SESSION, tokens, expires_at)
+        .await
+        .unwrap();
+    cookie
+}
+
+/// Runs get_user of the session-mode example with the session `cookie`.
+async fn get_user_with(app: &TestApp, cookie: &str) -> (u16, HeaderMap, String) {
+    run(app, SESSION, "get_user", Cred::Cookie(cookie), json!({})).await
+}
+
 /// The tokens the server keeps for `cookie`.
 async fn kept(app: &TestApp, cookie: &str) -> Option<SessionTokens> {
     let session = app.state.sessions.find(SESSION, cookie).await.unwrap()?;
@@ -174,12 +195,7 @@ async fn both_examples_refuse_their_protected_page_and_query_to_every_bad_creden
                 refresh: None,
             };
             let far = Some(now_millis() + 3_600_000);
-            let (cookie, _) = app
-                .state
-                .sessions
-                .start(SESSION, &tokens, far)
-                .await
-                .unwrap();
+            let cookie = seeded(&app, &tokens, far).await;
             let cookie = Cred::Cookie(cookie.expose());
             let (_, def) = definition(&app, SESSION, cookie).await;
             assert_locked_example(&def);
@@ -220,7 +236,7 @@ async fn both_examples_refuse_their_protected_page_and_query_to_every_bad_creden
         def["auth"]["session"],
         json!({ "signIn": "sign_in", "refresh": "refreshAPI", "signOut": "revokeAPI" })
     );
-    let (status, _, body) = run(&app, SESSION, "get_user", Cred::Cookie(&cookie), json!({})).await;
+    let (status, _, body) = get_user_with(&app, &cookie).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(EMAIL), "{body}");
 }
@@ -309,7 +325,7 @@ async fn session_mode_keeps_the_tokens_on_the_server_and_sign_out_revokes_them()
         !body.contains(&fresh.access) && !body.contains(&new_refresh),
         "{body}"
     );
-    let (status, _, body) = run(&app, SESSION, "get_user", Cred::Cookie(&cookie), json!({})).await;
+    let (status, _, body) = get_user_with(&app, &cookie).await;
     assert_eq!(status, 200, "{body}");
     assert!(!body.contains(&fresh.access), "{body}");
 
@@ -331,7 +347,7 @@ async fn session_mode_keeps_the_tokens_on_the_server_and_sign_out_revokes_them()
         "the refresh token too"
     );
     // The old cookie replayed: refused, and told to forget it.
-    let (status, h, body) = run(&app, SESSION, "get_user", Cred::Cookie(&cookie), json!({})).await;
+    let (status, h, body) = get_user_with(&app, &cookie).await;
     assert_eq!(status, 401, "{body}");
     assert!(body.contains("not_signed_in"));
     assert_eq!(session_header(&h), Some("ended"));
@@ -395,7 +411,7 @@ async fn many_tabs_refreshing_at_once_refresh_once_and_keep_one_live_session() {
     assert_eq!(stored.generation, 1);
     let after = kept(&app, &cookie).await.unwrap();
     assert_ne!(after.refresh, before.refresh);
-    let (status, _, body) = run(&app, SESSION, "get_user", Cred::Cookie(&cookie), json!({})).await;
+    let (status, _, body) = get_user_with(&app, &cookie).await;
     assert_eq!(status, 200, "the session is live: {body}");
     assert_eq!(app.get_user(&after.access).await.status(), 200);
 }
@@ -421,20 +437,8 @@ async fn the_server_refreshes_a_session_about_to_expire_and_ends_one_the_provide
         refresh: Some(real["refresh_token"].as_str().unwrap().to_owned()),
     };
     let soon = Some(now_millis() + 10_000);
-    let (cookie, _) = app
-        .state
-        .sessions
-        .start(SESSION, &tokens, soon)
-        .await
-        .unwrap();
-    let (status, _, body) = run(
-        &app,
-        SESSION,
-        "get_user",
-        Cred::Cookie(cookie.expose()),
-        json!({}),
-    )
-    .await;
+    let cookie = seeded(&app, &tokens, soon).await;
+    let (status, _, body) = get_user_with(&app, cookie.expose()).await;
     assert_eq!(status, 200, "{body}");
     let fresh = kept(&app, cookie.expose()).await.unwrap();
     assert_ne!(fresh.access, tokens.access, "refreshed before the run");
@@ -444,20 +448,8 @@ async fn the_server_refreshes_a_session_about_to_expire_and_ends_one_the_provide
         access: tokens.access.clone(),
         refresh: Some("not-a-refresh-token".into()),
     };
-    let (cookie, _) = app
-        .state
-        .sessions
-        .start(SESSION, &dead, soon)
-        .await
-        .unwrap();
-    let (status, h, body) = run(
-        &app,
-        SESSION,
-        "get_user",
-        Cred::Cookie(cookie.expose()),
-        json!({}),
-    )
-    .await;
+    let cookie = seeded(&app, &dead, soon).await;
+    let (status, h, body) = get_user_with(&app, cookie.expose()).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(session_header(&h), Some("ended"));
     assert!(kept(&app, cookie.expose()).await.is_none());
@@ -496,7 +488,7 @@ async fn session_decisions_are_logged_and_no_token_nor_cookie_is() {
     let app = examples().await;
     let cookie = sign_in(&app).await;
     let tokens = kept(&app, &cookie).await.unwrap();
-    let (status, _, _) = run(&app, SESSION, "get_user", Cred::Cookie(&cookie), json!({})).await;
+    let (status, _, _) = get_user_with(&app, &cookie).await;
     assert_eq!(status, 200);
     let (status, _, _) = run(
         &app,
@@ -510,7 +502,7 @@ async fn session_decisions_are_logged_and_no_token_nor_cookie_is() {
     let fresh = kept(&app, &cookie).await.unwrap();
     let (status, _, _) = run(&app, SESSION, "revokeAPI", Cred::Cookie(&cookie), json!({})).await;
     assert_eq!(status, 200);
-    let (status, _, _) = run(&app, SESSION, "get_user", Cred::Cookie(&cookie), json!({})).await;
+    let (status, _, _) = get_user_with(&app, &cookie).await;
     assert_eq!(status, 401);
 
     let text = String::from_utf8(log.lock().unwrap().clone()).unwrap();
