@@ -13,11 +13,11 @@ use crate::diagnostic::{Diagnostic, Location, Pos, Problem};
 use crate::guard::{self, HeaderProblem, UrlProblem};
 use crate::js;
 use crate::model::{
-    Access, App, Auth, Body, Datasource, JsObject, Method, OrderedMap, Page, Position, Query,
-    SessionAuth, StoreRefresh, TokenMode, Verify, Widget, WidgetType, DEFAULT_ACCESS_TOKEN_PATH,
-    DEFAULT_CLOCK_SKEW_SECS, DEFAULT_EXPIRES_IN_PATH, DEFAULT_REFRESH_TOKEN_PATH,
-    DEFAULT_ROLES_CLAIM, DEFAULT_TIMEOUT_MS, FORMAT_VERSION, GRID_COLUMNS, MAX_CLOCK_SKEW_SECS,
-    MAX_TIMEOUT_MS,
+    Access, App, Auth, BasicAuth, Body, Datasource, JsObject, Method, Oidc, OrderedMap, Page,
+    Position, Query, SessionAuth, StoreRefresh, TokenMode, Verify, Widget, WidgetType,
+    DEFAULT_ACCESS_TOKEN_PATH, DEFAULT_CLOCK_SKEW_SECS, DEFAULT_EXPIRES_IN_PATH,
+    DEFAULT_REFRESH_TOKEN_PATH, DEFAULT_ROLES_CLAIM, DEFAULT_TIMEOUT_MS, FORMAT_VERSION,
+    GRID_COLUMNS, MAX_CLOCK_SKEW_SECS, MAX_TIMEOUT_MS,
 };
 use crate::names::{case_twins, identifier_problem, kebab_case, slug_problem};
 use crate::substitute;
@@ -606,6 +606,7 @@ impl Loader {
                 "clockSkewSecs",
                 "session",
                 "refresh",
+                "oidc",
             ],
         );
         let login_page = f.required_string("loginPage");
@@ -613,7 +614,8 @@ impl Loader {
         let token_node = f.get("token");
         let session_node = f.get("session");
         let refresh_node = f.get("refresh");
-        if token_node.is_none() {
+        let oidc_node = f.get("oidc");
+        if token_node.is_none() && oidc_node.is_none() {
             f.missing("token");
         }
         let roles_claim = f.optional_string("rolesClaim");
@@ -632,11 +634,28 @@ impl Loader {
             Some(v) => self.verify(v),
             None => Some(Verify::Builtin),
         };
-        let token = token_node.and_then(|t| self.token(t));
+        let oidc = oidc_node.and_then(|n| self.oidc(n));
+        let token = match (token_node, oidc_node) {
+            (Some(t), _) => self.token(t),
+            // Sign-in by redirect keeps its tokens on the server.
+            (None, Some(_)) => Some(TokenMode::Session),
+            (None, None) => None,
+        };
+        if let Some(n) = oidc_node {
+            if matches!(token, Some(TokenMode::Store(_))) {
+                self.err(FILE, n.pos, "`oidc` keeps the tokens on the server: leave `token` out (or write `token: session`)");
+            }
+            if let Some(v) = verify_node {
+                self.err(FILE, v.pos, "with `oidc` the ID token is verified against the provider's keys: leave `verify` out");
+            }
+            if let Some(s) = session_node {
+                self.err(FILE, s.pos, "with `oidc` the server signs in, refreshes and signs out itself: leave `session` out");
+            }
+        }
         let session = session_node.and_then(|n| self.session_auth(n));
         let refresh = refresh_node.and_then(|n| self.store_refresh(n));
         match (&token, session_node, refresh_node) {
-            (Some(TokenMode::Session), None, _) => self.err(
+            (Some(TokenMode::Session), None, _) if oidc_node.is_none() => self.err(
                 FILE,
                 token_node.map_or(node.pos, |n| n.pos),
                 "`token: session` needs `session: {signIn: <query>}`: the query whose answer holds the tokens",
@@ -685,6 +704,101 @@ impl Loader {
             clock_skew_secs,
             session,
             refresh,
+            oidc,
+        })
+    }
+
+    /// `basicAuth` of a query: `{username, password}`, templates (secrets allowed).
+    fn basic_auth(&mut self, file: &str, node: &Node) -> Option<BasicAuth> {
+        let mut f = Fields::new(self, file, node, "`basicAuth`", &["username", "password"]);
+        let username = f.required_string("username");
+        let password = f.required_string("password");
+        let (u_pos, p_pos) = (
+            f.pos_of("username").unwrap_or(node.pos),
+            f.pos_of("password").unwrap_or(node.pos),
+        );
+        if let Some(u) = &username {
+            self.check_value_template(file, u_pos, u, true);
+        }
+        if let Some(p) = &password {
+            self.check_value_template(file, p_pos, p, true);
+        }
+        Some(BasicAuth {
+            username: username?,
+            password: password?,
+        })
+    }
+
+    /// `auth.oidc`: `{issuer, clientId, clientSecret?, scopes?}`.
+    fn oidc(&mut self, node: &Node) -> Option<Oidc> {
+        const FILE: &str = "app.yaml";
+        let mut f = Fields::new(
+            self,
+            FILE,
+            node,
+            "`oidc`",
+            &["issuer", "clientId", "clientSecret", "scopes"],
+        );
+        let issuer = f.required_string("issuer");
+        let client_id = f.required_string("clientId");
+        let client_secret = f.optional_string("clientSecret");
+        let scopes_node = f.get("scopes");
+        let issuer_pos = f.pos_of("issuer").unwrap_or(node.pos);
+        let secret_pos = f.pos_of("clientSecret").unwrap_or(node.pos);
+        if let Some(problem) = issuer.as_deref().and_then(issuer_url_problem) {
+            self.err(FILE, issuer_pos, problem);
+        }
+        if let Some(secret) = &client_secret {
+            let key = secret
+                .trim()
+                .strip_prefix("{{")
+                .and_then(|s| s.strip_suffix("}}"))
+                .map(str::trim);
+            if key.and_then(template::secret_name).is_none() {
+                self.err(
+                    FILE,
+                    secret_pos,
+                    "`clientSecret` is a server secret, written exactly `{{secrets.NAME}}` (an app's files are no place for a secret)",
+                );
+            }
+        }
+        let scopes = match scopes_node {
+            None => vec![
+                "openid".to_owned(),
+                "email".to_owned(),
+                "profile".to_owned(),
+            ],
+            Some(n) => match &n.value {
+                Value::Seq(items) => {
+                    let mut out = Vec::new();
+                    for item in items {
+                        match &item.value {
+                            Value::Str(s) if !s.is_empty() && !s.contains(char::is_whitespace) => {
+                                out.push(s.clone())
+                            }
+                            _ => self.err(FILE, item.pos, "a scope is one word such as `email`"),
+                        }
+                    }
+                    if !out.iter().any(|s| s == "openid") {
+                        self.err(FILE, n.pos, "`scopes` must include `openid`");
+                    }
+                    out
+                }
+                _ => {
+                    self.err(
+                        FILE,
+                        n.pos,
+                        "`scopes` is a list such as [openid, email, profile]",
+                    );
+                    Vec::new()
+                }
+            },
+        };
+        Some(Oidc {
+            issuer: issuer?,
+            client_id: client_id?,
+            client_secret,
+            scopes,
         })
     }
 
@@ -1474,6 +1588,7 @@ impl Loader {
                 "timeoutMs",
                 "followRedirects",
                 "access",
+                "basicAuth",
             ],
         );
         let datasource = f.optional_string("datasource");
@@ -1486,6 +1601,7 @@ impl Loader {
         let timeout = f.optional_u32("timeoutMs");
         let follow_redirects = f.optional_bool("followRedirects").unwrap_or(false);
         let access_node = f.get("access");
+        let basic_node = f.get("basicAuth");
         let pos = |k: &str| f.pos_of(k).unwrap_or(node.pos);
         let (ds_pos, path_pos, url_pos, method_pos, timeout_pos) = (
             pos("datasource"),
@@ -1564,6 +1680,7 @@ impl Loader {
         };
         let body = body_node.and_then(|b| self.body(file, b));
         let access = self.access_field(file, access_node);
+        let basic_auth = basic_node.and_then(|n| self.basic_auth(file, n));
 
         let timeout_ms = timeout.unwrap_or(DEFAULT_TIMEOUT_MS);
         if timeout_ms == 0 || timeout_ms > MAX_TIMEOUT_MS {
@@ -1575,6 +1692,7 @@ impl Loader {
         }
 
         Some(Query {
+            basic_auth,
             name: stem.to_owned(),
             datasource,
             path,
@@ -2226,6 +2344,11 @@ fn jwks_url_problem(url: &str) -> Option<String> {
     }
 }
 
+/// An OpenID Connect issuer: https (http only for localhost or 127.0.0.1), no bindings.
+fn issuer_url_problem(url: &str) -> Option<String> {
+    jwks_url_problem(url).map(|p| p.replace("`jwks`", "`issuer`"))
+}
+
 /// A datasource URL: an absolute http(s) URL or a path, without bindings.
 fn base_url_problem(url: &str) -> Option<String> {
     if template::has_binding(url) {
@@ -2823,6 +2946,7 @@ mod tests {
                 clock_skew_secs: 300,
                 session: None,
                 refresh: None,
+                oidc: None,
             })
         );
         assert_eq!(app.page("Home").unwrap().access, Access::SignedIn);
@@ -2890,6 +3014,64 @@ mod tests {
         // The stored form reads back the same, and the folder written from it too.
         assert_eq!(App::from_json(&app.to_json().unwrap()).unwrap(), app);
         assert_eq!(app.validate(), vec![]);
+    }
+
+    #[test]
+    fn oidc_sign_in_is_read_implies_session_mode_and_refuses_what_cannot_work() {
+        let ok = with_auth("  loginPage: Login\n  oidc:\n    issuer: https://idp.example.com\n    clientId: app\n    clientSecret: '{{secrets.IDP_SECRET}}'\n    scopes: [openid, email, offline_access]\n");
+        let basic = "datasource: api\npath: /token\nmethod: POST\nbasicAuth: { username: '{{secrets.ID}}', password: '{{secrets.SECRET}}' }\n";
+        let (app, d) = App::from_files(&files(&[
+            ("app.yaml", &ok),
+            LOGIN,
+            ("queries/q.yaml", basic),
+        ]));
+        assert_eq!(d, vec![]);
+        let app = app.unwrap();
+        let auth = app.auth.as_ref().unwrap();
+        assert_eq!(auth.token, TokenMode::Session);
+        let oidc = auth.oidc.as_ref().unwrap();
+        assert_eq!(
+            oidc.client_secret.as_deref(),
+            Some("{{secrets.IDP_SECRET}}")
+        );
+        assert_eq!(oidc.scopes, ["openid", "email", "offline_access"]);
+        assert_eq!(
+            app.query("q")
+                .unwrap()
+                .basic_auth
+                .as_ref()
+                .unwrap()
+                .username,
+            "{{secrets.ID}}"
+        );
+        assert_eq!(App::from_json(&app.to_json().unwrap()).unwrap(), app);
+        assert_eq!(app.validate(), vec![]);
+        // A public client, default scopes.
+        let public = with_auth(
+            "  loginPage: Login\n  oidc: { issuer: 'http://127.0.0.1:4010', clientId: app }\n",
+        );
+        let (app, d) = App::from_files(&files(&[("app.yaml", &public), LOGIN]));
+        assert_eq!(d, vec![]);
+        assert_eq!(
+            app.unwrap().auth.unwrap().oidc.unwrap().scopes,
+            ["openid", "email", "profile"]
+        );
+        let refused = |auth: &str| check(&[("app.yaml", &with_auth(auth)), LOGIN]);
+        assert_eq!(
+            refused("  loginPage: Login\n  token: { store: t }\n  oidc: { issuer: 'https://idp.example.com', clientId: app }\n"),
+            vec!["app.yaml:8:9: `oidc` keeps the tokens on the server: leave `token` out (or write `token: session`)"]
+        );
+        assert_eq!(
+            refused("  loginPage: Login\n  oidc: { issuer: 'https://idp.example.com', clientId: app, clientSecret: hunter2 }\n"),
+            vec!["app.yaml:7:75: `clientSecret` is a server secret, written exactly `{{secrets.NAME}}` (an app's files are no place for a secret)"]
+        );
+        assert_eq!(
+            refused("  loginPage: Login\n  oidc: { issuer: 'http://idp.example.com', clientId: app, scopes: [email] }\n"),
+            vec![
+                "app.yaml:7:19: `issuer` must be an https URL (http only for localhost or 127.0.0.1) without bindings",
+                "app.yaml:7:68: `scopes` must include `openid`",
+            ]
+        );
     }
 
     #[test]
@@ -3131,6 +3313,7 @@ mod tests {
             clock_skew_secs: 30,
             session: None,
             refresh: None,
+            oidc: None,
         };
         let claims = serde_json::json!({"roles": ["a", 1, "b"], "app_metadata": {"role": "admin"}, "role": 5});
         assert_eq!(auth.roles_in(&claims), ["a", "b"]);

@@ -235,6 +235,18 @@ pub struct Query {
     /// Who may run the query (omitted when public).
     #[serde(default, skip_serializing_if = "Access::is_public")]
     pub access: Access,
+    /// HTTP Basic authentication computed on the server (`Authorization: Basic …`), as OAuth
+    /// 2.0 clients authenticate: templates, usually `{{secrets.CLIENT_ID}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basic_auth: Option<BasicAuth>,
+}
+
+/// `basicAuth` of a query: the user name and password templates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BasicAuth {
+    pub username: String,
+    pub password: String,
 }
 
 fn default_timeout() -> u32 {
@@ -396,6 +408,27 @@ pub struct Auth {
     /// Store mode's platform refresh (only with [`TokenMode::Store`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh: Option<StoreRefresh>,
+    /// Sign-in by redirect with OpenID Connect (implies session mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<Oidc>,
+}
+
+/// `auth.oidc`: the provider and this app's client at it (authorization code + PKCE).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Oidc {
+    /// The provider's issuer; its discovery document is `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    /// `{{secrets.NAME}}` for a confidential client; none for a public one (PKCE alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+}
+
+fn default_scopes() -> Vec<String> {
+    ["openid", "email", "profile"].map(str::to_owned).to_vec()
 }
 
 /// `auth.session`: the queries that start, refresh and end a server-side session, and where

@@ -161,6 +161,10 @@ fn auth_json(auth: &Auth) -> Value {
         }
         out["session"] = s;
     }
+    if auth.oidc.is_some() {
+        // Sign-in by redirect: `appsmith.signIn()` goes to /app/<slug>/_auth/login.
+        out["oidc"] = json!(true);
+    }
     if let Some(refresh) = &auth.refresh {
         let store: serde_json::Map<String, Value> = refresh
             .store
