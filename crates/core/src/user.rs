@@ -107,9 +107,14 @@ impl Throttle {
             Some((_, until)) if until > now => LoginGate::Locked { until },
             _ => {
                 let failures = record.map_or(0, |(n, _)| n).saturating_add(1);
+                // No delay is no lock at all (0), not a lock until `now`: an attempt that read
+                // the clock a moment earlier but took the record's lock later (two sign-ins at
+                // once, or instances whose clocks differ slightly) must not find the account
+                // locked by a free failure.
+                let delay = self.delay_after(failures);
                 LoginGate::Admitted {
                     failures,
-                    locked_until: now.saturating_add(self.delay_after(failures)),
+                    locked_until: if delay > 0 { now.saturating_add(delay) } else { 0 },
                 }
             }
         }
@@ -130,6 +135,29 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_free_failure_locks_nothing_even_for_an_attempt_that_read_the_clock_earlier() {
+        let t = Throttle::default();
+        let LoginGate::Admitted { failures, locked_until } = t.admit(None, 1_000) else {
+            panic!("the first attempt is admitted");
+        };
+        assert_eq!((failures, locked_until), (1, 0));
+        // A second attempt whose clock reading came a millisecond before the first one's.
+        assert!(matches!(
+            t.admit(Some((failures, locked_until)), 999),
+            LoginGate::Admitted { failures: 2, .. }
+        ));
+        // A real delay still locks.
+        assert!(matches!(
+            t.admit(Some((4, 0)), 1_000),
+            LoginGate::Admitted { locked_until: 2_000, .. }
+        ));
+        assert!(matches!(
+            t.admit(Some((5, 2_000)), 1_500),
+            LoginGate::Locked { until: 2_000 }
+        ));
+    }
 
     #[test]
     fn the_delay_starts_at_the_fifth_failure_doubles_and_is_capped() {
@@ -181,7 +209,7 @@ mod tests {
             t.admit(None, 7),
             LoginGate::Admitted {
                 failures: 1,
-                locked_until: 7
+                locked_until: 0
             }
         );
         // A corrupt count saturates instead of overflowing.
