@@ -103,6 +103,21 @@ describe('parseAppDef: declared protection', () => {
     expect(parsed(PROTECTED).auth?.refresh).toBeUndefined();
   });
 
+  it('reads sign-in by redirect (oidc): session mode without queries, the login page optional', () => {
+    const auth = (a: unknown) => parsed({ ...PROTECTED, auth: a }).auth;
+    expect(auth({ token: 'session', oidc: true })).toStrictEqual({
+      loginPage: undefined,
+      tokenStore: undefined,
+      refresh: undefined,
+      session: { signIn: undefined, refresh: undefined, signOut: undefined },
+      oidc: true,
+    });
+    expect(auth({ loginPage: 'LoginPage', token: 'session', oidc: true })?.loginPage).toBe('LoginPage');
+    expect(auth({ loginPage: 'LoginPage', token: 'session', session: { signIn: 'sign_in' } })?.oidc).toBeUndefined();
+    const r = parseAppDef({ ...PROTECTED, auth: { loginPage: 3, token: 'session', oidc: true } });
+    expect(!r.ok && r.problems).toEqual(['auth.loginPage is not a string']);
+  });
+
   it('refuses a session without its sign-in query, and a refresh that cannot store the token', () => {
     const problems = (auth: unknown) => {
       const r = parseAppDef({ ...PROTECTED, auth });

@@ -39,14 +39,17 @@ export interface PageDef {
 
 /** The app's declared protection as the viewer sees it (docs/app-format.md `auth`). */
 export interface AuthDef {
-  /** The page that signs users in (public): locked pages send anonymous users there. */
-  readonly loginPage: string;
+  /** The page that signs users in (public): locked pages send anonymous users there. Only an
+   * app with `oidc` may have none: its locked pages send them to the provider. */
+  readonly loginPage: string | undefined;
   /** Store mode: the token is `appsmith.store[tokenStore]`. Undefined for other modes. */
   readonly tokenStore: string | undefined;
   /** Store mode only: the runtime refreshes the token itself (absent: the app does, if at all). */
   readonly refresh?: RefreshDef | undefined;
-  /** Session mode (`token: "session"`): the server holds the tokens behind a cookie. */
+  /** Session mode (`token: "session"`, or `oidc`): the server holds the tokens behind a cookie. */
   readonly session?: SessionDef | undefined;
+  /** Sign-in by redirect (`auth.oidc`): `appsmith.signIn()` and the server's `/_auth/` routes. */
+  readonly oidc?: true;
 }
 
 /** `auth.refresh`: which query refreshes the stored token, and where its answer goes. */
@@ -59,9 +62,10 @@ export interface RefreshDef {
   readonly expiresIn: string | undefined;
 }
 
-/** `auth.session`: the queries the server treats as sign-in, refresh and sign-out. */
+/** `auth.session`: the queries the server treats as sign-in, refresh and sign-out. An app
+ * with `oidc` has none of them: the server signs in, refreshes and signs out itself. */
 export interface SessionDef {
-  readonly signIn: string;
+  readonly signIn: string | undefined;
   readonly refresh: string | undefined;
   readonly signOut: string | undefined;
 }
@@ -154,11 +158,15 @@ function parseAccess(raw: unknown, at: string, r: Reader): Access {
 
 function parseAuth(raw: unknown, r: Reader): AuthDef {
   const rec = r.rec(raw, 'auth');
-  const loginPage = r.str(rec, 'loginPage', 'auth');
+  // The server sends `oidc: true`; the app file's own object is taken as well.
+  const oidc = rec.oidc === true || isRecord(rec.oidc);
+  const loginPage = oidc ? r.optStr(rec, 'loginPage', 'auth') : r.str(rec, 'loginPage', 'auth');
   const store = isRecord(rec.token) ? rec.token.store : undefined;
   const tokenStore = typeof store === 'string' && store !== '' ? store : undefined;
   let session: SessionDef | undefined;
-  if (rec.token === 'session') {
+  if (oidc && rec.session == null) {
+    session = { signIn: undefined, refresh: undefined, signOut: undefined };
+  } else if (rec.token === 'session') {
     const s = r.rec(rec.session, 'auth.session');
     session = {
       signIn: r.str(s, 'signIn', 'auth.session'),
@@ -179,7 +187,7 @@ function parseAuth(raw: unknown, r: Reader): AuthDef {
     if (tokenStore === undefined) r.problems.push('auth.refresh needs token: { store: <key> }');
     else if (!Object.hasOwn(refresh.store, tokenStore)) r.problems.push(`auth.refresh.store has no "${tokenStore}"`);
   }
-  return { loginPage, tokenStore, refresh, session };
+  return { loginPage, tokenStore, refresh, session, ...(oidc && { oidc: true as const }) };
 }
 
 function parseUser(raw: unknown, r: Reader): AppUser {

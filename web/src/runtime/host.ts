@@ -34,6 +34,13 @@ export interface Host {
   openAppUrl(pathAndQuery: string): void;
   /** Leaves for an external URL, in this tab or a new one. */
   openExternal(url: string, target: NavigationTarget): void;
+  /**
+   * Loads a path of this app's server in this tab as a new document (location.assign), not as
+   * a page of the running app: the sign-in and sign-out routes answer with redirects to the
+   * provider (issue 12). A host that runs the app inside another page (the editor's preview and
+   * canvas) leaves it out, and sign-in by redirect only says where it runs.
+   */
+  loadDocument?(pathAndQuery: string): void;
 
   // What a protected app's sign-in state needs (issue 10). Optional: a host without them (the
   // editor's canvas, tests) gets no scheduled refresh, no cross-tab messages and no lock.

@@ -131,13 +131,60 @@ describe('QueryModel.run', () => {
   });
 });
 
+describe('QueryModel.run with providers\' answers', () => {
+  async function rejection(status: number, body: unknown): Promise<QueryError> {
+    const transport = new FakeTransport({ sign_in: () => upstream(status, body) });
+    const error = await setup([], transport).query.run().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryError);
+    return error as QueryError;
+  }
+
+  it('rejects with OAuth 2.0\'s error_description (Keycloak, Django OAuth Toolkit)', async () => {
+    const e = await rejection(400, { error: 'invalid_grant', error_description: 'Invalid credentials given.' });
+    expect(e.message).toBe('Invalid credentials given.');
+    expect(e.statusCode).toBe(400);
+    expect(e.body).toEqual({ error: 'invalid_grant', error_description: 'Invalid credentials given.' });
+  });
+
+  it('rejects with the OAuth error code when there is no description', async () => {
+    expect((await rejection(401, { error: 'invalid_client' })).message).toBe('invalid_client');
+  });
+
+  it('rejects with GoTrue\'s msg, and with message', async () => {
+    expect((await rejection(400, { code: 400, msg: 'Invalid login credentials' })).message).toBe('Invalid login credentials');
+    expect((await rejection(422, { code: 'weak_password', message: 'Password is too weak' })).message).toBe('Password is too weak');
+  });
+
+  it('rejects with Firebase\'s error.message', async () => {
+    const e = await rejection(400, { error: { code: 400, message: 'INVALID_PASSWORD', errors: [] } });
+    expect(e.message).toBe('INVALID_PASSWORD');
+  });
+
+  it('rejects a body that is not JSON with the status', async () => {
+    expect((await rejection(503, '<html>Service Unavailable</html>')).message).toBe('Request failed with status 503');
+  });
+
+  it('resolves an empty 204 or 200 answer with data null', async () => {
+    for (const [status, body] of [[204, null], [204, ''], [200, ''], [200, null]] as const) {
+      const transport = new FakeTransport({ sign_in: () => upstream(status, body) });
+      const { query } = setup([], transport);
+      await expect(query.run()).resolves.toBeNull();
+      expect(query.data.value).toBeNull();
+      expect(query.error.value).toBeUndefined();
+      expect(query.responseMeta.value).toMatchObject({ statusCode: status, isExecutionSuccess: true });
+    }
+  });
+});
+
 describe('errorMessage', () => {
   it('reads the shapes providers use, in order', () => {
+    expect(errorMessage({ error: 'invalid_grant', error_description: 'c', msg: 'm', message: 'b' }, 400)).toBe('c');
+    expect(errorMessage({ error: 'invalid_grant', msg: 'm', message: 'b' }, 400)).toBe('invalid_grant');
     expect(errorMessage({ msg: 'a', message: 'b' }, 400)).toBe('a');
     expect(errorMessage({ code: 'x', message: 'b' }, 400)).toBe('b');
-    expect(errorMessage({ error: 'invalid_grant', error_description: 'c' }, 400)).toBe('c');
+    expect(errorMessage({ error: { code: 'x', message: 'd' }, message: 'b' }, 400)).toBe('b');
     expect(errorMessage({ error: { code: 'x', message: 'd' } }, 400)).toBe('d');
-    expect(errorMessage({ error: 'invalid_grant' }, 400)).toBe('invalid_grant');
+    expect(errorMessage({ error: '', error_description: '' }, 400)).toBe('Request failed with status 400');
     expect(errorMessage('Bad gateway', 502)).toBe('Request failed with status 502');
     expect(errorMessage(undefined, 500)).toBe('Request failed with status 500');
   });

@@ -186,9 +186,11 @@ function interpret(response: TransportResponse): Outcome {
   if (response.httpStatus === 200 && isRecord(b) && typeof b.status === 'number' && 'body' in b) {
     const status = b.status;
     const success = status >= 200 && status < 300;
+    // An empty answer (204, or a 200 without a body: a revocation, a sign-out) is data null.
+    const body = success && b.body === '' ? null : b.body;
     return {
       meta: { statusCode: status, headers: stringRecord(b.headers), isExecutionSuccess: success },
-      body: b.body,
+      body,
       message: success ? '' : errorMessage(b.body, status),
     };
   }
@@ -202,18 +204,19 @@ function interpret(response: TransportResponse): Outcome {
 }
 
 /**
- * The message an error body carries, in the shapes providers use: GoTrue's `msg` (and its
- * newer `message`), OAuth's `error_description`, lowkey's and many APIs' `error.message`.
+ * The message an error body carries, in the shapes providers use, first found first: OAuth
+ * 2.0's `error_description`, then its `error` code when that is a string (RFC 6749 §5.2:
+ * Keycloak, Django OAuth Toolkit, Auth0), GoTrue's `msg` (and its newer `message`), then
+ * `error.message` (Firebase, Google APIs, lowkey's own errors).
  */
 export function errorMessage(body: unknown, status: number): string {
   if (isRecord(body)) {
-    for (const key of ['msg', 'message', 'error_description'] as const) {
+    for (const key of ['error_description', 'error', 'msg', 'message'] as const) {
       const v = body[key];
       if (typeof v === 'string' && v !== '') return v;
     }
     const err = body.error;
     if (isRecord(err) && typeof err.message === 'string' && err.message !== '') return err.message;
-    if (typeof err === 'string' && err !== '') return err;
   }
   return `Request failed with status ${status}`;
 }

@@ -476,3 +476,103 @@ describe('declared protection', () => {
     expect(start(makeApp()).runtime.evaluator.evaluate('appsmith.mode')).toBe('VIEW');
   });
 });
+
+describe('appsmith.signIn and appsmith.signOut', () => {
+  /** A tab that can load a server route as a new document (the browser's host). */
+  class TabHost extends FakeHost {
+    readonly loaded: string[] = [];
+    loadDocument(pathAndQuery: string): void {
+      this.loaded.push(pathAndQuery);
+    }
+  }
+
+  /** An app that signs in by redirect, as the server describes it (no login page, no queries). */
+  const OIDC = { loginPage: undefined, tokenStore: undefined, session: { signIn: undefined, refresh: undefined, signOut: undefined }, oidc: true } as const;
+
+  function startInTab(path: string, over: Partial<AppDef> = {}, transport = new FakeTransport()) {
+    const host = new TabHost(transport, path);
+    const runtime = new AppRuntime(makeApp({ slug: 'my app', auth: OIDC, ...over }), host, stubFactory);
+    return { host, runtime };
+  }
+
+  it('loads the sign-in route, back to the page named by the argument', async () => {
+    const { runtime, host } = startInTab('/app/my%20app/other?next=Home');
+    await runtime.start();
+    expect(await run(runtime, "appsmith.signIn('Secret')")).toBe(true);
+    expect(host.loaded).toEqual(['/app/my%20app/_auth/login?next=Secret']);
+    // A full page load, not a page change of the running app.
+    expect(host.pushed).toEqual([]);
+    expect(viewName(runtime)).toBe('ready:Other');
+  });
+
+  it('without an argument, goes back to the page the URL\'s ?next= names, or lets the server choose', async () => {
+    const a = startInTab('/app/my%20app/other?next=Secret');
+    await a.runtime.start();
+    await run(a.runtime, 'appsmith.signIn()');
+    expect(a.host.loaded).toEqual(['/app/my%20app/_auth/login?next=Secret']);
+
+    const b = startInTab('/app/my%20app/other?next=https%3A%2F%2Fevil.example');
+    await b.runtime.start();
+    await run(b.runtime, 'appsmith.signIn()');
+    expect(b.host.loaded).toEqual(['/app/my%20app/_auth/login']);
+
+    const c = startInTab('/app/my%20app');
+    await c.runtime.start();
+    await run(c.runtime, 'appsmith.signIn(appsmith.URL.queryParams.next)');
+    expect(c.host.loaded).toEqual(['/app/my%20app/_auth/login']);
+  });
+
+  it('refuses a next that is not a page of the app', async () => {
+    const { runtime, host } = startInTab('/app/my%20app');
+    await runtime.start();
+    expect(await run(runtime, "appsmith.signIn('https://evil.example')")).toBe(false);
+    expect(runtime.toasts.value.map((t) => [t.type, t.message])).toEqual([
+      ['error', 'appsmith.signIn: there is no page named https://evil.example'],
+    ]);
+    expect(host.loaded).toEqual([]);
+  });
+
+  it('loads the sign-out route', async () => {
+    const { runtime, host } = startInTab('/app/my%20app/secret');
+    await runtime.start();
+    await run(runtime, 'appsmith.signOut()');
+    expect(host.loaded).toEqual(['/app/my%20app/_auth/logout']);
+  });
+
+  it('refuses in an app without sign-in by redirect', async () => {
+    const { runtime, host } = startInTab('/app/my%20app', { auth: null });
+    await runtime.start();
+    expect(await run(runtime, 'appsmith.signIn()')).toBe(false);
+    expect(await run(runtime, 'appsmith.signOut()')).toBe(false);
+    expect(runtime.toasts.value.map((t) => t.message)).toEqual([
+      'appsmith.signIn and appsmith.signOut need sign-in by redirect: auth.oidc in app.yaml',
+      'appsmith.signIn and appsmith.signOut need sign-in by redirect: auth.oidc in app.yaml',
+    ]);
+    expect(host.loaded).toEqual([]);
+  });
+
+  it('sends a protected page whose session ended to the provider when the app has no login page', async () => {
+    const transport = new FakeTransport({ q: () => ({ ...upstream(200, {}), session: 'ended' }) });
+    const user = { id: 'u1', isAnonymous: false, roles: [] };
+    const pages = [page('Home'), page('Secret', { access: 'signedIn' })];
+    const { runtime, host } = startInTab('/app/my%20app/secret', { pages, user, queries: [{ name: 'q', bindings: [] }] }, transport);
+    await runtime.start();
+    expect(viewName(runtime)).toBe('ready:Secret');
+    await run(runtime, 'q.run()');
+    expect(host.loaded).toEqual(['/app/my%20app/_auth/login?next=Secret']);
+  });
+
+  it('in a host without full page loads (the editor\'s preview), says where it runs and stays', async () => {
+    const { runtime, host } = start(makeApp({ auth: OIDC }));
+    await runtime.start();
+    expect(await run(runtime, 'appsmith.signIn()')).toBe(true);
+    expect(await run(runtime, 'appsmith.signOut()')).toBe(true);
+    expect(runtime.toasts.value.map((t) => [t.type, t.message])).toEqual([
+      ['info', 'Sign-in by redirect runs in the published app'],
+      ['info', 'Sign-out by redirect runs in the published app'],
+    ]);
+    expect(host.pushed).toEqual([]);
+    expect(host.opened).toEqual([]);
+    expect(viewName(runtime)).toBe('ready:Home');
+  });
+});

@@ -28,7 +28,7 @@ import { QueryModel } from './query.ts';
 import { TokenRefresher } from './refresh.ts';
 import { SessionMarker } from './sessionMarker.ts';
 import { AppStore } from './store.ts';
-import { appUrl, externalUrl, pagePath, parseAppPath, queryString, withQuery, type AppUrl } from './url.ts';
+import { appUrl, authRoutePath, externalUrl, pagePath, parseAppPath, parseQueryString, queryString, withQuery, type AppUrl } from './url.ts';
 
 /** A widget instance in the graph, as bindings and the runtime see it. */
 export interface WidgetModel {
@@ -79,6 +79,8 @@ export const GLOBAL_NAMES = [
 ] as const;
 
 export const INVALID_TARGET = 'Enter a valid URL or page name';
+
+const NO_REDIRECT_SIGN_IN = 'appsmith.signIn and appsmith.signOut need sign-in by redirect: auth.oidc in app.yaml';
 
 /** `appsmith.user` while nobody is signed in (Appsmith's shape). */
 const ANONYMOUS_USER = Object.freeze({ isAnonymous: true });
@@ -250,11 +252,16 @@ export class AppRuntime {
   }
 
   /** The user is signed out (elsewhere, or the session or refresh failed): a protected page
-   * shown (or loading) is replaced by the login page with `?next=<page>`. */
+   * shown (or loading) is replaced by the login page with `?next=<page>`; an app that signs in
+   * by redirect and has no login page sends the tab to the provider. */
   private toLoginIfProtected(): void {
     const view = this.viewSignal.peek();
     if ((view.status !== 'ready' && view.status !== 'loading') || isPublic(view.page.access)) return;
     const login = this.app.pages.find((p) => p.name === this.app.auth?.loginPage);
+    if (!login && this.app.auth?.oidc && this.host.loadDocument) {
+      this.host.loadDocument(authRoutePath(this.app.slug, 'login') + queryString({ next: view.page.name }));
+      return;
+    }
     if (!login || login === view.page) return;
     const to = pagePath(this.app.slug, login.slug) + queryString({ next: view.page.name });
     if (this.host.replaceUrl) this.host.replaceUrl(to);
@@ -451,6 +458,45 @@ export class AppRuntime {
     this.host.openExternal(withQuery(url, qs), mode as NavigationTarget);
   }
 
+  /**
+   * `appsmith.signIn(next?)`: the server's sign-in by redirect (`/app/<slug>/_auth/login`),
+   * back to the page `next` names afterwards: the argument, else the current URL's `?next=`
+   * when it names a page of the app (a login page reached from a protected one), else the
+   * server's choice (the home page).
+   */
+  private signIn(next: unknown): Promise<void> {
+    let back: string | undefined;
+    if (next !== undefined && next !== null && next !== '') {
+      if (typeof next !== 'string' || !this.app.pages.some((p) => p.name === next)) {
+        throw new Error(`appsmith.signIn: there is no page named ${displayString(next)}`);
+      }
+      back = next;
+    } else {
+      const asked = parseQueryString(this.host.location().search).next;
+      back = this.app.pages.some((p) => p.name === asked) ? asked : undefined;
+    }
+    this.loadAuthRoute('login', queryString({ next: back }), 'Sign-in by redirect runs in the published app');
+    return Promise.resolve();
+  }
+
+  /** `appsmith.signOut()`: the server's sign-out (`/app/<slug>/_auth/logout`), which ends the
+   * session here and, where the provider offers it, at the provider. */
+  private signOut(): Promise<void> {
+    this.loadAuthRoute('logout', '', 'Sign-out by redirect runs in the published app');
+    return Promise.resolve();
+  }
+
+  /** Loads a route of the server's sign-in by redirect in the tab; a host that cannot (the
+   * editor's preview and canvas) gets the `elsewhere` alert instead. */
+  private loadAuthRoute(route: 'login' | 'logout', qs: string, elsewhere: string): void {
+    if (!this.host.loadDocument) {
+      this.alert(elsewhere, 'info');
+      return;
+    }
+    if (!this.app.auth?.oidc) throw new Error(NO_REDIRECT_SIGN_IN);
+    this.host.loadDocument(authRoutePath(this.app.slug, route) + qs);
+  }
+
   private resetWidget(name: unknown, resetChildren: unknown = true): void {
     const widget = typeof name === 'string' ? this.widgetsSignal.peek().get(name) : undefined;
     if (!widget) throw new Error(`resetWidget: there is no widget named ${displayString(name)} on this page`);
@@ -506,6 +552,8 @@ export class AppRuntime {
       get user() {
         return rt.user() ?? ANONYMOUS_USER;
       },
+      signIn: (next?: unknown) => rt.signIn(next),
+      signOut: () => rt.signOut(),
     });
   }
 

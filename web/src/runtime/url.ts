@@ -23,6 +23,12 @@ export function pagePath(appSlug: string, pageSlug: string): string {
   return `/app/${encodeURIComponent(appSlug)}/${encodeURIComponent(pageSlug)}`;
 }
 
+/** A route of the server's sign-in by redirect (`auth.oidc`): `/app/<app-slug>/_auth/login`
+ * or `/app/<app-slug>/_auth/logout`. */
+export function authRoutePath(appSlug: string, route: 'login' | 'logout'): string {
+  return `/app/${encodeURIComponent(appSlug)}/_auth/${route}`;
+}
+
 /** `?a=1&b=x` from params; strings as they are, other values as JSON. Empty params: "". */
 export function queryString(params: unknown): string {
   if (params === null || typeof params !== 'object') return '';

@@ -464,6 +464,68 @@ describe('Viewer in session mode', () => {
   });
 });
 
+describe('Viewer with sign-in by redirect (oidc) and no login page', () => {
+  /** The server's definition of such an app (session mode without queries), for Ann or anonymous. */
+  function oidcServer(live: boolean) {
+    const requests: string[] = [];
+    const def = (signedIn: boolean) => ({
+      ...definitionWith({ token: 'session', oidc: true }, signedIn),
+      homePage: 'Dashboard',
+      pages: [signedIn ? DASHBOARD_OPEN : DASHBOARD_LOCKED],
+      queries: [signedIn ? { name: 'get_user', access: 'signedIn', bindings: [] } : { name: 'get_user', access: 'signedIn', locked: true }],
+    });
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        requests.push(call(url));
+        if (call(url) === 'definition') return json(200, def(live));
+        if (call(url) === 'get_user') return live ? ran({ plan: 'pro' }) : json(401, { error: { code: 'not_signed_in', message: 'Sign in first' } }, 'ended');
+        return json(404, { error: { code: 'not_found', message: url } });
+      }),
+    );
+    return requests;
+  }
+
+  it('sends an anonymous visitor of a protected page to the provider, back to that page, never rendering it', async () => {
+    const requests = oidcServer(false);
+    const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
+    try {
+      window.history.replaceState(null, '', '/app/demo/dashboard');
+      render(<Viewer />, root);
+      await waitFor(() => expect(assign).toHaveBeenCalledWith('/app/demo/_auth/login?next=Dashboard'));
+      expect(assign).toHaveBeenCalledTimes(1);
+      expect(requests).toEqual(['definition', 'definition']);
+      expect(pagesShown).toEqual([]);
+      expect(root.querySelector('[data-error-screen]')).toBeNull();
+    } finally {
+      assign.mockRestore();
+    }
+  });
+
+  it('opens the page for a live session', async () => {
+    oidcServer(true);
+    window.history.replaceState(null, '', '/app/demo/dashboard');
+    render(<Viewer />, root);
+    await waitFor(() => expect(widgetText('txt_dash')).toBe('Hello ann@example.com, pro'));
+  });
+
+  it('does not go again at once after a failed sign-in (?auth_error=): says so, with a link to try again', async () => {
+    oidcServer(false);
+    const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
+    try {
+      window.history.replaceState(null, '', '/app/demo?auth_error=access_denied');
+      render(<Viewer />, root);
+      await waitFor(() => expect(root.querySelector('[data-error-screen] h1')?.textContent).toBe('You are not signed in'));
+      expect(root.querySelector('[data-error-screen] p')?.textContent).toContain('access_denied');
+      const link = [...root.querySelectorAll('a')].find((a) => a.textContent === 'Sign in');
+      expect(link?.getAttribute('href')).toBe('/app/demo/_auth/login?next=Dashboard');
+      expect(assign).not.toHaveBeenCalled();
+    } finally {
+      assign.mockRestore();
+    }
+  });
+});
+
 describe('Viewer in store mode with a declared refresh', () => {
   it('refreshes after a 401 and runs the query again with the fresh Bearer token', async () => {
     const requests: Call[] = [];

@@ -49,6 +49,9 @@ const APP = {
   jsObjects: [],
 };
 
+/** The preview's host: the app's URL in memory, queries through the draft's run endpoint. */
+const previewHost = () => memoryHost({ path: '/app/demo', transport: queryTransport((_a, q) => `/draft/demo/queries/${q}/run`) });
+
 describe('Viewer', () => {
   it('shows a loading state, then the home page once its on-load query answered', async () => {
     let answer!: (r: Response) => void;
@@ -130,7 +133,7 @@ describe('Viewer', () => {
       return json(404, { error: { code: 'not_found', message: url } });
     });
     vi.stubGlobal('fetch', fetchMock);
-    const host = memoryHost({ path: '/app/demo', transport: queryTransport((_a, q) => `/draft/demo/queries/${q}/run`) });
+    const host = previewHost();
     document.title = 'Editor';
     const addressBefore = window.location.pathname;
     render(<Viewer embedded={{ host, fetchApp: () => fetchAppAt('/draft/demo/viewer') }} />, root);
@@ -144,5 +147,84 @@ describe('Viewer', () => {
     expect(window.location.pathname).toBe(addressBefore);
     expect(document.title).toBe('Editor');
     expect(window.localStorage.length).toBe(0);
+  });
+  describe('sign-in by redirect', () => {
+    const SIGN_IN_APP = {
+      ...APP,
+      auth: { token: 'session', oidc: true },
+      pages: [
+        {
+          name: 'Home',
+          slug: 'home',
+          hidden: false,
+          onLoad: [],
+          widgets: [
+            {
+              name: 'btn_sign_in',
+              type: 'Button',
+              position: { col: 0, row: 0, width: 10, height: 4 },
+              props: { text: 'Sign in with the provider', onClick: '{{appsmith.signIn()}}' },
+              children: [],
+            },
+            {
+              name: 'btn_sign_out',
+              type: 'Button',
+              position: { col: 0, row: 5, width: 10, height: 4 },
+              props: { text: 'Sign out', onClick: '{{appsmith.signOut()}}' },
+              children: [],
+            },
+          ],
+        },
+      ],
+    };
+    const button = (name: string) =>
+      [...root.querySelectorAll('button')].find((b) => b.textContent === name) as HTMLButtonElement | undefined;
+
+    it('loads the server\'s sign-in and sign-out routes in the tab', async () => {
+      vi.stubGlobal('fetch', vi.fn(async () => json(200, SIGN_IN_APP)));
+      const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
+      try {
+        render(<Viewer />, root);
+        await waitFor(() => expect(button('Sign in with the provider')).toBeDefined());
+        button('Sign in with the provider')!.click();
+        await waitFor(() => expect(assign).toHaveBeenCalledWith('/app/demo/_auth/login'));
+        button('Sign out')!.click();
+        await waitFor(() => expect(assign).toHaveBeenLastCalledWith('/app/demo/_auth/logout'));
+      } finally {
+        assign.mockRestore();
+      }
+    });
+
+    it('in the preview, a protected page of an app without a login page says sign-in runs in the published app', async () => {
+      const locked = {
+        ...SIGN_IN_APP,
+        pages: [{ name: 'Home', slug: 'home', hidden: false, access: 'signedIn', locked: true }],
+      };
+      vi.stubGlobal('fetch', vi.fn(async () => json(200, locked)));
+      const host = previewHost();
+      render(<Viewer embedded={{ host, fetchApp: () => fetchAppAt('/draft/demo/viewer') }} />, root);
+      await waitFor(() =>
+        expect(root.querySelector('[data-error-screen] h1')?.textContent).toBe('Sign-in by redirect runs in the published app'),
+      );
+      expect(host.location().pathname).toBe('/app/demo');
+    });
+
+    it('in the preview, says it runs in the published app and leaves the editor where it is', async () => {
+      vi.stubGlobal('fetch', vi.fn(async () => json(200, SIGN_IN_APP)));
+      const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
+      try {
+        const host = previewHost();
+        render(<Viewer embedded={{ host, fetchApp: () => fetchAppAt('/draft/demo/viewer') }} />, root);
+        await waitFor(() => expect(button('Sign in with the provider')).toBeDefined());
+        button('Sign in with the provider')!.click();
+        await waitFor(() =>
+          expect(root.querySelector('[role="alert"]')?.textContent).toContain('Sign-in by redirect runs in the published app'),
+        );
+        expect(assign).not.toHaveBeenCalled();
+        expect(host.location().pathname).toBe('/app/demo');
+      } finally {
+        assign.mockRestore();
+      }
+    });
   });
 });

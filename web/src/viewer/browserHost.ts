@@ -32,6 +32,9 @@ export function browserHost(token: TokenSource): Host {
       if (target === 'NEW_WINDOW') window.open(url, '_blank', 'noopener');
       else window.location.assign(url);
     },
+    loadDocument(pathAndQuery) {
+      window.location.assign(pathAndQuery);
+    },
     setTimer(fn, ms) {
       const id = window.setTimeout(fn, ms);
       return () => window.clearTimeout(id);

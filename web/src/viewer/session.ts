@@ -8,7 +8,9 @@
  * (the user may just have signed in). If the page is open in the new one, the app starts over
  * on it at that page (the store is persisted, so nothing is lost); if not, an anonymous user
  * is sent to the login page with `?next=<page name>` (replacing the history entry), and a
- * signed-in user who lacks a role is told so. A locked page never renders: it has nothing to.
+ * signed-in user who lacks a role is told so. An app that signs in by redirect (`oidc`) and has
+ * no login page sends the anonymous user to the provider instead (`/app/<slug>/_auth/login`).
+ * A locked page never renders: it has nothing to.
  *
  * Token changes: the definition opens its protected pages only while the store holds the token
  * it was fetched with (the runtime checks at each page entry). When the token changes (signed
@@ -27,9 +29,11 @@ import {
   AppRuntime,
   AppStore,
   effect,
+  authRoutePath,
   pagePath,
   parseAppDef,
   parseAppPath,
+  parseQueryString,
   queryString,
   storeToken,
   untracked,
@@ -162,6 +166,7 @@ export class ViewerSession {
       else this.host.pushUrl(to);
       return this.start(app, token);
     }
+    if (!app.user && !login && app.auth?.oidc) return this.toProvider(app, page);
     return {
       state: 'error',
       title: 'You cannot open this page',
@@ -170,6 +175,32 @@ export class ViewerSession {
         : `The page "${page.name}" of "${app.name}" is for signed-in users, and the app has no login page.`,
       retry: false,
       link: { href: `/app/${encodeURIComponent(app.slug)}`, label: 'Open the home page' },
+    };
+  }
+
+  /**
+   * An anonymous user entered `page` of an app that signs in by redirect and has no login
+   * page: the tab goes to the provider through the server, back to `page` afterwards (null:
+   * the page stays loading until the tab is gone). Not when the server has just sent the user
+   * back here with `?auth_error=` (cancelled at the provider, or a failed callback): going
+   * again at once could loop, so the user is told and chooses.
+   */
+  private toProvider(app: AppDef, page: PageDef): Boot | null {
+    const to = authRoutePath(app.slug, 'login') + queryString({ next: page.name });
+    const failed = parseQueryString(this.host.location().search).auth_error;
+    if (failed === undefined && this.host.loadDocument) {
+      this.host.loadDocument(to);
+      return null;
+    }
+    return {
+      state: 'error',
+      title: failed === undefined ? 'Sign-in by redirect runs in the published app' : 'You are not signed in',
+      detail:
+        failed === undefined
+          ? `The page "${page.name}" of "${app.name}" is for signed-in users, and this preview cannot go to the provider.`
+          : `Signing in did not finish (${failed}). The page "${page.name}" of "${app.name}" is for signed-in users.`,
+      retry: false,
+      ...(failed !== undefined && { link: { href: to, label: 'Sign in' } }),
     };
   }
 

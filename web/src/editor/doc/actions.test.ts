@@ -26,6 +26,8 @@ describe('actionCode', () => {
     expect(actionCode({ kind: 'removeValue', key: 'key' })).toBe("{{removeValue('key')}}");
     expect(actionCode({ kind: 'clearStore' })).toBe('{{clearStore()}}');
     expect(actionCode({ kind: 'alert', message: 'text', type: 'info' })).toBe("{{showAlert('text', 'info')}}");
+    expect(actionCode({ kind: 'signIn' })).toBe('{{appsmith.signIn()}}');
+    expect(actionCode({ kind: 'signOut' })).toBe('{{appsmith.signOut()}}');
     expect(actionCode({ kind: 'code', code: ' a(); b() ' })).toBe('{{ a(); b() }}');
   });
 
@@ -83,6 +85,8 @@ function generate(next: () => number, depth: number): Action {
     case 'removeValue':
       return { kind, key: pick(STRINGS) };
     case 'clearStore':
+    case 'signIn':
+    case 'signOut':
       return { kind };
     case 'alert':
       return { kind, message: pick(STRINGS), type: pick(ALERT_TYPES) };
@@ -114,6 +118,8 @@ describe('parseAction', () => {
     expect(parseAction('')).toBeNull();
     expect(parseAction('  ')).toBeNull();
     expect(parseAction('{{ Auth.signin() }}')).toEqual({ kind: 'js', object: 'Auth', fn: 'signin' });
+    expect(parseAction('{{ appsmith.signIn() }}', NAMES)).toEqual({ kind: 'signIn' });
+    expect(parseAction('{{appsmith.signOut()}}', NAMES)).toEqual({ kind: 'signOut' });
   });
 
   it('keeps hand-written code as custom code, unchanged', () => {
@@ -143,6 +149,10 @@ describe('parseAction', () => {
       "{{storeValue(key, a)}}",
       "{{removeValue('a', 'b')}}",
       '{{clearStore(1)}}',
+      "{{appsmith.signIn('Dashboard')}}",
+      '{{appsmith.signIn();}}',
+      '{{appsmith.signOut().then(() => { clearStore(); })}}',
+      '{{appsmith.storeValue()}}',
       "{{navigateTo('P', {}, 'ELSEWHERE')}}",
       "{{navigateTo('P', {},)}}",
       "{{navigateTo('P', a, b, c)}}",
@@ -167,6 +177,8 @@ describe('describeAction', () => {
   it('says what the action does, in short', () => {
     expect(describeAction({ kind: 'query', query: 'sign_in', onSuccess: { kind: 'navigate', page: 'Dashboard' } })).toBe('Runs sign_in, then navigates to Dashboard');
     expect(describeAction({ kind: 'navigate', page: 'Dashboard' })).toBe('Navigates to Dashboard');
+    expect(describeAction({ kind: 'signIn' })).toBe("Signs in at the app's provider");
+    expect(describeAction({ kind: 'query', query: 'forget', onSuccess: { kind: 'signOut' } })).toBe('Runs forget, then signs out');
     expect(describeAction({ kind: 'code', code: 'x()' })).toBeNull();
   });
 });

@@ -31,6 +31,9 @@ export type Action =
   | { readonly kind: 'storeValue'; readonly key: string; /** A JS expression's text. */ readonly value: string }
   | { readonly kind: 'removeValue'; readonly key: string }
   | { readonly kind: 'clearStore' }
+  /** `appsmith.signIn()`: the app's sign-in by redirect (auth.oidc), and its sign-out. */
+  | { readonly kind: 'signIn' }
+  | { readonly kind: 'signOut' }
   | { readonly kind: 'alert'; /** Plain text. */ readonly message: string; readonly type: AlertType }
   | { readonly kind: 'code'; /** The code inside the `{{ }}`. */ readonly code: string };
 
@@ -44,6 +47,8 @@ export const ACTION_CHOICES: readonly { readonly kind: ActionKind; readonly labe
   { kind: 'removeValue', label: 'Remove value' },
   { kind: 'clearStore', label: 'Clear store' },
   { kind: 'alert', label: 'Show alert' },
+  { kind: 'signIn', label: 'Sign in with the provider' },
+  { kind: 'signOut', label: 'Sign out' },
   { kind: 'code', label: 'Custom code' },
 ];
 
@@ -78,6 +83,10 @@ function codeOf(a: Action): string {
       return 'clearStore()';
     case 'alert':
       return `showAlert(${quote(a.message)}, ${quote(a.type)})`;
+    case 'signIn':
+      return 'appsmith.signIn()';
+    case 'signOut':
+      return 'appsmith.signOut()';
     case 'code':
       return a.code;
   }
@@ -254,6 +263,10 @@ class Reader {
     if (!this.punct(from + 1, '.') || member === null || !this.punct(from + 3, '(')) return null;
     const close = this.close(from + 3);
     if (close < 0) return null;
+    if (head === 'appsmith') {
+      const bare = close === from + 4 && to === close + 1;
+      return bare && (member === 'signIn' || member === 'signOut') ? { kind: member } : null;
+    }
     const isJs = member !== 'run' || (this.names?.jsObjects.some((o) => o.name === head) ?? false);
     if (isJs) return close === from + 4 && to === close + 1 ? { kind: 'js', object: head, fn: member } : null;
     return this.queryRun(head, from + 3, close, to);
@@ -368,6 +381,10 @@ function clause(a: Action): string {
       return 'clears the store';
     case 'alert':
       return `shows "${a.message.length > 40 ? `${a.message.slice(0, 39)}…` : a.message}"`;
+    case 'signIn':
+      return "signs in at the app's provider";
+    case 'signOut':
+      return 'signs out';
     case 'code':
       return 'runs custom code';
   }

@@ -148,7 +148,7 @@ describe('after a dot', () => {
   });
 
   it("offers appsmith's members, the app's store keys and the URL's fields", () => {
-    expect(labels(at('{{ appsmith.| }}'))).toEqual(['store', 'user', 'URL', 'mode']);
+    expect(labels(at('{{ appsmith.| }}'))).toEqual(['store', 'user', 'URL', 'mode', 'signIn', 'signOut']);
     expect(labels(at('{{ appsmith.store.| }}'))).toEqual(['seen', 'token']);
     expect(at('{{ appsmith.store.| }}')?.options[1]).toMatchObject({ kind: 'storeKey', insert: 'token' });
     expect(labels(at('{{ appsmith.URL.query| }}'))).toEqual(['queryParams']);

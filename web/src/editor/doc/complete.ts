@@ -115,7 +115,7 @@ function indexOf(doc: AppDoc): AppIndex {
 }
 
 const GLOBALS: readonly Entry[] = [
-  { label: 'appsmith', detail: 'store, user, URL, mode', kind: 'global' },
+  { label: 'appsmith', detail: 'store, user, URL, mode, signIn, signOut', kind: 'global' },
   ...GLOBAL_NAMES.map((name): Entry => ({ label: name, detail: 'global function', kind: 'function', fn: true })),
 ];
 
@@ -183,6 +183,8 @@ const APPSMITH_MEMBERS: readonly Entry[] = [
   { label: 'user', detail: 'the signed-in user', kind: 'property' },
   { label: 'URL', detail: "the page's address", kind: 'property' },
   { label: 'mode', detail: "'VIEW' or 'EDIT'", kind: 'property' },
+  { label: 'signIn', detail: "signs in at the app's provider (auth.oidc)", kind: 'function', fn: true },
+  { label: 'signOut', detail: "signs out here and at the app's provider", kind: 'function', fn: true },
 ];
 
 const SESSION: Entry = { label: 'session', detail: "the session's tokens, filled in by the server", kind: 'global' };

@@ -130,6 +130,8 @@ describe('ActionPicker', () => {
       'Remove value',
       'Clear store',
       'Show alert',
+      'Sign in with the provider',
+      'Sign out',
       'Custom code',
     ]);
 
@@ -163,6 +165,18 @@ describe('ActionPicker', () => {
     expect(selected(get('combobox', 'Action', dialog))).toBe('Execute a JS function');
     expect(selected(get('combobox', 'JS object', dialog))).toBe('Auth');
     expect([...get<HTMLSelectElement>('combobox', 'Function', dialog).options].map((o) => o.textContent)).toEqual(['signin']);
+  });
+
+  it('writes sign-in and sign-out by redirect, and reads them back', async () => {
+    await mount('{{appsmith.signIn()}}');
+    expect(root.textContent).toContain("Signs in at the app's provider");
+    await click(get('button', 'Action for onClick'));
+    const dialog = get('dialog', 'Action for onClick');
+    const action = get<HTMLSelectElement>('combobox', 'Action', dialog);
+    expect(selected(action)).toBe('Sign in with the provider');
+    await choose(action, 'Sign out');
+    await click(get('button', 'Apply', dialog));
+    expect(applied).toEqual(['{{appsmith.signOut()}}']);
   });
 
   it('opens hand-written code as custom code, and Apply keeps it as it was', async () => {

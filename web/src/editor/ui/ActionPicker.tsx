@@ -112,6 +112,8 @@ function formOf(doc: AppDoc, action: Action | null, whenNone: FollowUpKind): For
     case 'removeValue':
       return { ...blank, key: action.key };
     case 'clearStore':
+    case 'signIn':
+    case 'signOut':
       return blank;
     case 'alert':
       return { ...blank, message: action.message, alertType: action.type };
@@ -168,7 +170,9 @@ function build(form: Form): Built | null {
     case 'removeValue':
       return form.key ? { action: { kind: 'removeValue', key: form.key } } : need('Give the key of the value to remove.');
     case 'clearStore':
-      return { action: { kind: 'clearStore' } };
+    case 'signIn':
+    case 'signOut':
+      return { action: { kind: form.kind } };
     case 'alert':
       return { action: { kind: 'alert', message: form.message, type: form.alertType } };
     case 'code':
@@ -251,6 +255,8 @@ function KindFields({ doc, form, onChange, nested }: { doc: AppDoc; form: Form; 
   switch (form.kind) {
     case 'none':
     case 'clearStore':
+    case 'signIn':
+    case 'signOut':
       return null;
     case 'js':
       return (
