@@ -114,7 +114,11 @@ impl Throttle {
                 let delay = self.delay_after(failures);
                 LoginGate::Admitted {
                     failures,
-                    locked_until: if delay > 0 { now.saturating_add(delay) } else { 0 },
+                    locked_until: if delay > 0 {
+                        now.saturating_add(delay)
+                    } else {
+                        0
+                    },
                 }
             }
         }
@@ -139,7 +143,11 @@ mod tests {
     #[test]
     fn a_free_failure_locks_nothing_even_for_an_attempt_that_read_the_clock_earlier() {
         let t = Throttle::default();
-        let LoginGate::Admitted { failures, locked_until } = t.admit(None, 1_000) else {
+        let LoginGate::Admitted {
+            failures,
+            locked_until,
+        } = t.admit(None, 1_000)
+        else {
             panic!("the first attempt is admitted");
         };
         assert_eq!((failures, locked_until), (1, 0));
@@ -151,7 +159,10 @@ mod tests {
         // A real delay still locks.
         assert!(matches!(
             t.admit(Some((4, 0)), 1_000),
-            LoginGate::Admitted { locked_until: 2_000, .. }
+            LoginGate::Admitted {
+                locked_until: 2_000,
+                ..
+            }
         ));
         assert!(matches!(
             t.admit(Some((5, 2_000)), 1_500),
