@@ -49,10 +49,10 @@ mod yaml;
 pub use diagnostic::{Diagnostic, Location, Problem};
 pub use load::SourceFiles;
 pub use model::{
-    roles_at, value_at, Access, App, Auth, Body, Datasource, JsObject, Method, OrderedMap, Page,
-    Position, Query, SessionAuth, SessionRole, StoreRefresh, StoredAppError, TokenMode, Verify,
-    Widget, WidgetType, DEFAULT_CLOCK_SKEW_SECS, DEFAULT_ROLES_CLAIM, DEFAULT_TIMEOUT_MS,
-    FORMAT_VERSION, GRID_COLUMNS, MAX_CLOCK_SKEW_SECS, MAX_TIMEOUT_MS,
+    roles_at, value_at, Access, App, Auth, BasicAuth, Body, Datasource, JsObject, Method, Oidc,
+    OrderedMap, Page, Position, Query, SessionAuth, SessionRole, StoreRefresh, StoredAppError,
+    TokenMode, Verify, Widget, WidgetType, DEFAULT_CLOCK_SKEW_SECS, DEFAULT_ROLES_CLAIM,
+    DEFAULT_TIMEOUT_MS, FORMAT_VERSION, GRID_COLUMNS, MAX_CLOCK_SKEW_SECS, MAX_TIMEOUT_MS,
 };
 pub use substitute::{
     query_bindings, render, RenderedBody, RenderedRequest, SubstitutionError, Target,

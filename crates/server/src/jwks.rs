@@ -134,6 +134,12 @@ impl JwksVerifier {
         })
     }
 
+    /// The HTTP client providers are reached with (no redirects, a timeout, no environment
+    /// proxy): sign-in by redirect talks to the same providers.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     /// Verifies `token` against the keys at `jwks_url`; the token's claims when it is valid.
     pub async fn verify(
         &self,

@@ -12,6 +12,7 @@ pub mod drafts;
 pub mod http;
 pub mod jwks;
 pub mod metrics;
+pub mod oidc;
 pub mod provider;
 pub mod query;
 pub mod ratelimit;

@@ -29,7 +29,8 @@ use lowkey_store::{AppSession, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::query::{AnswerBody, QueryResult, QueryRunner, RunError};
+use crate::query::{AnswerBody, QueryResult, RunError};
+use crate::state::AppState;
 
 /// How long a session lives at most, from its sign-in (the cookie's `Max-Age`).
 pub const SESSION_LIFETIME_SECS: i64 = 30 * 24 * 3600;
@@ -49,11 +50,17 @@ pub const KEY_FILE: &str = "session.key";
 const SHARED_REFRESH: Duration = Duration::from_secs(10);
 
 /// The tokens of a session, in the clear (only ever in memory).
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct SessionTokens {
     pub access: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh: Option<String>,
+    /// Sign-in by redirect: the ID token (the end-session hint) …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// … and the verified user's claims (ID token and userinfo): the session's caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Value>,
 }
 
 impl std::fmt::Debug for SessionTokens {
@@ -250,19 +257,25 @@ impl SessionVault {
     /// session: a caller that waited for another's refresh gets that refresh's outcome.
     pub async fn refresh(
         &self,
-        runner: &QueryRunner,
+        state: &AppState,
         app: &App,
         session: &LiveSession,
         client: IpAddr,
     ) -> Refreshed {
-        let Some(auth) = app.auth.as_ref().and_then(|a| a.session.as_ref()) else {
+        let Some(auth) = app.auth.as_ref() else {
             return Refreshed::Gone;
         };
-        let Some(query) = auth.refresh.as_deref().and_then(|q| app.query(q)) else {
+        if auth.oidc.is_none()
+            && auth
+                .session
+                .as_ref()
+                .and_then(|s| s.refresh.as_ref())
+                .is_none()
+        {
             return Refreshed::Failed(RunError::Unreachable(
                 "the app declares no refresh query (auth.session.refresh)".into(),
             ));
-        };
+        }
         let flight = self.flight(&session.digest);
         let mut flight = flight.lock().await;
         // Another caller may have refreshed while this one waited: take its tokens.
@@ -278,31 +291,31 @@ impl SessionVault {
                 return Refreshed::Fresh(current, answer.clone());
             }
         }
-        let values = Map::new();
-        let result = match runner
-            .run(app, query, &values, Some(&current.tokens), client)
-            .await
-        {
-            Ok(result) => result,
-            Err(e) => return Refreshed::Failed(e),
+        let upstream = match &auth.oidc {
+            Some(_) => oidc_refresh(state, app, &current).await,
+            None => query_refresh(state, app, &current, client).await,
         };
-        if !(200..300).contains(&result.status) {
-            tracing::info!(app = %app.slug, status = result.status, "session refresh refused upstream: the session ends");
-            if let Err(e) = self.end(&current).await {
-                tracing::warn!(error = %e, "ending a refused session failed");
+        let mut taken = match upstream {
+            Upstream::Fresh(taken) => taken,
+            Upstream::Refused(answer) => {
+                tracing::info!(app = %app.slug, "session refresh refused upstream: the session ends");
+                if let Err(e) = self.end(&current).await {
+                    tracing::warn!(error = %e, "ending a refused session failed");
+                }
+                return Refreshed::Ended(answer);
             }
-            return Refreshed::Ended(strip_answer(result, auth, &current.tokens));
-        }
-        let Some(mut taken) = take_tokens(result, auth) else {
-            tracing::warn!(app = %app.slug, path = %auth.access_token, "the refresh answer has no access token: the session is kept");
-            return Refreshed::Failed(RunError::Unreachable(format!(
-                "the refresh answer has no access token at `{}`",
-                auth.access_token
-            )));
+            Upstream::Failed(e) => return Refreshed::Failed(e),
         };
-        // A provider that does not rotate refresh tokens answers none: the old one stays.
+        // A provider that does not rotate refresh tokens answers none: the old one stays; so
+        // do the ID token and the user's claims when a refresh brings none.
         if taken.tokens.refresh.is_none() {
             taken.tokens.refresh = current.tokens.refresh.clone();
+        }
+        if taken.tokens.id_token.is_none() {
+            taken.tokens.id_token = current.tokens.id_token.clone();
+        }
+        if taken.tokens.claims.is_none() {
+            taken.tokens.claims = current.tokens.claims.clone();
         }
         let sealed = match self.seal(&app.slug, &current.digest, &taken.tokens) {
             Ok(sealed) => sealed,
@@ -337,6 +350,157 @@ impl SessionVault {
         let answer = Arc::new(taken.answer);
         flight.last = Some((fresh.generation, answer.clone(), Instant::now()));
         Refreshed::Fresh(fresh, answer)
+    }
+
+    /// Seals `data` for the browser to hold (a pending sign-in), bound to `purpose` and the
+    /// app: base64url, openable only by this server's key.
+    pub fn seal_for_browser(
+        &self,
+        purpose: &str,
+        slug: &str,
+        data: &[u8],
+    ) -> anyhow::Result<String> {
+        use base64::Engine as _;
+        let mut bytes = data.to_vec();
+        let aad = format!("{purpose}\n{slug}");
+        let nonce = self
+            .key
+            .seal_in_place_append_tag(Aad::from(aad.as_bytes()), &mut bytes)
+            .map_err(|_| anyhow::anyhow!("sealing failed"))?;
+        let mut out = nonce.as_ref().to_vec();
+        out.extend_from_slice(&bytes);
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// Opens what [`SessionVault::seal_for_browser`] sealed for the same purpose and app.
+    pub fn open_from_browser(&self, purpose: &str, slug: &str, sealed: &str) -> Option<Vec<u8>> {
+        use base64::Engine as _;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(sealed)
+            .ok()?;
+        if raw.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, data) = raw.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut data = data.to_vec();
+        let aad = format!("{purpose}\n{slug}");
+        let plain = self
+            .key
+            .open_in_place(nonce, Aad::from(aad.as_bytes()), &mut data)
+            .ok()?;
+        Some(plain.to_vec())
+    }
+}
+
+/// What an upstream refresh came to.
+enum Upstream {
+    Fresh(Taken),
+    /// The provider refused: the answer passed on (no token in it).
+    Refused(QueryResult),
+    Failed(RunError),
+}
+
+/// Refresh with the app's `auth.session.refresh` query.
+async fn query_refresh(
+    state: &AppState,
+    app: &App,
+    current: &LiveSession,
+    client: IpAddr,
+) -> Upstream {
+    let Some(auth) = app.auth.as_ref().and_then(|a| a.session.as_ref()) else {
+        return Upstream::Failed(RunError::Unreachable("no session block".into()));
+    };
+    let Some(query) = auth.refresh.as_deref().and_then(|q| app.query(q)) else {
+        return Upstream::Failed(RunError::Unreachable("no refresh query".into()));
+    };
+    let values = Map::new();
+    let result = match state
+        .queries
+        .run(app, query, &values, Some(&current.tokens), client)
+        .await
+    {
+        Ok(result) => result,
+        Err(e) => return Upstream::Failed(e),
+    };
+    if !(200..300).contains(&result.status) {
+        return Upstream::Refused(strip_answer(result, auth, &current.tokens));
+    }
+    match take_tokens(result, auth) {
+        Some(taken) => Upstream::Fresh(taken),
+        None => {
+            tracing::warn!(app = %app.slug, path = %auth.access_token, "the refresh answer has no access token: the session is kept");
+            Upstream::Failed(RunError::Unreachable(format!(
+                "the refresh answer has no access token at `{}`",
+                auth.access_token
+            )))
+        }
+    }
+}
+
+/// Refresh at the OpenID Connect provider's token endpoint; a new ID token is validated.
+async fn oidc_refresh(state: &AppState, app: &App, current: &LiveSession) -> Upstream {
+    let Some(auth) = app.auth.as_ref() else {
+        return Upstream::Failed(RunError::Unreachable("no auth".into()));
+    };
+    let Some(oidc) = &auth.oidc else {
+        return Upstream::Failed(RunError::Unreachable("no oidc".into()));
+    };
+    let Some(refresh_token) = current.tokens.refresh.as_deref() else {
+        // Nothing to refresh with: the session ends with its access token.
+        return Upstream::Refused(empty_answer(400));
+    };
+    let client = match crate::oidc::client_of(state, oidc) {
+        Ok(c) => c,
+        Err(e) => return Upstream::Failed(RunError::Unreachable(e.to_string())),
+    };
+    let http = state.jwks.http();
+    let d = match state.oidc.discover(http, &oidc.issuer).await {
+        Ok(d) => d,
+        Err(e) => return Upstream::Failed(RunError::Unreachable(e.to_string())),
+    };
+    let answer = match state.oidc.refresh(http, &d, &client, refresh_token).await {
+        Ok(a) => a,
+        Err(crate::oidc::OidcError::Refused(why)) => {
+            tracing::info!(app = %app.slug, reason = %why, "the provider refused the refresh");
+            return Upstream::Refused(empty_answer(400));
+        }
+        Err(e) => return Upstream::Failed(RunError::Unreachable(e.to_string())),
+    };
+    let mut claims = current.tokens.claims.clone();
+    if let Some(id_token) = &answer.id_token {
+        let skew = u64::from(auth.clock_skew_secs);
+        match crate::oidc::validate_id_token(&state.jwks, &d, &oidc.client_id, id_token, None, skew)
+            .await
+        {
+            Ok(fresh) => claims = Some(crate::oidc::merge_claims(fresh, claims)),
+            Err(e) => {
+                tracing::warn!(app = %app.slug, reason = e.code(), "a refreshed ID token is not valid: the session ends");
+                return Upstream::Refused(empty_answer(400));
+            }
+        }
+    }
+    let access_expires_at = answer.expires_at();
+    Upstream::Fresh(Taken {
+        tokens: SessionTokens {
+            access: answer.access_token,
+            refresh: answer.refresh_token,
+            id_token: answer.id_token,
+            claims,
+        },
+        access_expires_at,
+        answer: empty_answer(200),
+    })
+}
+
+/// A run result with no body: what the browser gets for a refresh done by the server.
+fn empty_answer(status: u16) -> QueryResult {
+    QueryResult {
+        status,
+        headers: Map::new(),
+        body: AnswerBody::Value(Value::Null),
+        body_encoding: None,
+        duration_ms: 0.0,
     }
 }
 
@@ -454,7 +618,11 @@ pub fn take_tokens(mut result: QueryResult, auth: &SessionAuth) -> Option<Taken>
     let stripped = strip(body, auth, &known);
     result.body = AnswerBody::Value(stripped);
     Some(Taken {
-        tokens: SessionTokens { access, refresh },
+        tokens: SessionTokens {
+            access,
+            refresh,
+            ..Default::default()
+        },
         access_expires_at,
         answer: result,
     })
@@ -545,6 +713,7 @@ mod tests {
         let tokens = SessionTokens {
             access: "a-token".into(),
             refresh: Some("r-token".into()),
+            ..Default::default()
         };
         let sealed = vault.seal("app", "d1", &tokens).unwrap();
         assert!(!String::from_utf8_lossy(&sealed).contains("token"));

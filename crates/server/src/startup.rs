@@ -103,6 +103,7 @@ impl Application {
             provider: Arc::new(provider),
             jwks: Arc::new(jwks),
             userinfo: Arc::new(crate::userinfo::UserinfoVerifier::default()),
+            oidc: Arc::default(),
             builders: Arc::new(builders),
             limiter: Arc::new(limiter),
             apps: Arc::new(PublishedApps::default()),

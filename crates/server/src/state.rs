@@ -21,6 +21,8 @@ pub struct AppState {
     /// Verifies the tokens of apps whose `auth.verify` is a JWKS (keys cached per URL).
     pub jwks: Arc<crate::jwks::JwksVerifier>,
     pub userinfo: Arc<crate::userinfo::UserinfoVerifier>,
+    /// Sign-in by redirect: providers' discovery documents.
+    pub oidc: Arc<crate::oidc::OidcClient>,
     /// The people who edit apps at `/edit`.
     pub builders: Arc<Builders>,
     pub limiter: Arc<RateLimiter>,

@@ -152,12 +152,12 @@ async fn run_query(
         return run_app_query(&state, &app, &name, &body, client).await;
     };
     let protected = !matches!(query.access, lowkey_app::Access::Public);
-    let session_auth = app
+    let session_mode = app
         .auth
         .as_ref()
-        .filter(|a| a.token == lowkey_app::TokenMode::Session)
-        .and_then(|a| a.session.as_ref());
-    let visit = if protected || session_auth.is_some() {
+        .is_some_and(|a| a.token == lowkey_app::TokenMode::Session);
+    let session_auth = app.auth.as_ref().and_then(|a| a.session.as_ref());
+    let visit = if protected || session_mode {
         app_access::visit(&state, &app, &headers, client, protected).await
     } else {
         app_access::Visit {
@@ -173,11 +173,22 @@ async fn run_query(
             return with_session(&state, &app.slug, e.into_response(), ended);
         }
     }
-    let Some(auth) = session_auth else {
+    if !session_mode {
         return run_app_query(&state, &app, &name, &body, client).await;
-    };
+    }
     let tokens = visit.session.as_ref().map(|s| &s.tokens);
-    match app.session_role(&name) {
+    // Sign-in by redirect (`auth.oidc`) has no session queries: every query is an ordinary
+    // run with the session's tokens.
+    let role = session_auth.and_then(|_| app.session_role(&name));
+    let (Some(auth), Some(role)) = (session_auth, role) else {
+        let result = run_and_count(&state, &app, &name, &body, tokens, client).await;
+        let response = match result {
+            Ok(result) => answer_response(&state, &name, &result)?,
+            Err(e) => ApiError::query_run(&name, e).into_response(),
+        };
+        return with_session(&state, &app.slug, response, ended);
+    };
+    match Some(role) {
         None => {
             let result = run_and_count(&state, &app, &name, &body, tokens, client).await;
             let response = match result {
@@ -192,10 +203,7 @@ async fn run_query(
                 .await
                 .map_err(|e| ApiError::query_run(&name, e))?;
             if !(200..300).contains(&result.status) {
-                let none = SessionTokens {
-                    access: String::new(),
-                    refresh: None,
-                };
+                let none = SessionTokens::default();
                 let answer = sessions::strip_answer(result, auth, &none);
                 let response = answer_response(&state, &name, &answer)?;
                 return with_session(&state, &app.slug, response, ended);
@@ -233,11 +241,7 @@ async fn run_query(
             let Some(session) = &visit.session else {
                 return no_session(&state, &app.slug, &name);
             };
-            match state
-                .sessions
-                .refresh(&state.queries, &app, session, client)
-                .await
-            {
+            match state.sessions.refresh(&state, &app, session, client).await {
                 Refreshed::Fresh(_, answer) => {
                     let response = answer_response(&state, &name, &answer)?;
                     with_session(&state, &app.slug, response, Some(SessionChange::Refreshed))

@@ -90,13 +90,10 @@ pub(super) async fn visit(
             return Visit::anonymous(false);
         }
     };
-    let declares_refresh = auth.session.as_ref().is_some_and(|s| s.refresh.is_some());
+    let declares_refresh =
+        auth.oidc.is_some() || auth.session.as_ref().is_some_and(|s| s.refresh.is_some());
     if declares_refresh && session.due(now_millis()) {
-        match state
-            .sessions
-            .refresh(&state.queries, app, &session, client)
-            .await
-        {
+        match state.sessions.refresh(state, app, &session, client).await {
             Refreshed::Fresh(fresh, _) => session = fresh,
             Refreshed::Ended(_) | Refreshed::Gone => return Visit::anonymous(true),
             Refreshed::Failed(e) => {
@@ -104,11 +101,18 @@ pub(super) async fn visit(
             }
         }
     }
-    let caller = if verify {
+    let caller = if !verify {
+        Caller::Anonymous
+    } else if auth.oidc.is_some() {
+        // Signed in by redirect: the ID token was verified at the callback (and at every
+        // refresh that brought one); the session holds its claims.
+        match &session.tokens.claims {
+            Some(claims) => Caller::from_claims(claims.clone(), auth.roles_claim()),
+            None => Caller::Anonymous,
+        }
+    } else {
         let tokens = session.tokens.clone();
         verified(state, app, &tokens.access, Some(&tokens), client).await
-    } else {
-        Caller::Anonymous
     };
     Visit {
         caller,
@@ -186,6 +190,16 @@ pub(super) fn session_cookie(
     slug: &str,
     token: Option<&str>,
 ) -> Result<HeaderValue, ApiError> {
+    session_cookie_at(state, &format!("/api/v1/apps/{slug}"), token)
+}
+
+/// The session cookie for the path `path` (the app's API; sign-in by redirect also sets it for
+/// `/app/<slug>/_auth`, where sign-out reads it).
+pub(super) fn session_cookie_at(
+    state: &AppState,
+    path: &str,
+    token: Option<&str>,
+) -> Result<HeaderValue, ApiError> {
     let secure = if state.config.is_https() {
         "; Secure"
     } else {
@@ -196,7 +210,7 @@ pub(super) fn session_cookie(
         None => ("", 0),
     };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/api/v1/apps/{slug}; Max-Age={max_age}{secure}"
+        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path={path}; Max-Age={max_age}{secure}"
     ))
     .map_err(|_| ApiError::internal("a session cookie is not a header value"))
 }

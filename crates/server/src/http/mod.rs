@@ -8,6 +8,7 @@ pub mod edge;
 pub mod edit;
 pub mod error;
 pub mod extract;
+mod redirect_signin;
 pub mod web;
 
 use axum::extract::DefaultBodyLimit;

@@ -23,11 +23,23 @@ pub fn router() -> Router<AppState> {
             "/",
             get(|| async { Redirect::temporary("/app/custom-auth") }),
         )
-        .route("/app/{*rest}", get(index))
+        .route("/app/{*rest}", get(app_page))
         .route("/edit", get(editor))
         .route("/edit/", get(editor))
         .route("/edit/{*rest}", get(editor))
         .route("/assets/{*file}", get(asset))
+}
+
+/// An app's page, or (`/app/<slug>/_auth/…`) its sign-in by redirect.
+async fn app_page(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if let Some(answer) = super::redirect_signin::dispatch(&state, &uri, &headers).await {
+        return answer;
+    }
+    index().await
 }
 
 async fn index() -> Response {

@@ -193,6 +193,7 @@ async fn both_examples_refuse_their_protected_page_and_query_to_every_bad_creden
             let tokens = SessionTokens {
                 access: token.clone(),
                 refresh: None,
+                ..Default::default()
             };
             let far = Some(now_millis() + 3_600_000);
             let cookie = seeded(&app, &tokens, far).await;
@@ -435,6 +436,7 @@ async fn the_server_refreshes_a_session_about_to_expire_and_ends_one_the_provide
     let tokens = SessionTokens {
         access: real["access_token"].as_str().unwrap().to_owned(),
         refresh: Some(real["refresh_token"].as_str().unwrap().to_owned()),
+        ..Default::default()
     };
     let soon = Some(now_millis() + 10_000);
     let cookie = seeded(&app, &tokens, soon).await;
@@ -447,6 +449,7 @@ async fn the_server_refreshes_a_session_about_to_expire_and_ends_one_the_provide
     let dead = SessionTokens {
         access: tokens.access.clone(),
         refresh: Some("not-a-refresh-token".into()),
+        ..Default::default()
     };
     let cookie = seeded(&app, &dead, soon).await;
     let (status, h, body) = get_user_with(&app, cookie.expose()).await;
