@@ -609,7 +609,11 @@ impl Loader {
                 "oidc",
             ],
         );
-        let login_page = f.required_string("loginPage");
+        let login_page = if f.get("oidc").is_some() {
+            f.optional_string("loginPage")
+        } else {
+            f.required_string("loginPage")
+        };
         let verify_node = f.get("verify");
         let token_node = f.get("token");
         let session_node = f.get("session");
@@ -697,7 +701,11 @@ impl Loader {
             );
         }
         Some(Auth {
-            login_page: login_page?,
+            login_page: match (login_page, oidc_node) {
+                (Some(page), _) => Some(page),
+                (None, Some(_)) => None,
+                (None, None) => return None,
+            },
             verify: verify?,
             token: token?,
             roles_claim: roles_claim.unwrap_or_else(|| DEFAULT_ROLES_CLAIM.to_owned()),
@@ -2935,7 +2943,7 @@ mod tests {
         assert_eq!(
             app.auth,
             Some(Auth {
-                login_page: "Login".into(),
+                login_page: Some("Login".into()),
                 verify: Verify::Jwks {
                     jwks: "https://idp.example.com/jwks.json".into(),
                     issuer: "https://idp.example.com".into(),
@@ -3055,6 +3063,15 @@ mod tests {
         assert_eq!(
             app.unwrap().auth.unwrap().oidc.unwrap().scopes,
             ["openid", "email", "profile"]
+        );
+        // Without a login page: a visitor of a protected page goes straight to the provider.
+        let direct = with_auth("  oidc: { issuer: 'https://idp.example.com', clientId: app }\n");
+        let (app, d) = App::from_files(&files(&[("app.yaml", &direct), LOGIN]));
+        assert_eq!(d, vec![]);
+        assert_eq!(app.unwrap().auth.unwrap().login_page, None);
+        assert_eq!(
+            check(&[("app.yaml", &with_auth("  token: { store: t }\n")), LOGIN]),
+            vec!["app.yaml:6:3: `auth` needs a `loginPage`"]
         );
         let refused = |auth: &str| check(&[("app.yaml", &with_auth(auth)), LOGIN]);
         assert_eq!(
@@ -3306,7 +3323,7 @@ mod tests {
     #[test]
     fn roles_are_read_at_the_roles_claim() {
         let mut auth = Auth {
-            login_page: "Login".into(),
+            login_page: Some("Login".into()),
             verify: Verify::Builtin,
             token: TokenMode::Session,
             roles_claim: "roles".into(),

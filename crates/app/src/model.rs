@@ -385,8 +385,10 @@ impl<'de> Deserialize<'de> for Access {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Auth {
-    /// The page a visitor without a valid token is sent to (with `?next=`); public.
-    pub login_page: String,
+    /// The page a visitor without a valid token is sent to (with `?next=`); public. Required
+    /// but with `oidc`, where a visitor may go straight to the provider instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_page: Option<String>,
     #[serde(default, skip_serializing_if = "Verify::is_builtin")]
     pub verify: Verify,
     pub token: TokenMode,

@@ -169,7 +169,8 @@ fn failed(app: &App, code: &str, clear: Vec<HeaderValue>) -> Response {
     let login = app
         .auth
         .as_ref()
-        .and_then(|a| app.page(&a.login_page))
+        .and_then(|a| a.login_page.as_deref())
+        .and_then(|name| app.page(name))
         .map(|p| format!("/{}", p.slug()))
         .unwrap_or_default();
     let to = format!("/app/{}{login}?auth_error={code}", app.slug);
