@@ -47,6 +47,127 @@ pub fn examples() -> [(&'static str, SourceFiles); 2] {
     ]
 }
 
+/// The starting points of `lowkey app new`, carried inside the binary: `templates/<name>/`.
+#[derive(RustEmbed)]
+#[folder = "../../templates"]
+struct Templates;
+
+/// The templates of `lowkey app new --template <name>`: (name, what it signs in with).
+pub const TEMPLATES: [(&str, &str); 4] = [
+    ("supabase", "Supabase Auth (GoTrue): email and password, the guide's app"),
+    (
+        "oauth-password",
+        "an OAuth 2.0 server's password grant (Keycloak, Auth0, Django OAuth Toolkit…), session mode",
+    ),
+    (
+        "oidc",
+        "sign-in by redirect at an OpenID Connect provider (authorization code + PKCE)",
+    ),
+    (
+        "firebase",
+        "Firebase Authentication (Identity Toolkit REST API), session mode",
+    ),
+];
+
+/// Placeholders in a template's files, replaced by `lowkey app new`.
+const NAME_PLACEHOLDER: &str = "__APP_NAME__";
+const SLUG_PLACEHOLDER: &str = "__APP_SLUG__";
+
+/// The files of template `name` with its placeholders filled in, checked as an app: the app,
+/// or why not (an unknown template, an app that does not validate).
+pub fn template_app(template: &str, name: &str, slug: &str) -> anyhow::Result<(App, SourceFiles)> {
+    if !TEMPLATES.iter().any(|(t, _)| *t == template) {
+        let names: Vec<&str> = TEMPLATES.iter().map(|(t, _)| *t).collect();
+        bail!(
+            "no template named {template:?}; the templates are: {}",
+            names.join(", ")
+        );
+    }
+    let prefix = format!("{template}/");
+    // The name goes into a double-quoted YAML string.
+    let quoted_name = name.replace('\\', "\\\\").replace('"', "\\\"");
+    let files: SourceFiles = files_of::<Templates>()
+        .into_iter()
+        .filter_map(|(path, text)| {
+            let path = path.strip_prefix(&prefix)?.to_owned();
+            let text = text
+                .replace(NAME_PLACEHOLDER, &quoted_name)
+                .replace(SLUG_PLACEHOLDER, slug);
+            Some((path, text))
+        })
+        .collect();
+    let (app, diagnostics) = App::from_files(&files);
+    match app {
+        Some(app) if diagnostics.is_empty() => Ok((app, files)),
+        _ => bail!(
+            "the {template} template with name {name:?} and slug {slug:?} is not a valid app \
+             ({} problem(s)):\n{}",
+            diagnostics.len(),
+            format_diagnostics(template, &diagnostics)
+        ),
+    }
+}
+
+/// A slug made of a folder's name: lowercase letters and digits, the rest one `-`.
+pub fn slug_of(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let mut slug: String = slug.chars().take(64).collect();
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    slug
+}
+
+/// Writes template `template` as a new app folder `dir` (missing or empty), named `name`
+/// (default: the folder's name) at `slug` (default: made of the name).
+pub fn new_app(
+    dir: &Path,
+    template: &str,
+    name: Option<&str>,
+    slug: Option<&str>,
+) -> anyhow::Result<App> {
+    let folder = dir
+        .canonicalize()
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = name.map_or(folder, str::to_owned);
+    if name.trim().is_empty() {
+        bail!("name the app with --name");
+    }
+    let slug = slug.map_or_else(|| slug_of(&name), str::to_owned);
+    let (app, files) = template_app(template, &name, &slug)?;
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                bail!(
+                    "{} exists and is not empty: name a new folder",
+                    dir.display()
+                );
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("Failed to read {}", dir.display())),
+    }
+    for (path, text) in &files {
+        let to = dir.join(path);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("Failed to create {}", parent.display()))?;
+        }
+        std::fs::write(&to, text).with_context(|| format!("Failed to write {}", to.display()))?;
+    }
+    Ok(app)
+}
+
 /// Formats diagnostics as `file:line:column: message`, one per line.
 pub fn format_diagnostics(dir: &str, diagnostics: &[Diagnostic]) -> String {
     diagnostics

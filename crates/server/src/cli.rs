@@ -85,6 +85,21 @@ enum AppCommand {
     Export { slug: String, dir: PathBuf },
     /// Make the draft the published version that viewers see.
     Publish { slug: String },
+    /// Write a new app folder from a template: a working sign-in app for a provider (its
+    /// app.yaml says which provider settings and secrets it expects).
+    New {
+        /// The folder to write; it must be missing or empty.
+        dir: PathBuf,
+        /// supabase, oauth-password, oidc or firebase.
+        #[arg(long)]
+        template: String,
+        /// The app's display name [default: the folder's name].
+        #[arg(long)]
+        name: Option<String>,
+        /// The app's URL segment [default: made of the name].
+        #[arg(long)]
+        slug: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -554,6 +569,22 @@ async fn app(config: Config, cmd: AppCommand) -> anyhow::Result<()> {
             app.write_folder(&dir)
                 .with_context(|| format!("Failed to write {}", dir.display()))?;
             println!("exported the draft of {slug} to {}", dir.display());
+        }
+        AppCommand::New {
+            dir,
+            template,
+            name,
+            slug,
+        } => {
+            let app = apps::new_app(&dir, &template, name.as_deref(), slug.as_deref())?;
+            println!(
+                "wrote the {template} template to {} as {} ({}); read its app.yaml for the \
+                 provider settings and secrets it expects, then: lowkey app import {} --publish",
+                dir.display(),
+                app.name,
+                app.slug,
+                dir.display()
+            );
         }
         AppCommand::Publish { slug } => {
             let store = startup::open_store(&config).await?;

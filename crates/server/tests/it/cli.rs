@@ -470,3 +470,158 @@ async fn backup_copies_a_running_servers_database_and_the_copy_restores() {
     assert_eq!(r.status(), 200, "the session came along");
     let _ = std::fs::remove_dir_all(copy.parent().unwrap());
 }
+
+/// Every file under `dir`, as (path relative to `dir`, text).
+fn files_under(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_new_writes_every_template_as_a_valid_app_and_refuses_what_it_cannot_write() {
+    let dir = fresh_dir();
+    let data = dir.join("data");
+    // (template, the secrets its app.yaml tells the operator to set)
+    let templates = [
+        ("supabase", &["LOWKEY_SECRET_SUPABASE_ANON_KEY"][..]),
+        (
+            "oauth-password",
+            &[
+                "LOWKEY_SECRET_OAUTH_CLIENT_ID",
+                "LOWKEY_SECRET_OAUTH_CLIENT_SECRET",
+            ][..],
+        ),
+        ("oidc", &["LOWKEY_SECRET_OIDC_CLIENT_SECRET"][..]),
+        ("firebase", &["LOWKEY_SECRET_FIREBASE_API_KEY"][..]),
+    ];
+    for (template, secrets) in templates {
+        let folder = dir.join(format!("Team {template} App"));
+        let slug = format!("team-{template}-app");
+        let (ok, out, err) = lowkey_plain(&[
+            "app",
+            "new",
+            folder.to_str().unwrap(),
+            "--template",
+            template,
+        ]);
+        assert!(ok, "{template}: {err}");
+        assert!(out.contains(&format!("({slug})")), "{out}");
+        let (ok, out, err) = lowkey_plain(&["app", "validate", folder.to_str().unwrap()]);
+        assert!(ok, "{template}: {err}");
+        assert!(
+            out.starts_with(&format!("ok: Team {template} App ({slug}): 2 page(s)")),
+            "{out}"
+        );
+        let files = files_under(&folder);
+        assert!(files.iter().any(|(p, _)| p == "app.yaml"), "{files:?}");
+        for (path, text) in &files {
+            assert!(
+                !text.contains("__APP_"),
+                "{template}/{path} keeps a placeholder"
+            );
+        }
+        let app_yaml = &files.iter().find(|(p, _)| p == "app.yaml").unwrap().1;
+        for secret in secrets {
+            assert!(
+                app_yaml.contains(secret),
+                "{template}: {secret} undocumented"
+            );
+        }
+        // Written apps import and publish as they are.
+        let (ok, out, err) = lowkey(
+            &data,
+            &["app", "import", folder.to_str().unwrap(), "--publish"],
+            None,
+        );
+        assert!(ok, "{template}: {err}");
+        assert!(out.contains(&format!("published {slug}")), "{out}");
+    }
+
+    // --name and --slug; an existing empty folder is fine.
+    let named = dir.join("empty");
+    std::fs::create_dir_all(&named).unwrap();
+    let (ok, out, err) = lowkey_plain(&[
+        "app",
+        "new",
+        named.to_str().unwrap(),
+        "--template",
+        "oidc",
+        "--name",
+        "Sales \"desk\"",
+        "--slug",
+        "sales",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("(sales)"), "{out}");
+    let (ok, out, err) = lowkey_plain(&["app", "validate", named.to_str().unwrap()]);
+    assert!(
+        ok && out.starts_with("ok: Sales \"desk\" (sales)"),
+        "{out}{err}"
+    );
+    let app_yaml = std::fs::read_to_string(named.join("app.yaml")).unwrap();
+    assert!(
+        app_yaml.contains("/app/sales/_auth/callback"),
+        "the redirect URI to register names the slug"
+    );
+
+    // A folder that is not empty: refused, and left as it was.
+    let (ok, _, err) = lowkey_plain(&[
+        "app",
+        "new",
+        named.to_str().unwrap(),
+        "--template",
+        "supabase",
+    ]);
+    assert!(!ok && err.contains("not empty"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(named.join("app.yaml")).unwrap(),
+        app_yaml
+    );
+    assert!(!named.join("js").exists(), "nothing of the other template");
+
+    // An unknown template: refused with the names, nothing written.
+    let nowhere = dir.join("nowhere");
+    let (ok, _, err) = lowkey_plain(&[
+        "app",
+        "new",
+        nowhere.to_str().unwrap(),
+        "--template",
+        "okta",
+    ]);
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("\"okta\"")
+            && ["supabase", "oauth-password", "oidc", "firebase"]
+                .iter()
+                .all(|t| err.contains(t)),
+        "{err}"
+    );
+    assert!(!nowhere.exists());
+
+    // A slug that is not one: refused before anything is written.
+    let (ok, _, err) = lowkey_plain(&[
+        "app",
+        "new",
+        nowhere.to_str().unwrap(),
+        "--template",
+        "firebase",
+        "--slug",
+        "Not A Slug",
+    ]);
+    assert!(!ok && err.contains("slug"), "{err}");
+    assert!(!nowhere.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
