@@ -145,3 +145,88 @@ describe('store-mode refresh (auth.refresh)', () => {
   });
 });
 
+
+describe('sign-in by redirect (auth.oidc)', () => {
+  const oidc = (doc: AppDoc, over: Partial<access.AuthForm> = {}): access.AuthForm =>
+    form(doc, { token: 'oidc', oidcIssuer: 'https://idp.example.com', clientId: 'my-app', ...over });
+
+  it('writes the provider and the client, with the secret as a server secret, as one undoable edit', () => {
+    const doc = authApp();
+    expect(access.authForm(doc)).toMatchObject({ oidcIssuer: '', clientId: '', clientSecret: '', scopes: 'openid email profile' });
+    const change = access.setAppAuth(doc, oidc(doc, { clientSecret: 'IDP_SECRET', scopes: 'openid, email  profile,offline_access', rolesClaim: 'realm_access.roles' }));
+    expect(change.label).toBe('Set up sign-in');
+    expect(change.ops).toHaveLength(1);
+    const next = roundTrip(doc, change);
+    expect(next.auth).toEqual({
+      loginPage: 'LoginPage',
+      token: 'session',
+      oidc: { issuer: 'https://idp.example.com', clientId: 'my-app', clientSecret: '{{secrets.IDP_SECRET}}', scopes: ['openid', 'email', 'profile', 'offline_access'] },
+      rolesClaim: 'realm_access.roles',
+    });
+    expect(access.authForm(next)).toMatchObject({
+      token: 'oidc',
+      loginPage: 'LoginPage',
+      oidcIssuer: 'https://idp.example.com',
+      clientId: 'my-app',
+      clientSecret: 'IDP_SECRET',
+      scopes: 'openid email profile offline_access',
+      refresh: '',
+    });
+    // The server keeps the tokens: queries have {{session.…}}; no query of the app signs in.
+    expect(access.isSessionMode(next)).toBe(true);
+    expect(access.authQueries(next).size).toBe(0);
+  });
+
+  it('lets a public client go without a secret and the app without a login page', () => {
+    const doc = loginApp();
+    const next = roundTrip(doc, access.setAppAuth(doc, oidc(doc, { loginPage: '', oidcIssuer: ' http://127.0.0.1:4010 ' })));
+    expect(next.auth).toEqual({ token: 'session', oidc: { issuer: 'http://127.0.0.1:4010', clientId: 'my-app', scopes: ['openid', 'email', 'profile'] } });
+    expect(access.authForm(next)).toMatchObject({ loginPage: '', clientSecret: '', token: 'oidc' });
+    // Only sign-in by redirect goes without a login page.
+    expect(() => access.setAppAuth(next, { ...access.authForm(next), token: 'session', signIn: 'login' })).toThrow('Choose the login page: visitors without a valid token are sent there.');
+    // A protected page is fine without one: the visitor goes straight to the provider.
+    expect(applyChange(next, access.setPageAccess(next, 'Dashboard', 'signedIn')).pages[1]?.access).toBe('signedIn');
+  });
+
+  it('refuses what the server refuses, in words', () => {
+    const doc = loginApp();
+    const refused = (over: Partial<access.AuthForm>) => () => access.setAppAuth(doc, oidc(doc, over));
+    expect(refused({ oidcIssuer: 'http://idp.example.com' })).toThrow(
+      'The issuer must be an https URL (http only for localhost or 127.0.0.1) without bindings, such as https://idp.example.com, not http://idp.example.com.',
+    );
+    expect(refused({ oidcIssuer: 'https://{{ host.text }}' })).toThrow(/^The issuer must be an https URL .* without bindings/);
+    expect(refused({ oidcIssuer: '' })).toThrow(/^The issuer must be an https URL/);
+    expect(refused({ oidcIssuer: 'idp.example.com' })).toThrow(/not idp\.example\.com\.$/);
+    expect(refused({ clientId: '  ' })).toThrow('Give the client ID the provider registered for this app.');
+    expect(refused({ clientSecret: 'hunter 2' })).toThrow(/^The client secret is the name of a server secret .*not hunter 2: an app's files are no place for a secret\.$/);
+    expect(refused({ clientSecret: '2FA' })).toThrow(/not 2FA/);
+    expect(refused({ scopes: 'email profile' })).toThrow('The scopes must include openid: it is what asks the provider for an ID token.');
+    expect(refused({ scopes: '' })).toThrow(/must include openid/);
+    expect(refused({ loginPage: 'Nope' })).toThrow('There is no page Nope to sign in on.');
+    const guarded = applyChange(doc, access.setPageAccess(applyChange(doc, access.setAppAuth(doc, form(doc))), 'Dashboard', 'signedIn'));
+    expect(() => access.setAppAuth(guarded, oidc(guarded, { loginPage: 'Dashboard' }))).toThrow('Dashboard is protected: the login page must be open to everyone.');
+  });
+
+  it('reads a client secret that is not exactly {{secrets.NAME}} as its text, so saving refuses it', () => {
+    const doc: AppDoc = { ...loginApp(), auth: { token: 'session', oidc: { issuer: 'https://idp.example.com', clientId: 'a', clientSecret: ' {{ secrets.S_1 }} ' } } };
+    expect(access.authForm(doc).clientSecret).toBe('S_1');
+    const odd: AppDoc = { ...doc, auth: { token: 'session', oidc: { issuer: 'https://idp.example.com', clientId: 'a', clientSecret: 'Bearer {{secrets.S}}' } } };
+    expect(access.authForm(odd).clientSecret).toBe('Bearer {{secrets.S}}');
+    expect(() => access.setAppAuth(odd, access.authForm(odd))).toThrow(/^The client secret is the name of a server secret/);
+  });
+
+  it('goes back to store mode without the provider, and checks a JWKS URL by the same rule', () => {
+    const doc = applyChange(loginApp(), access.setAppAuth(loginApp(), oidc(loginApp())));
+    const next = roundTrip(doc, access.setAppAuth(doc, { ...access.authForm(doc), token: 'store' }));
+    expect(next.auth).toEqual({ loginPage: 'LoginPage', verify: 'builtin', token: { store: 'accesstoken' } });
+    expect(() => access.setAppAuth(doc, form(doc, { token: 'store', verify: 'jwks', jwks: 'http://idp.example/jwks', issuer: 'i' }))).toThrow(/^The JWKS URL must be an https URL/);
+    expect(access.providerUrlProblem('http://localhost:8080/jwks', 'The JWKS URL')).toBeNull();
+  });
+
+  it('says which URIs to register at the provider', () => {
+    expect(access.oidcRedirectUris('https://lowkey.example', 'crm')).toEqual({
+      redirect: 'https://lowkey.example/app/crm/_auth/callback',
+      postLogout: 'https://lowkey.example/app/crm',
+    });
+  });
+});

@@ -8,7 +8,9 @@
  *
  * The token is kept in the viewer's store (`token: {store: key}`, optionally refreshed by a
  * declared query: `refresh: {query, store, expiresIn}`) or by the server (`token: session`,
- * with the queries that sign in, refresh and sign out, and where their answers hold the tokens).
+ * with the queries that sign in, refresh and sign out, and where their answers hold the tokens),
+ * or the server signs visitors in by redirect (`oidc: {issuer, clientId, clientSecret?, scopes}`,
+ * session mode without queries; the login page is optional there).
  */
 
 import { OpError } from './errors.ts';
@@ -67,6 +69,7 @@ export function authQueries(doc: AppDoc): Map<string, string> {
   const out = new Map<string, string>();
   if (!f) return out;
   if (f.verify === 'userinfo' && f.userinfo !== '') out.set(f.userinfo, "verifies the app's tokens");
+  if (f.token === 'oidc') return out;
   if (f.token === 'session' && f.signIn !== '') out.set(f.signIn, 'signs visitors in');
   if (f.token === 'session' && f.signOut !== '') out.set(f.signOut, 'signs visitors out');
   if (f.refresh !== '') out.set(f.refresh, "refreshes the app's tokens");
@@ -81,11 +84,14 @@ export function queryAccessPatch(doc: AppDoc, name: string, access: AccessDoc): 
   return { access: accessValue(access) };
 }
 
-/** Whether the server keeps the app's tokens (`token: session`): only then do queries have
- * `{{session.accessToken}}` and `{{session.refreshToken}}`. */
+/** Whether the server keeps the app's tokens (`token: session`, or sign-in by redirect): only
+ * then do queries have `{{session.accessToken}}` and `{{session.refreshToken}}`. */
 export function isSessionMode(doc: AppDoc): boolean {
-  return doc.auth?.token === 'session';
+  return doc.auth?.token === 'session' || doc.auth?.oidc !== undefined;
 }
+
+/** The scopes a sign-in by redirect asks for when the app does not say (the server's default). */
+export const DEFAULT_OIDC_SCOPES = 'openid email profile';
 
 /** Where the server finds the tokens in the sign-in and refresh answers (session mode) when
  * the app does not say: GoTrue's and OAuth 2.0's names. */
@@ -93,9 +99,11 @@ export const SESSION_PATH_DEFAULTS = { accessToken: 'access_token', refreshToken
 
 /** The app's sign-in as the editor edits it. */
 export interface AuthForm {
+  /** The login page; '' for none, which only sign-in by redirect allows. */
   readonly loginPage: string;
-  /** Where the token is kept: the viewer's store (`token: {store: key}`) or the server (`token: session`). */
-  readonly token: 'store' | 'session';
+  /** Where the token is kept: the viewer's store (`token: {store: key}`), the server
+   * (`token: session`), or the server after a sign-in by redirect (`oidc`). */
+  readonly token: 'store' | 'session' | 'oidc';
   /** Store mode: the key of `appsmith.store` the viewer sends as the Bearer token. */
   readonly tokenKey: string;
   readonly verify: 'builtin' | 'jwks' | 'userinfo';
@@ -117,6 +125,14 @@ export interface AuthForm {
   readonly refreshStore: Readonly<Record<string, string>>;
   /** Store mode with a refresh query: the dot path of the token's lifetime ('' for none). */
   readonly refreshExpiresIn: string;
+  /** Sign-in by redirect: the provider's issuer URL and this app's client ID at it. */
+  readonly oidcIssuer: string;
+  readonly clientId: string;
+  /** Sign-in by redirect: the name of the server secret holding the client secret ('' for a
+   * public client), written `{{secrets.NAME}}`. */
+  readonly clientSecret: string;
+  /** Sign-in by redirect: the scopes, separated by spaces or commas. */
+  readonly scopes: string;
 }
 
 const record = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -126,14 +142,16 @@ const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : 
 export function authForm(doc: AppDoc): AuthForm {
   const a = (doc.auth ?? {}) as Record<string, unknown>;
   const v = record(a.verify);
-  const session = a.token === 'session';
+  const oidc = a.oidc === undefined ? undefined : record(a.oidc);
+  const session = a.token === 'session' && oidc === undefined;
   const tokenKey = str(record(a.token).store, 'accesstoken');
   const s = record(a.session);
   const r = record(a.refresh);
   const store = Object.fromEntries(Object.entries(record(r.store)).filter((e): e is [string, string] => typeof e[1] === 'string'));
   return {
-    loginPage: str(a.loginPage, doc.homePage),
-    token: session ? 'session' : 'store',
+    // Sign-in by redirect may have no login page; the others start on the home page.
+    loginPage: str(a.loginPage, oidc ? '' : doc.homePage),
+    token: oidc ? 'oidc' : session ? 'session' : 'store',
     tokenKey,
     verify: typeof v.jwks === 'string' ? 'jwks' : typeof v.userinfo === 'string' ? 'userinfo' : 'builtin',
     jwks: str(v.jwks),
@@ -150,7 +168,65 @@ export function authForm(doc: AppDoc): AuthForm {
     // A first refresh declaration starts with the token's key and OAuth's name for it.
     refreshStore: Object.keys(store).length > 0 ? store : { [tokenKey]: SESSION_PATH_DEFAULTS.accessToken },
     refreshExpiresIn: str(r.expiresIn),
+    oidcIssuer: str(oidc?.issuer),
+    clientId: str(oidc?.clientId),
+    clientSecret: secretName(str(oidc?.clientSecret)),
+    scopes: Array.isArray(oidc?.scopes) ? oidc.scopes.filter((x) => typeof x === 'string').join(' ') : DEFAULT_OIDC_SCOPES,
   };
+}
+
+/** `{{secrets.NAME}}` written exactly (spaces inside the braces allowed, as the server reads it). */
+const SECRET_TEMPLATE = /^\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$/;
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The NAME of a `{{secrets.NAME}}` client secret; any other text as it is (refused on save). */
+function secretName(template: string): string {
+  return SECRET_TEMPLATE.exec(template.trim())?.[1] ?? template;
+}
+
+/** Why `url` cannot be where the server fetches a provider's keys or discovery document (the
+ * server's rule: an https URL, plain http only for localhost and 127.0.0.1, no bindings), or
+ * null when it can. */
+export function providerUrlProblem(url: string, what: string): string | null {
+  const rule = `${what} must be an https URL (http only for localhost or 127.0.0.1) without bindings, such as https://idp.example.com`;
+  if (url.includes('{{')) return `${rule}.`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `${rule}${url === '' ? '' : `, not ${url}`}.`;
+  }
+  const local = parsed.hostname === 'localhost' || parsed.hostname === '127.0.0.1';
+  if ((parsed.protocol === 'https:' && parsed.hostname !== '') || (parsed.protocol === 'http:' && local)) return null;
+  return `${rule}, not ${url}.`;
+}
+
+/** Scopes typed as text: separated by spaces or commas, empty ones dropped. */
+export function parseScopes(text: string): string[] {
+  return parseRoles(text);
+}
+
+/** Where the provider sends the browser back after its login page, and after its logout: the
+ * URIs to register for the app at the provider (`origin` is the one the app is opened at). */
+export function oidcRedirectUris(origin: string, slug: string): { readonly redirect: string; readonly postLogout: string } {
+  const app = `${origin}/app/${slug}`;
+  return { redirect: `${app}/_auth/callback`, postLogout: app };
+}
+
+/** `auth.oidc` from the form; refuses what the server would refuse, in words. */
+function oidcOf(form: AuthForm): Record<string, unknown> {
+  const issuer = form.oidcIssuer.trim();
+  const issuerProblem = providerUrlProblem(issuer, 'The issuer');
+  if (issuerProblem) throw new OpError(issuerProblem);
+  const clientId = form.clientId.trim();
+  if (clientId === '') throw new OpError('Give the client ID the provider registered for this app.');
+  const secret = form.clientSecret.trim();
+  if (secret !== '' && !SECRET_NAME.test(secret)) {
+    throw new OpError(`The client secret is the name of a server secret (letters, digits and _, not starting with a digit), not ${secret}: an app's files are no place for a secret.`);
+  }
+  const scopes = parseScopes(form.scopes);
+  if (!scopes.includes('openid')) throw new OpError('The scopes must include openid: it is what asks the provider for an ID token.');
+  return { issuer, clientId, ...(secret === '' ? {} : { clientSecret: `{{secrets.${secret}}}` }), scopes };
 }
 
 /** A dot path in an answer's JSON body (`access_token`, `data.session.token`), trimmed;
@@ -211,12 +287,36 @@ function storeRefreshOf(doc: AppDoc, form: AuthForm): Record<string, unknown> | 
 /** Sets the app's sign-in from the form; refuses what cannot work, in words. Keeps the
  * fields the form does not edit (clockSkewSecs). */
 export function setAppAuth(doc: AppDoc, form: AuthForm): EditChange {
-  const login = doc.pages.find((p) => p.name === form.loginPage);
-  if (!login) throw new OpError(`There is no page ${form.loginPage} to sign in on.`);
-  if (accessOf(login.access) !== 'public') throw new OpError(`${form.loginPage} is protected: the login page must be open to everyone.`);
+  const oidc = form.token === 'oidc';
+  if (form.loginPage === '') {
+    if (!oidc) throw new OpError('Choose the login page: visitors without a valid token are sent there.');
+  } else {
+    const login = doc.pages.find((p) => p.name === form.loginPage);
+    if (!login) throw new OpError(`There is no page ${form.loginPage} to sign in on.`);
+    if (accessOf(login.access) !== 'public') throw new OpError(`${form.loginPage} is protected: the login page must be open to everyone.`);
+  }
+  const old = (doc.auth ?? {}) as Record<string, unknown>;
+  const label = doc.auth === undefined ? 'Set up sign-in' : 'Edit sign-in';
+  const kept = {
+    ...(form.rolesClaim.trim() === '' ? {} : { rolesClaim: form.rolesClaim.trim() }),
+    ...(old.clockSkewSecs === undefined ? {} : { clockSkewSecs: old.clockSkewSecs }),
+  };
+  if (oidc) {
+    // The provider's ID token is verified against its keys, and the server signs in, refreshes
+    // and signs out itself: no verify, session or refresh. The app model (JSON) keeps
+    // `token: session`, which the format allows beside `oidc`.
+    const auth: Record<string, unknown> = {
+      ...(form.loginPage === '' ? {} : { loginPage: form.loginPage }),
+      token: 'session',
+      oidc: oidcOf(form),
+      ...kept,
+    };
+    return { label, ops: [{ kind: 'setAppAuth', auth }] };
+  }
   let verify: unknown = 'builtin';
   if (form.verify === 'jwks') {
-    if (!/^https?:\/\//.test(form.jwks)) throw new OpError('The JWKS URL must start with https:// (http:// only for localhost).');
+    const jwksProblem = providerUrlProblem(form.jwks.trim(), 'The JWKS URL');
+    if (jwksProblem) throw new OpError(jwksProblem);
     if (form.issuer.trim() === '') throw new OpError('A JWKS verifier needs the issuer its tokens carry.');
     verify = { jwks: form.jwks.trim(), issuer: form.issuer.trim(), ...(form.audience.trim() === '' ? {} : { audience: form.audience.trim() }) };
   } else if (form.verify === 'userinfo') {
@@ -234,15 +334,8 @@ export function setAppAuth(doc: AppDoc, form: AuthForm): EditChange {
     const refresh = storeRefreshOf(doc, form);
     token = { token: { store: form.tokenKey }, ...(refresh === undefined ? {} : { refresh }) };
   }
-  const old = (doc.auth ?? {}) as Record<string, unknown>;
-  const auth: Record<string, unknown> = {
-    loginPage: form.loginPage,
-    verify,
-    ...token,
-    ...(form.rolesClaim.trim() === '' ? {} : { rolesClaim: form.rolesClaim.trim() }),
-    ...(old.clockSkewSecs === undefined ? {} : { clockSkewSecs: old.clockSkewSecs }),
-  };
-  return { label: doc.auth === undefined ? 'Set up sign-in' : 'Edit sign-in', ops: [{ kind: 'setAppAuth', auth }] };
+  const auth: Record<string, unknown> = { loginPage: form.loginPage, verify, ...token, ...kept };
+  return { label, ops: [{ kind: 'setAppAuth', auth }] };
 }
 
 /** Removes the app's sign-in: only when nothing is protected any more. */

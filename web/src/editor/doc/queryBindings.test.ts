@@ -17,6 +17,22 @@ describe('queryBindings (the server rule: substitute.rs query_bindings)', () => 
     expect(queryBindings(doc, q)).toEqual(['id', 'b', 'a', 'appsmith.store.accesstoken', 'inp_username.text']);
   });
 
+  it("reads basicAuth's user name and password after the headers and before the body, as the server does", () => {
+    const doc: AppDoc = { ...loginApp(), datasources: [{ name: 'p', url: 'https://idp.example', headers: { 'X-D': '{{ d }}' } }] };
+    const q: QueryDoc = {
+      name: 'token',
+      datasource: 'p',
+      path: '/token',
+      headers: { 'X-Q': '{{ h }}' },
+      basicAuth: { username: '{{ secrets.CLIENT_ID }}:{{ inp_username.text }}', password: '{{ this.params.secret }}{{ d }}' },
+      body: { type: 'form', content: { grant_type: 'password', password: '{{ inp_password.text }}', again: '{{ inp_username.text }}' } },
+    };
+    expect(queryBindings(doc, q)).toEqual(['d', 'h', 'inp_username.text', 'this.params.secret', 'inp_password.text']);
+    // Without basicAuth, the same query has neither of its bindings.
+    const { basicAuth: _basic, ...plain } = q;
+    expect(queryBindings(doc, plain)).toEqual(['d', 'h', 'inp_password.text', 'inp_username.text']);
+  });
+
   it('reads form bodies field by field and skips a template with an unclosed binding', () => {
     const q: QueryDoc = { name: 'q', url: 'https://x.example/{{ broken', body: { type: 'form', content: { u: '{{ user }}', p: 'x{{pw}}' } } };
     expect(queryBindings(loginApp(), q)).toEqual(['user', 'pw']);

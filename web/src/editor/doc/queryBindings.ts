@@ -2,7 +2,8 @@
  * The bindings of a query as the browser must send them to the run endpoint: the server's
  * rule (crates/app/src/substitute.rs `query_bindings`), so a draft query run from the editor
  * sends exactly the values the server asks for. Trimmed codes in order of first appearance
- * (url or path, params, the datasource's headers, the query's headers, body), without
+ * (url or path, params, the datasource's headers, the query's headers, basicAuth's username and
+ * password, body), without
  * duplicates and without `secrets.*` and `session.*` (resolved on the server only: the browser
  * never sends nor receives their values).
  */
@@ -31,6 +32,7 @@ export function queryBindings(doc: AppDoc, query: QueryDoc): string[] {
   const ds = query.datasource === undefined ? undefined : doc.datasources.find((d) => d.name === query.datasource);
   if (ds) templates.push(...Object.values(ds.headers ?? {}));
   templates.push(...Object.values(query.headers ?? {}));
+  if (query.basicAuth) templates.push(query.basicAuth.username, query.basicAuth.password);
   const body = query.body;
   if (body) {
     if (body.type === 'form') templates.push(...Object.values(body.content));

@@ -71,6 +71,8 @@ export interface QueryDoc {
   readonly followRedirects?: boolean;
   /** "public" (omitted) | "signedIn" | { roles: [...] } (docs/app-format.md, "Protection"). */
   readonly access?: unknown;
+  /** `Authorization: Basic`, computed on the server from these templates (usually secrets). */
+  readonly basicAuth?: { readonly username: string; readonly password: string };
 }
 
 export interface JsObjectDoc {

@@ -38,7 +38,7 @@ export function CodePane({ secrets }: { secrets: ReadonlySet<string> | null }) {
       ) : open.kind === 'jsObject' ? (
         <JsEditor key={open.name} name={open.name} />
       ) : open.kind === 'auth' ? (
-        <SignInSettings />
+        <SignInSettings secrets={secrets} />
       ) : (
         <DatasourceEditor
           key={open.name}

@@ -5,7 +5,8 @@
  * query in the canvas's runtime — with the values the canvas's widgets hold — through the
  * draft's run endpoint, and the "Response" region shows the answer or, in words, why there
  * is none. "Run behaviour" is whether the query runs when the page selected in the pages
- * panel loads.
+ * panel loads. "Client authentication (Basic)" is `basicAuth` (a user name and password the
+ * server sends as `Authorization: Basic`), its secrets marked configured or not.
  */
 
 import { useState } from 'preact/hooks';
@@ -170,6 +171,7 @@ export function QueryEditor({ name, secrets }: { name: string; secrets: Readonly
             keyProblem={code.headerProblem}
             note={(value) => <SecretStatus value={value} secrets={secrets} />}
           />
+          <BasicAuthFields query={query} edit={edit} complete={complete} secrets={secrets} />
           <BodyEditor ctx={ctx} run={() => void run()} query={query} edit={edit} valueField={valueField} complete={complete} />
           <div class="ed-query-line">
             <div class="ed-qfield">
@@ -246,6 +248,41 @@ function BodyEditor(props: {
         <p class="ed-muted ed-small">No body is sent.</p>
       )}
     </div>
+  );
+}
+
+/** `basicAuth`: a user name and password the server turns into `Authorization: Basic`, as
+ * OAuth 2.0 clients authenticate; both empty is none. */
+function BasicAuthFields(props: {
+  query: QueryDoc;
+  edit: (patch: code.QueryPatch, field: string) => void;
+  complete: ReturnType<typeof useCompleter>;
+  secrets: ReadonlySet<string> | null;
+}) {
+  const basic = props.query.basicAuth ?? { username: '', password: '' };
+  const write = (patch: Partial<NonNullable<QueryDoc['basicAuth']>>, field: string): void => {
+    const next = { ...basic, ...patch };
+    props.edit({ basicAuth: next.username === '' && next.password === '' ? undefined : next }, field);
+  };
+  const part = (id: string, label: string, key: 'username' | 'password') => (
+    <div class="ed-qfield ed-qfield-grow">
+      <label for={id}>{label}</label>
+      <BindingInput id={id} value={basic[key]} onInput={(v) => write({ [key]: v }, `basic auth ${key}`)} complete={props.complete} />
+      <SecretStatus value={basic[key]} secrets={props.secrets} />
+    </div>
+  );
+  return (
+    <fieldset class="ed-query-basic">
+      <legend class="ed-kv-title">Client authentication (Basic)</legend>
+      <div class="ed-query-line">
+        {part('ed-q-basic-username', 'Username', 'username')}
+        {part('ed-q-basic-password', 'Password', 'password')}
+      </div>
+      <p class="ed-muted ed-small">
+        The server sends Authorization: Basic from these (in place of any Authorization header), as OAuth 2.0 clients authenticate; use {'{{secrets.NAME}}'} for a client
+        secret. Leave both empty for none.
+      </p>
+    </fieldset>
   );
 }
 

@@ -3,8 +3,9 @@
  * The app's sign-in and a page's access in the editor, over a real editing session: set up
  * sign-in, protect a page (refused before, with the reason shown), undo.
  */
+import { signal } from '@preact/signals';
 import { render } from 'preact';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { authApp, loginApp } from '../doc/fixture.ts';
 import { AccessField } from './AccessField.tsx';
 import { EditorCtx, type EditorContext } from './context.ts';
@@ -14,9 +15,12 @@ import { setPageAccess } from '../doc/access.ts';
 
 let root: HTMLElement;
 let ctx: EditorContext;
+/** The names of the server's secrets (GET /api/v1/edit/secrets); null until known. */
+const secrets = signal<ReadonlySet<string> | null>(null);
 
 beforeEach(async () => {
   ({ ctx } = await testContext(loginApp(), 'Dashboard'));
+  secrets.value = null;
   root = document.createElement('div');
   document.body.append(root);
 });
@@ -32,7 +36,7 @@ function Host() {
   const page = ctx.session.doc.value.pages.find((p) => p.name === 'Dashboard')!;
   return (
     <EditorCtx.Provider value={ctx}>
-      <SignInSettings />
+      <SignInSettings secrets={secrets.value} />
       <AccessField id="acc" value={page.access} onChange={(a) => ctx.session.apply(setPageAccess(ctx.session.doc.peek(), 'Dashboard', a))} />
     </EditorCtx.Provider>
   );
@@ -199,3 +203,146 @@ describe('where the token is kept', () => {
   });
 });
 
+
+describe('sign-in by redirect (OpenID Connect)', () => {
+  beforeEach(async () => {
+    ({ ctx } = await testContext(authApp(), 'Dashboard'));
+    secrets.value = new Set(['OTHER', 'IDP_SECRET']);
+  });
+
+  const options = (select: HTMLInputElement | HTMLSelectElement) => [...(select as HTMLSelectElement).options].map((o) => o.textContent);
+  const status = () => root.querySelector('form[aria-label="Sign-in settings"] [role="status"]')?.textContent;
+  const secretNotes = () => [...root.querySelectorAll('.ed-ds-secrets li')].map((li) => li.textContent);
+
+  it('asks for the provider and the client instead of the verification, and shows the URIs to register', async () => {
+    render(<Host />, root);
+    expect(options(labelled('Token'))).toEqual(['Kept in the browser (appsmith.store)', 'Kept by the server (session)', 'Sign-in by redirect (OpenID Connect)']);
+    expect(options(labelled('Login page'))).toEqual(['LoginPage', 'Dashboard']);
+    choose(labelled('Token'), 'oidc');
+    await settle();
+    expect(allLabelled('Verification')).toEqual([]);
+    expect(allLabelled('Token store key')).toEqual([]);
+    expect(allLabelled('Sign-in query')).toEqual([]);
+    expect(labelled('Issuer').value).toBe('');
+    expect(labelled('Client ID').value).toBe('');
+    expect(labelled('Scopes').value).toBe('openid email profile');
+    expect(labelled('Roles claim').value).toBe('');
+    expect(options(labelled('Login page'))).toEqual(['None (straight to the provider)', 'LoginPage', 'Dashboard']);
+    // The server's secrets by name, sorted, and a way to name one it does not have yet.
+    expect(options(labelled('Client secret'))).toEqual(['None (public client)', 'IDP_SECRET', 'OTHER', 'Another secret name…']);
+    expect(labelled('Client secret').value).toBe('');
+
+    const redirect = labelled('Redirect URI') as HTMLInputElement;
+    expect(redirect.value).toBe(`${location.origin}/app/custom-auth/_auth/callback`);
+    expect(redirect.readOnly).toBe(true);
+    expect(labelled('Post-logout redirect URI').value).toBe(`${location.origin}/app/custom-auth`);
+
+    const writeText = vi.fn((_: string) => Promise.resolve());
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    button('Copy redirect URI').click();
+    await settle();
+    expect(writeText).toHaveBeenCalledWith(`${location.origin}/app/custom-auth/_auth/callback`);
+    expect(status()).toBe('Copied the redirect URI.');
+    writeText.mockImplementationOnce(() => Promise.reject(new Error('denied')));
+    button('Copy post-logout URI').click();
+    await settle();
+    expect(writeText).toHaveBeenLastCalledWith(`${location.origin}/app/custom-auth`);
+    expect(status()).toBe('Could not copy the post-logout URI: select it and copy it.');
+  });
+
+  it('refuses what the server refuses, then saves the provider as one undo step', async () => {
+    render(<Host />, root);
+    choose(labelled('Token'), 'oidc');
+    await settle();
+    type(labelled('Issuer'), 'http://idp.example.com');
+    await settle();
+    button('Save sign-in').click();
+    await settle();
+    expect(alert()).toBe('The issuer must be an https URL (http only for localhost or 127.0.0.1) without bindings, such as https://idp.example.com, not http://idp.example.com.');
+    type(labelled('Issuer'), 'https://idp.example.com');
+    await settle();
+    button('Save sign-in').click();
+    await settle();
+    expect(alert()).toBe('Give the client ID the provider registered for this app.');
+    type(labelled('Client ID'), 'my-app');
+    await settle();
+    type(labelled('Scopes'), 'email, profile');
+    await settle();
+    button('Save sign-in').click();
+    await settle();
+    expect(alert()).toBe('The scopes must include openid: it is what asks the provider for an ID token.');
+    expect(ctx.session.doc.value.auth).toBeUndefined();
+
+    type(labelled('Scopes'), 'openid, email, offline_access');
+    await settle();
+    choose(labelled('Client secret'), 'IDP_SECRET');
+    await settle();
+    expect(secretNotes()).toEqual(['Secret IDP_SECRET: configured']);
+    choose(labelled('Login page'), '');
+    await settle();
+    button('Save sign-in').click();
+    await settle();
+    expect(alert()).toBeUndefined();
+    expect(ctx.session.doc.value.auth).toEqual({
+      token: 'session',
+      oidc: { issuer: 'https://idp.example.com', clientId: 'my-app', clientSecret: '{{secrets.IDP_SECRET}}', scopes: ['openid', 'email', 'offline_access'] },
+    });
+    expect(ctx.session.undoLabel.value).toBe('Set up sign-in');
+    ctx.session.undo();
+    await settle();
+    expect(ctx.session.doc.value.auth).toBeUndefined();
+  });
+
+  it('takes a secret name the server does not have yet, marked as not configured', async () => {
+    render(<Host />, root);
+    choose(labelled('Token'), 'oidc');
+    await settle();
+    type(labelled('Issuer'), 'http://127.0.0.1:4010');
+    await settle();
+    type(labelled('Client ID'), 'app');
+    await settle();
+    expect(allLabelled('Secret name')).toEqual([]);
+    choose(labelled('Client secret'), '*another*');
+    await settle();
+    type(labelled('Secret name'), 'NEW_ONE');
+    await settle();
+    expect(labelled('Client secret').value).toBe('*another*');
+    expect(secretNotes()).toEqual(['Secret NEW_ONE: not configured on this server (set LOWKEY_SECRET_NEW_ONE)']);
+    button('Save sign-in').click();
+    await settle();
+    expect(ctx.session.doc.value.auth?.oidc).toEqual({ issuer: 'http://127.0.0.1:4010', clientId: 'app', clientSecret: '{{secrets.NEW_ONE}}', scopes: ['openid', 'email', 'profile'] });
+    expect(ctx.session.doc.value.auth?.loginPage).toBe('LoginPage');
+
+    // "None (public client)" writes no secret.
+    choose(labelled('Client secret'), '');
+    await settle();
+    expect(allLabelled('Secret name')).toEqual([]);
+    button('Save sign-in').click();
+    await settle();
+    expect(ctx.session.doc.value.auth?.oidc).not.toHaveProperty('clientSecret');
+    expect(ctx.session.undoLabel.value).toBe('Edit sign-in');
+  });
+
+  it("reads an app's provider back, and a login page comes back when leaving sign-in by redirect", async () => {
+    const oidcApp = { ...authApp(), auth: { token: 'session', oidc: { issuer: 'https://idp.example.com', clientId: 'app', clientSecret: '{{secrets.LATER}}', scopes: ['openid', 'email'] } } };
+    ({ ctx } = await testContext(oidcApp, 'Dashboard'));
+    render(<Host />, root);
+    expect(labelled('Token').value).toBe('oidc');
+    expect(labelled('Login page').value).toBe('');
+    expect(labelled('Issuer').value).toBe('https://idp.example.com');
+    expect(labelled('Scopes').value).toBe('openid email');
+    // Not one of the server's secrets: shown by its name, in the text field.
+    expect(labelled('Client secret').value).toBe('*another*');
+    expect(labelled('Secret name').value).toBe('LATER');
+    expect(secretNotes()).toEqual(['Secret LATER: not configured on this server (set LOWKEY_SECRET_LATER)']);
+    secrets.value = null;
+    await settle();
+    expect(secretNotes()).toEqual(["Secret LATER: not known yet (the server's list of secrets has not loaded)"]);
+
+    choose(labelled('Token'), 'store');
+    await settle();
+    expect(labelled('Login page').value).toBe('LoginPage');
+    expect(allLabelled('Client ID')).toEqual([]);
+    expect(labelled('Verification').value).toBe('builtin');
+  });
+});
