@@ -55,7 +55,8 @@ export function SignInSettings({ secrets }: { secrets: ReadonlySet<string> | nul
   const doc = ctx.session.doc.value;
   const [form, setForm] = useState<AuthForm>(() => authForm(doc));
   const [problem, setProblem] = useState<string | null>(null);
-  const set = (patch: Partial<AuthForm>): void => setForm({ ...form, ...patch });
+  // From the latest state: two edits before a render (autofill, a quick test) both count.
+  const set = (patch: Partial<AuthForm>): void => setForm((f) => ({ ...f, ...patch }));
   const oidc = form.token === 'oidc';
   const attempt = (f: () => void): void => {
     try {
