@@ -137,12 +137,18 @@ describe('sign-in by redirect (OpenID Connect) in Chromium', () => {
     const context = await browser.newContext();
     try {
       const page = await signIn(context);
+      const live = await liveRefreshTokens();
       expect((await whoami(page)).status).toBe(200);
-      // Past the first access token's life: a query still reaches the provider.
+      // Past the first access token's life: a query still reaches the provider. The server has
+      // refreshed (tokens of 20 s are always within its 60-s margin) at least twice by then, each
+      // time with the refresh token the last rotation gave: had it kept an old one, the provider
+      // would have revoked the whole grant on its replay.
       await page.waitForTimeout((ACCESS_TTL + 2) * 1000);
       const later = await whoami(page);
       expect(later.status).toBe(200);
       expect(JSON.parse(later.body)).toMatchObject({ status: 200, body: { email: EMAIL } });
+      // Rotation: each refresh consumed its token and got one new one.
+      expect(await liveRefreshTokens()).toBe(live);
     } finally {
       await context.close();
     }
