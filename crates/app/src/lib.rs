@@ -51,8 +51,9 @@ pub use load::SourceFiles;
 pub use model::{
     roles_at, value_at, Access, App, Auth, BasicAuth, Body, Datasource, JsObject, Method, Oidc,
     OrderedMap, Page, Position, Query, SessionAuth, SessionRole, StoreRefresh, StoredAppError,
-    TokenMode, Verify, Widget, WidgetType, DEFAULT_CLOCK_SKEW_SECS, DEFAULT_ROLES_CLAIM,
-    DEFAULT_TIMEOUT_MS, FORMAT_VERSION, GRID_COLUMNS, MAX_CLOCK_SKEW_SECS, MAX_TIMEOUT_MS,
+    TokenMode, TokenPaths, Verify, Widget, WidgetType, DEFAULT_CLOCK_SKEW_SECS,
+    DEFAULT_ROLES_CLAIM, DEFAULT_TIMEOUT_MS, FORMAT_VERSION, GRID_COLUMNS, MAX_CLOCK_SKEW_SECS,
+    MAX_TIMEOUT_MS,
 };
 pub use substitute::{
     query_bindings, render, RenderedBody, RenderedRequest, SubstitutionError, Target,

@@ -14,7 +14,7 @@ use crate::guard::{self, HeaderProblem, UrlProblem};
 use crate::js;
 use crate::model::{
     Access, App, Auth, BasicAuth, Body, Datasource, JsObject, Method, Oidc, OrderedMap, Page,
-    Position, Query, SessionAuth, StoreRefresh, TokenMode, Verify, Widget, WidgetType,
+    Position, Query, SessionAuth, StoreRefresh, TokenMode, TokenPaths, Verify, Widget, WidgetType,
     DEFAULT_ACCESS_TOKEN_PATH, DEFAULT_CLOCK_SKEW_SECS, DEFAULT_EXPIRES_IN_PATH,
     DEFAULT_REFRESH_TOKEN_PATH, DEFAULT_ROLES_CLAIM, DEFAULT_TIMEOUT_MS, FORMAT_VERSION,
     GRID_COLUMNS, MAX_CLOCK_SKEW_SECS, MAX_TIMEOUT_MS,
@@ -855,6 +855,7 @@ impl Loader {
                 "accessToken",
                 "refreshToken",
                 "expiresIn",
+                "refreshAnswer",
             ],
         );
         let sign_in = f.required_string("signIn");
@@ -863,6 +864,7 @@ impl Loader {
         let access_token = f.optional_string("accessToken");
         let refresh_token = f.optional_string("refreshToken");
         let expires_in = f.optional_string("expiresIn");
+        let refresh_answer_node = f.get("refreshAnswer");
         let pos = |name: &str| f.pos_of(name).unwrap_or(node.pos);
         let (p_in, p_refresh, p_out, p_access, p_rt, p_exp) = (
             pos("signIn"),
@@ -913,6 +915,31 @@ impl Loader {
             p_exp,
             DEFAULT_EXPIRES_IN_PATH,
         );
+        let refresh_answer = match refresh_answer_node {
+            None => None,
+            Some(n) => {
+                let mut f = Fields::new(
+                    self,
+                    FILE,
+                    n,
+                    "`refreshAnswer`",
+                    &["accessToken", "refreshToken", "expiresIn"],
+                );
+                let a = f.optional_string("accessToken");
+                let r = f.optional_string("refreshToken");
+                let e = f.optional_string("expiresIn");
+                let p = |name: &str| f.pos_of(name).unwrap_or(n.pos);
+                let (pa, pr, pe) = (p("accessToken"), p("refreshToken"), p("expiresIn"));
+                let a = path(self, "accessToken", a, pa, DEFAULT_ACCESS_TOKEN_PATH);
+                let r = path(self, "refreshToken", r, pr, DEFAULT_REFRESH_TOKEN_PATH);
+                let e = path(self, "expiresIn", e, pe, DEFAULT_EXPIRES_IN_PATH);
+                Some(TokenPaths {
+                    access_token: a?,
+                    refresh_token: r?,
+                    expires_in: e?,
+                })
+            }
+        };
         Some(SessionAuth {
             sign_in: sign_in?,
             refresh,
@@ -920,6 +947,7 @@ impl Loader {
             access_token: access_token?,
             refresh_token: refresh_token?,
             expires_in: expires_in?,
+            refresh_answer,
         })
     }
 
@@ -3012,11 +3040,30 @@ mod tests {
                 access_token: "data.at".into(),
                 refresh_token: "refresh_token".into(),
                 expires_in: "expires_in".into(),
+                refresh_answer: None,
             })
         );
         assert_eq!(
             app.session_role("r"),
             Some(crate::model::SessionRole::Refresh)
+        );
+        // A refresh answer with names of its own (defaults for what it does not name).
+        let app_yaml = with_auth("  loginPage: Login\n  token: session\n  session: { signIn: q, refresh: r, accessToken: idToken, refreshAnswer: { accessToken: id_token } }\n");
+        let (named, d) = App::from_files(&files(&[
+            ("app.yaml", &app_yaml),
+            LOGIN,
+            ("queries/r.yaml", uses),
+        ]));
+        assert_eq!(d, vec![]);
+        let session = named.unwrap().auth.unwrap().session.unwrap();
+        assert_eq!(session.sign_in_paths().access_token, "idToken");
+        assert_eq!(
+            session.refresh_paths(),
+            TokenPaths {
+                access_token: "id_token".into(),
+                refresh_token: "refresh_token".into(),
+                expires_in: "expires_in".into(),
+            }
         );
         assert_eq!(app.session_role("Home"), None);
         // The stored form reads back the same, and the folder written from it too.

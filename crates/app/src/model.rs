@@ -461,6 +461,37 @@ pub struct SessionAuth {
         skip_serializing_if = "is_default_expires_in_path"
     )]
     pub expires_in: String,
+    /// Where the tokens are in the refresh query's answer when it names them differently from
+    /// the sign-in's (Firebase: `idToken` after sign-in, `id_token` after refresh).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_answer: Option<TokenPaths>,
+}
+
+/// Dot paths of the tokens in an answer's JSON body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TokenPaths {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: String,
+}
+
+impl SessionAuth {
+    /// The paths of the sign-in answer.
+    pub fn sign_in_paths(&self) -> TokenPaths {
+        TokenPaths {
+            access_token: self.access_token.clone(),
+            refresh_token: self.refresh_token.clone(),
+            expires_in: self.expires_in.clone(),
+        }
+    }
+
+    /// The paths of the refresh answer: its own, else the sign-in answer's.
+    pub fn refresh_paths(&self) -> TokenPaths {
+        self.refresh_answer
+            .clone()
+            .unwrap_or_else(|| self.sign_in_paths())
+    }
 }
 
 pub const DEFAULT_ACCESS_TOKEN_PATH: &str = "access_token";

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use aws_lc_rs::aead::{Aad, Nonce, RandomizedNonceKey, AES_256_GCM, NONCE_LEN};
-use lowkey_app::{value_at, App, SessionAuth};
+use lowkey_app::{value_at, App, SessionAuth, TokenPaths};
 use lowkey_core::{now_millis, Millis, Secret};
 use lowkey_store::{AppSession, Store};
 use serde::{Deserialize, Serialize};
@@ -426,13 +426,14 @@ async fn query_refresh(
     if !(200..300).contains(&result.status) {
         return Upstream::Refused(strip_answer(result, auth, &current.tokens));
     }
-    match take_tokens(result, auth) {
+    let paths = auth.refresh_paths();
+    match take_tokens_at(result, auth, &paths) {
         Some(taken) => Upstream::Fresh(taken),
         None => {
-            tracing::warn!(app = %app.slug, path = %auth.access_token, "the refresh answer has no access token: the session is kept");
+            tracing::warn!(app = %app.slug, path = %paths.access_token, "the refresh answer has no access token: the session is kept");
             Upstream::Failed(RunError::Unreachable(format!(
                 "the refresh answer has no access token at `{}`",
-                auth.access_token
+                paths.access_token
             )))
         }
     }
@@ -571,8 +572,10 @@ fn remove_at(value: &mut Value, path: &str) {
 /// The answer without any token: the configured paths and the usual token fields removed,
 /// and whatever still holds one of `known` tokens masked.
 fn strip(mut body: Value, auth: &SessionAuth, known: &[&str]) -> Value {
-    remove_at(&mut body, &auth.access_token);
-    remove_at(&mut body, &auth.refresh_token);
+    for paths in [auth.sign_in_paths(), auth.refresh_paths()] {
+        remove_at(&mut body, &paths.access_token);
+        remove_at(&mut body, &paths.refresh_token);
+    }
     if let Value::Object(obj) = &mut body {
         for field in TOKEN_FIELDS {
             obj.remove(field);
@@ -596,22 +599,31 @@ pub fn strip_answer(
     result
 }
 
-/// The tokens of a 2xx sign-in or refresh answer, and the answer without them; `None` when
-/// it holds no access token at its path.
-pub fn take_tokens(mut result: QueryResult, auth: &SessionAuth) -> Option<Taken> {
+/// The tokens of a 2xx sign-in answer, and the answer without them; `None` when it holds no
+/// access token at its path.
+pub fn take_tokens(result: QueryResult, auth: &SessionAuth) -> Option<Taken> {
+    take_tokens_at(result, auth, &auth.sign_in_paths())
+}
+
+/// The tokens of a 2xx answer at `paths` (the sign-in's, or the refresh answer's own).
+fn take_tokens_at(
+    mut result: QueryResult,
+    auth: &SessionAuth,
+    paths: &TokenPaths,
+) -> Option<Taken> {
     let body = body_value(std::mem::replace(
         &mut result.body,
         AnswerBody::Value(Value::Null),
     ));
-    let access = value_at(&body, &auth.access_token)?
+    let access = value_at(&body, &paths.access_token)?
         .as_str()
         .filter(|t| !t.is_empty())?
         .to_owned();
-    let refresh = value_at(&body, &auth.refresh_token)
+    let refresh = value_at(&body, &paths.refresh_token)
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
         .map(str::to_owned);
-    let access_expires_at = expiry(&body, &auth.expires_in, &access);
+    let access_expires_at = expiry(&body, &paths.expires_in, &access);
     let known: Vec<&str> = std::iter::once(access.as_str())
         .chain(refresh.as_deref())
         .collect();
@@ -641,6 +653,7 @@ mod tests {
             access_token: "access_token".into(),
             refresh_token: "refresh_token".into(),
             expires_in: "expires_in".into(),
+            refresh_answer: None,
         }
     }
 
@@ -702,6 +715,50 @@ mod tests {
         assert_eq!(body(&taken.answer), json!({"data": {"n": 1}}));
         assert!(take_tokens(answer(json!({"data": {}})), &auth).is_none());
         assert!(take_tokens(answer(json!("text")), &auth).is_none());
+    }
+
+    #[test]
+    fn a_refresh_answer_may_name_its_tokens_otherwise_than_the_sign_in() {
+        // Firebase: camelCase after sign-in, snake_case after refresh.
+        let mut auth = auth();
+        auth.access_token = "idToken".into();
+        auth.refresh_token = "refreshToken".into();
+        auth.expires_in = "expiresIn".into();
+        auth.refresh_answer = Some(TokenPaths {
+            access_token: "id_token".into(),
+            refresh_token: "refresh_token".into(),
+            expires_in: "expires_in".into(),
+        });
+        let signed_in = take_tokens(
+            answer(json!({"idToken": "i1", "refreshToken": "r1", "expiresIn": "3600", "email": "a@b.co"})),
+            &auth,
+        )
+        .unwrap();
+        assert_eq!(signed_in.tokens.access, "i1");
+        assert_eq!(
+            body(&signed_in.answer),
+            json!({"expiresIn": "3600", "email": "a@b.co"})
+        );
+        let refreshed = take_tokens_at(
+            answer(json!({"id_token": "i2", "refresh_token": "r2", "expires_in": "3600", "user_id": "u"})),
+            &auth,
+            &auth.refresh_paths(),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                refreshed.tokens.access.as_str(),
+                refreshed.tokens.refresh.as_deref()
+            ),
+            ("i2", Some("r2"))
+        );
+        assert_eq!(
+            body(&refreshed.answer),
+            json!({"expires_in": "3600", "user_id": "u"})
+        );
+        // Without refreshAnswer, a refresh answer is read at the sign-in's paths.
+        auth.refresh_answer = None;
+        assert_eq!(auth.refresh_paths(), auth.sign_in_paths());
     }
 
     #[tokio::test]

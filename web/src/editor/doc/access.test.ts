@@ -93,6 +93,15 @@ describe('session mode (token: session)', () => {
     expect(() => access.setAppAuth(doc, form(doc, { token: 'session', signIn: 'login', expiresInPath: 'a..b' }))).toThrow("The expires-in path is a dot path in the answer's JSON, such as data.access_token, not a..b.");
   });
 
+  it('keeps the refresh answer\'s own token paths, which the form does not edit', () => {
+    const doc = authApp();
+    const first = applyChange(doc, access.setAppAuth(doc, form(doc, { token: 'session', signIn: 'login' })));
+    const refreshAnswer = { accessToken: 'id_token', refreshToken: 'refresh_token', expiresIn: 'expires_in' };
+    const withAnswer = { ...first, auth: { ...first.auth, session: { ...(first.auth?.session as object), refreshAnswer } } };
+    const next = applyChange(withAnswer, access.setAppAuth(withAnswer, form(withAnswer, { token: 'session', signIn: 'login', signOut: 'revokeAPI' })));
+    expect(next.auth?.session).toEqual({ signIn: 'login', signOut: 'revokeAPI', refreshAnswer });
+  });
+
   it('keeps the queries the sign-in runs open to everyone', () => {
     const doc = applyChange(authApp(), access.setAppAuth(authApp(), form(authApp(), { token: 'session', signIn: 'login', refresh: 'refreshAPI', signOut: 'revokeAPI' })));
     expect(() => access.queryAccessPatch(doc, 'login', 'signedIn')).toThrow('login signs visitors in: it must stay open to everyone.');

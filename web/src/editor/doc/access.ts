@@ -263,7 +263,10 @@ function sessionOf(doc: AppDoc, form: AuthForm): Record<string, unknown> {
   };
   const queries = [fields.signIn, fields.refresh, fields.signOut].filter((q) => q !== undefined);
   if (new Set(queries).size < queries.length) throw new OpError('Sign-in, refresh and sign-out are three different queries.');
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+  // What the form does not edit is kept: the refresh answer's own token paths (Firebase).
+  const old = (doc.auth?.session ?? {}) as Record<string, unknown>;
+  const kept = old.refreshAnswer === undefined ? {} : { refreshAnswer: old.refreshAnswer };
+  return { ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)), ...kept };
 }
 
 /** `auth.refresh` of store mode, or undefined when no refresh query is chosen. */
