@@ -84,6 +84,45 @@ impl Drop for PgDb {
     }
 }
 
+/// A directory of the test's own, removed when it is dropped (also when the test fails).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Self {
+        Scratch(fresh_dir())
+    }
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A `lowkey serve` process, killed (and its data directory removed) when dropped.
+struct Served {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Served {
+    /// SIGKILL: no shutdown, no flush.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// An instance on `url`, with the session key every instance of the test shares.
 async fn instance(url: &str, key: &Path) -> TestApp {
     let (url, key) = (url.to_owned(), key.to_path_buf());
@@ -100,12 +139,13 @@ async fn instance(url: &str, key: &Path) -> TestApp {
     .await
 }
 
-async fn pair() -> (PgDb, PathBuf, TestApp, TestApp) {
+async fn pair() -> (PgDb, Scratch, TestApp, TestApp) {
     let db = PgDb::create().await;
-    let key = fresh_dir().join("session.key");
+    let scratch = Scratch::new();
+    let key = scratch.join("session.key");
     let a = instance(&db.url, &key).await;
     let b = instance(&db.url, &key).await;
-    (db, key, a, b)
+    (db, scratch, a, b)
 }
 
 fn kid_of(token: &str) -> String {
@@ -407,7 +447,8 @@ async fn an_instance_whose_database_goes_away_answers_503_and_recovers_without_a
     let (r, live) = relay(0).await;
     let port = r.port;
     let url = database_url(&db.url, &db.name, Some(&format!("127.0.0.1:{port}")));
-    let key = fresh_dir().join("session.key");
+    let scratch = Scratch::new();
+    let key = scratch.join("session.key");
     let app = instance(&url, &key).await;
     app.create_user(EMAIL).await;
     let health = |app: &TestApp| {
@@ -448,7 +489,7 @@ async fn an_instance_whose_database_goes_away_answers_503_and_recovers_without_a
 }
 
 /// A `lowkey serve` process on the database `url`; its address from its log.
-fn serve(url: &str, key: &Path, config: &Path) -> (Child, String) {
+fn serve(url: &str, key: &Path, config: &Path) -> (Served, String) {
     let dir = fresh_dir();
     let mut child = Command::new(env!("CARGO_BIN_EXE_lowkey"))
         .args(["serve", "--addr", "127.0.0.1:0", "--database-url", url])
@@ -485,14 +526,15 @@ fn serve(url: &str, key: &Path, config: &Path) -> (Child, String) {
     let addr = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("lowkey serve logs its address");
-    (child, format!("http://{addr}"))
+    (Served { child, dir }, format!("http://{addr}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_acknowledged_is_lost_when_an_instance_is_killed_under_load() {
     let db = PgDb::create().await;
-    let key = fresh_dir().join("session.key");
-    let config = fresh_dir().join("lowkey.yaml");
+    let scratch = Scratch::new();
+    let key = scratch.join("session.key");
+    let config = scratch.join("lowkey.yaml");
     std::fs::write(
         &config,
         "external_url: http://lowkey.test\nprovider:\n  argon2_memory_kib: 4096\n  argon2_iterations: 1\n  rate_limit_token_burst: 100000\n  rate_limit_token_refill: 100000\n",
@@ -503,7 +545,7 @@ async fn nothing_acknowledged_is_lost_when_an_instance_is_killed_under_load() {
         .args(["user", "add", EMAIL, "--database-url", &db.url, "--config"])
         .arg(&config)
         .arg("--data-dir")
-        .arg(fresh_dir())
+        .arg(scratch.join("cli-data"))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -512,7 +554,7 @@ async fn nothing_acknowledged_is_lost_when_an_instance_is_killed_under_load() {
     assert!(add.wait().unwrap().success());
 
     let (mut victim, a) = serve(&db.url, &key, &config);
-    let (mut survivor, b) = serve(&db.url, &key, &config);
+    let (survivor, b) = serve(&db.url, &key, &config);
     let client = reqwest::Client::new();
     let token_url = |base: &str, grant: &str| format!("{base}/auth/v1/token?grant_type={grant}");
 
@@ -559,8 +601,7 @@ async fn nothing_acknowledged_is_lost_when_an_instance_is_killed_under_load() {
         }));
     }
     tokio::time::sleep(kill_at.saturating_duration_since(Instant::now())).await;
-    victim.kill().unwrap(); // SIGKILL: no shutdown, no flush
-    let _ = victim.wait();
+    victim.kill();
     let mut chains = Vec::new();
     for w in workers {
         chains.extend(w.await.unwrap());
@@ -598,8 +639,7 @@ async fn nothing_acknowledged_is_lost_when_an_instance_is_killed_under_load() {
             "chain {n}: the last acknowledged refresh token"
         );
     }
-    let _ = survivor.kill();
-    let _ = survivor.wait();
+    drop(survivor);
 }
 
 /// A restart of the PostgreSQL server itself (not run by `cargo test`: it restarts the
@@ -611,7 +651,8 @@ async fn acknowledged_writes_survive_a_postgresql_restart_and_the_instance_recov
     let restart = std::env::var("LOWKEY_TEST_PG_RESTART")
         .expect("LOWKEY_TEST_PG_RESTART names the command that restarts PostgreSQL");
     let db = PgDb::create().await;
-    let key = fresh_dir().join("session.key");
+    let scratch = Scratch::new();
+    let key = scratch.join("session.key");
     let app = instance(&db.url, &key).await;
     app.create_user(EMAIL).await;
     let session = app.session(EMAIL).await;
