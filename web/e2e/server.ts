@@ -140,7 +140,8 @@ export async function startDemo(
   };
 }
 
-async function stop(child: ChildProcess, dataDir: string): Promise<void> {
+/** Stops a server process (SIGTERM, SIGKILL after 5 s) and removes its data directory. */
+export async function stop(child: ChildProcess, dataDir: string): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill('SIGTERM');

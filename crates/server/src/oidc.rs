@@ -227,27 +227,7 @@ impl OidcClient {
         client: &Client<'_>,
         form: &[(&str, &str)],
     ) -> Result<TokenAnswer, OidcError> {
-        let mut body: Vec<(&str, &str)> = form.to_vec();
-        let mut req = http
-            .post(&d.token_endpoint)
-            .header("accept", "application/json");
-        match &client.secret {
-            Some(secret) => {
-                req = req.header("authorization", basic(&client.config.client_id, secret))
-            }
-            None => body.push(("client_id", &client.config.client_id)),
-        }
-        let r = req
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form_body(&body))
-            .send()
-            .await
-            .map_err(|e| OidcError::Unreachable(e.without_url().to_string()))?;
-        let status = r.status();
-        let bytes = read_limited(r).await.map_err(OidcError::Unreachable)?;
-        if !status.is_success() {
-            return Err(OidcError::Refused(oauth_error(status.as_u16(), &bytes)));
-        }
+        let bytes = post_form(http, &d.token_endpoint, client, form).await?;
         serde_json::from_slice(&bytes)
             .map_err(|_| OidcError::BadAnswer("the token answer has no access_token".into()))
     }
@@ -308,27 +288,8 @@ impl OidcClient {
         let Some(endpoint) = &d.revocation_endpoint else {
             return Ok(());
         };
-        let mut body = vec![("token", token), ("token_type_hint", hint)];
-        let mut req = http.post(endpoint);
-        match &client.secret {
-            Some(secret) => {
-                req = req.header("authorization", basic(&client.config.client_id, secret))
-            }
-            None => body.push(("client_id", &client.config.client_id)),
-        }
-        let r = req
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form_body(&body))
-            .send()
-            .await
-            .map_err(|e| OidcError::Unreachable(e.without_url().to_string()))?;
-        if r.status().is_success() {
-            Ok(())
-        } else {
-            let status = r.status().as_u16();
-            let bytes = read_limited(r).await.unwrap_or_default();
-            Err(OidcError::Refused(oauth_error(status, &bytes)))
-        }
+        let form = [("token", token), ("token_type_hint", hint)];
+        post_form(http, endpoint, client, &form).await.map(|_| ())
     }
 
     /// The userinfo of an access token, where the provider has the endpoint.
@@ -398,6 +359,35 @@ pub fn merge_claims(mut id: Value, userinfo: Option<Value>) -> Value {
         obj.entry(k).or_insert(v);
     }
     id
+}
+
+/// POSTs `form` to a provider's endpoint with the client's authentication: HTTP Basic for a
+/// confidential client (RFC 6749 §2.3.1), `client_id` in the body for a public one. The answer's
+/// body when it is 2xx; the provider's OAuth error in words otherwise.
+async fn post_form(
+    http: &reqwest::Client,
+    endpoint: &str,
+    client: &Client<'_>,
+    form: &[(&str, &str)],
+) -> Result<Vec<u8>, OidcError> {
+    let mut body: Vec<(&str, &str)> = form.to_vec();
+    let mut req = http.post(endpoint).header("accept", "application/json");
+    match &client.secret {
+        Some(secret) => req = req.header("authorization", basic(&client.config.client_id, secret)),
+        None => body.push(("client_id", &client.config.client_id)),
+    }
+    let r = req
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&body))
+        .send()
+        .await
+        .map_err(|e| OidcError::Unreachable(e.without_url().to_string()))?;
+    let status = r.status();
+    let bytes = read_limited(r).await.map_err(OidcError::Unreachable)?;
+    if !status.is_success() {
+        return Err(OidcError::Refused(oauth_error(status.as_u16(), &bytes)));
+    }
+    Ok(bytes)
 }
 
 /// `application/x-www-form-urlencoded` of `pairs`.

@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
 }
 
-async fn published(
+pub(super) async fn published(
     state: &AppState,
     slug: &str,
 ) -> Result<std::sync::Arc<lowkey_app::App>, ApiError> {

@@ -87,18 +87,7 @@ struct CallbackParams {
 }
 
 async fn published_oidc_app(state: &AppState, slug: &str) -> Result<std::sync::Arc<App>, ApiError> {
-    let app = state
-        .apps
-        .get(state.store.as_ref(), slug)
-        .await
-        .map_err(ApiError::failure)?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "app_not_found",
-                format!("No published app with slug {slug:?}"),
-            )
-        })?;
+    let app = super::app::published(state, slug).await?;
     if app.auth.as_ref().and_then(|a| a.oidc.as_ref()).is_none() {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
