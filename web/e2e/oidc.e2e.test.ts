@@ -18,6 +18,7 @@ import { startOidcProvider, type OidcProvider } from './fixtures/oidc/start.ts';
 import { lowkey, startDemo, type DemoServer } from './server.ts';
 
 const SLUG = 'oidc-app';
+const PUBLIC_SLUG = 'oidc-public';
 const SECRET = 'oidc-client-secret-for-the-browser-tests';
 const EMAIL = 'ada@example.com';
 const PASSWORD = 'correct horse battery';
@@ -39,6 +40,12 @@ beforeAll(async () => {
         redirect_uris: [`${server.origin}/app/${SLUG}/_auth/callback`],
         post_logout_redirect_uris: [`${server.origin}/app/${SLUG}`],
       },
+      {
+        // A public client: PKCE alone, no secret.
+        client_id: 'lowkey-oidc-public',
+        redirect_uris: [`${server.origin}/app/${PUBLIC_SLUG}/_auth/callback`],
+        post_logout_redirect_uris: [`${server.origin}/app/${PUBLIC_SLUG}`],
+      },
     ],
     { accessTokenTtl: ACCESS_TTL },
   );
@@ -51,6 +58,17 @@ beforeAll(async () => {
   }
   const imported = lowkey(['app', 'import', appDir, '--publish', '--data-dir', server.dataDir]);
   if (imported.status !== 0) throw new Error(`import failed:\n${imported.stdout}\n${imported.stderr}`);
+  // The same app as a public client of the provider: another slug, no client secret.
+  const appYaml = join(appDir, 'app.yaml');
+  writeFileSync(
+    appYaml,
+    readFileSync(appYaml, 'utf8')
+      .replace(`slug: ${SLUG}`, `slug: ${PUBLIC_SLUG}`)
+      .replace('clientId: lowkey-oidc', 'clientId: lowkey-oidc-public')
+      .replace(/^\s*clientSecret:.*\n/m, ''),
+  );
+  const publicApp = lowkey(['app', 'import', appDir, '--publish', '--data-dir', server.dataDir]);
+  if (publicApp.status !== 0) throw new Error(`import failed:\n${publicApp.stdout}\n${publicApp.stderr}`);
   browser = await launchChromium();
 }, 120_000);
 
@@ -61,7 +79,7 @@ afterAll(async () => {
   if (appDir) rmSync(appDir, { recursive: true, force: true });
 });
 
-const appUrl = (page = '') => `${server.origin}/app/${SLUG}${page === '' ? '' : `/${page}`}`;
+const appUrl = (page = '', slug = SLUG) => `${server.origin}/app/${slug}${page === '' ? '' : `/${page}`}`;
 const userText = (page: Page) => page.getByText(/^Signed in as /);
 
 async function atProvider(page: Page): Promise<void> {
@@ -77,13 +95,13 @@ async function providerSignIn(page: Page, password = PASSWORD): Promise<void> {
 }
 
 /** Through the app's login page and the provider, back on the Dashboard. */
-async function signIn(context: BrowserContext): Promise<Page> {
+async function signIn(context: BrowserContext, slug = SLUG): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(appUrl('dashboard'));
-  await page.waitForURL(`**/app/${SLUG}/login-page?next=Dashboard`);
+  await page.goto(appUrl('dashboard', slug));
+  await page.waitForURL(`**/app/${slug}/login-page?next=Dashboard`);
   await page.getByRole('button', { name: 'Sign in with the provider' }).click();
   await providerSignIn(page);
-  await page.waitForURL(`**/app/${SLUG}/dashboard`);
+  await page.waitForURL(`**/app/${slug}/dashboard`);
   await expect.poll(() => userText(page).textContent()).toBe(`Signed in as ${EMAIL}`);
   return page;
 }
@@ -94,7 +112,7 @@ async function liveRefreshTokens(): Promise<number> {
   return ((await r.json()) as { live: number }).live;
 }
 
-async function whoami(page: Page): Promise<{ status: number; body: string }> {
+async function whoami(page: Page, app = SLUG): Promise<{ status: number; body: string }> {
   return page.evaluate(async (slug) => {
     const r = await fetch(`/api/v1/apps/${slug}/queries/whoami/run`, {
       method: 'POST',
@@ -102,7 +120,7 @@ async function whoami(page: Page): Promise<{ status: number; body: string }> {
       body: JSON.stringify({ params: {} }),
     });
     return { status: r.status, body: await r.text() };
-  }, SLUG);
+  }, app);
 }
 
 describe('sign-in by redirect (OpenID Connect) in Chromium', () => {
@@ -168,6 +186,21 @@ describe('sign-in by redirect (OpenID Connect) in Chromium', () => {
       // The provider's session is over too: signing in shows its login page again.
       await page.getByRole('button', { name: 'Sign in with the provider' }).click();
       await atProvider(page);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('signs a public client in with PKCE alone, and out with its refresh token revoked', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await signIn(context, PUBLIC_SLUG);
+      expect((await whoami(page, PUBLIC_SLUG)).status).toBe(200);
+      const before = await liveRefreshTokens();
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('button', { name: 'Sign in with the provider' }).waitFor();
+      expect((await whoami(page, PUBLIC_SLUG)).status).toBe(401);
+      expect(await liveRefreshTokens()).toBe(before - 1);
     } finally {
       await context.close();
     }
