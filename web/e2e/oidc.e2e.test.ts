@@ -127,7 +127,20 @@ describe('sign-in by redirect (OpenID Connect) in Chromium', () => {
   it('leads a protected page through the provider and back, keeps no token in the browser, and survives a reload', async () => {
     const context = await browser.newContext();
     try {
+      const authorize: URL[] = [];
+      context.on('request', (r) => {
+        const u = new URL(r.url());
+        if (u.origin === new URL(provider.issuer).origin && u.pathname === '/auth') authorize.push(u);
+      });
       const page = await signIn(context);
+      // The authorization request: code + PKCE S256, state and nonce, and the app's own extra
+      // parameter.
+      const asked = authorize[0]!.searchParams;
+      expect(asked.get('response_type')).toBe('code');
+      expect(asked.get('code_challenge_method')).toBe('S256');
+      expect(asked.get('state')?.length).toBeGreaterThan(20);
+      expect(asked.get('nonce')?.length).toBeGreaterThan(20);
+      expect(asked.get('ui_locales')).toBe('en');
       await expect.poll(() => page.getByText(/^The provider says: /).textContent()).toBe('The provider says: Ada Lovelace');
       const shots = process.env.E2E_SCREENSHOT_DIR;
       if (shots) await page.screenshot({ path: `${shots}/oidc-dashboard.png` });
@@ -177,7 +190,10 @@ describe('sign-in by redirect (OpenID Connect) in Chromium', () => {
     try {
       const page = await signIn(context);
       const before = await liveRefreshTokens();
+      const endSession = page.waitForRequest((r) => new URL(r.url()).pathname === '/session/end');
       await page.getByRole('button', { name: 'Log out' }).click();
+      // This app asks for the ID token as the end-session hint (logoutIdTokenHint).
+      expect(new URL((await endSession).url()).searchParams.get('id_token_hint')).toMatch(/^eyJ/);
       await page.waitForURL((u) => u.pathname === `/app/${SLUG}` || u.pathname === `/app/${SLUG}/login-page`);
       await page.getByRole('button', { name: 'Sign in with the provider' }).waitFor();
       expect((await whoami(page)).status).toBe(401);

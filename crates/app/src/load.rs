@@ -745,8 +745,17 @@ impl Loader {
             FILE,
             node,
             "`oidc`",
-            &["issuer", "clientId", "clientSecret", "scopes"],
+            &[
+                "issuer",
+                "clientId",
+                "clientSecret",
+                "scopes",
+                "authorizationParams",
+                "logoutIdTokenHint",
+            ],
         );
+        let params_node = f.get("authorizationParams");
+        let logout_id_token_hint = f.optional_bool("logoutIdTokenHint").unwrap_or(false);
         let issuer = f.required_string("issuer");
         let client_id = f.required_string("clientId");
         let client_secret = f.optional_string("clientSecret");
@@ -802,11 +811,38 @@ impl Loader {
                 }
             },
         };
+        let authorization_params = match params_node {
+            None => OrderedMap::new(),
+            Some(n) => {
+                let params = self.string_map(FILE, n, "`authorizationParams`");
+                for (key, value) in params.iter() {
+                    if crate::model::RESERVED_AUTHORIZATION_PARAMS.contains(&key) {
+                        self.err(
+                            FILE,
+                            n.pos,
+                            format!("`authorizationParams`: `{key}` is set by Lowkey itself"),
+                        );
+                    }
+                    if template::has_binding(value) {
+                        self.err(
+                            FILE,
+                            n.pos,
+                            format!(
+                                "`authorizationParams`: `{key}` is literal text, without bindings"
+                            ),
+                        );
+                    }
+                }
+                params
+            }
+        };
         Some(Oidc {
             issuer: issuer?,
             client_id: client_id?,
             client_secret,
             scopes,
+            authorization_params,
+            logout_id_token_hint,
         })
     }
 
@@ -3120,6 +3156,24 @@ mod tests {
             check(&[("app.yaml", &with_auth("  token: { store: t }\n")), LOGIN]),
             vec!["app.yaml:6:3: `auth` needs a `loginPage`"]
         );
+        // Further authorization parameters, literal; the flow's own are refused.
+        let extra = with_auth("  oidc: { issuer: 'https://idp.example.com', clientId: app, authorizationParams: { audience: 'https://api.example.com', prompt: login }, logoutIdTokenHint: true }\n");
+        let (app, d) = App::from_files(&files(&[("app.yaml", &extra), LOGIN]));
+        assert_eq!(d, vec![]);
+        let oidc = app.unwrap().auth.unwrap().oidc.unwrap();
+        assert_eq!(
+            oidc.authorization_params
+                .iter()
+                .map(|(k, _)| k.to_owned())
+                .collect::<Vec<_>>(),
+            ["audience", "prompt"]
+        );
+        assert!(oidc.logout_id_token_hint);
+        let bad = with_auth("  oidc: { issuer: 'https://idp.example.com', clientId: app, authorizationParams: { state: x, login_hint: '{{inp.text}}' } }\n");
+        let d = check(&[("app.yaml", &bad), LOGIN]);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].contains("`state` is set by Lowkey itself"), "{d:?}");
+        assert!(d[1].contains("`login_hint` is literal text"), "{d:?}");
         let refused = |auth: &str| check(&[("app.yaml", &with_auth(auth)), LOGIN]);
         assert_eq!(
             refused("  loginPage: Login\n  token: { store: t }\n  oidc: { issuer: 'https://idp.example.com', clientId: app }\n"),

@@ -427,7 +427,28 @@ pub struct Oidc {
     pub client_secret: Option<String>,
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
+    /// Further parameters of the authorization request (Auth0's `audience`, Google's
+    /// `access_type`, `prompt`…): literal text, never one of the flow's own.
+    #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
+    pub authorization_params: OrderedMap<String>,
+    /// Send the ID token as `id_token_hint` at the provider's end-session endpoint (Okta
+    /// requires it); it then passes through the browser's address bar. Default false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub logout_id_token_hint: bool,
 }
+
+/// The parameters of an authorization request that Lowkey sets itself.
+pub const RESERVED_AUTHORIZATION_PARAMS: [&str; 9] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "request",
+];
 
 fn default_scopes() -> Vec<String> {
     ["openid", "email", "profile"].map(str::to_owned).to_vec()

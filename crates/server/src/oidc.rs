@@ -489,6 +489,8 @@ mod tests {
                 client_id: "id".into(),
                 client_secret: None,
                 scopes: vec![],
+                authorization_params: Default::default(),
+                logout_id_token_hint: false,
             },
             secret: Some("hunter2".into()),
         };

@@ -214,6 +214,9 @@ async fn login(
         .append_pair("nonce", &pending.nonce)
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256");
+    for (key, value) in config.authorization_params.iter() {
+        url.query_pairs_mut().append_pair(key, value);
+    }
     let cookie = cookie_header(
         state,
         PENDING_COOKIE,
@@ -403,6 +406,12 @@ async fn logout(state: &AppState, slug: &str, headers: &HeaderMap) -> Result<Res
     let to = match d.as_ref().and_then(|d| d.end_session_endpoint.as_deref()) {
         Some(end) if session.is_some() => match url::Url::parse(end) {
             Ok(mut url) => {
+                if config.logout_id_token_hint {
+                    if let Some(hint) = session.as_ref().and_then(|s| s.tokens.id_token.as_deref())
+                    {
+                        url.query_pairs_mut().append_pair("id_token_hint", hint);
+                    }
+                }
                 url.query_pairs_mut()
                     .append_pair("client_id", &config.client_id)
                     .append_pair(
