@@ -93,6 +93,16 @@ describe('session mode (token: session)', () => {
     expect(() => access.setAppAuth(doc, form(doc, { token: 'session', signIn: 'login', expiresInPath: 'a..b' }))).toThrow("The expires-in path is a dot path in the answer's JSON, such as data.access_token, not a..b.");
   });
 
+  it('keeps the OpenID Connect settings the form does not edit', () => {
+    const doc = authApp();
+    const oidcForm = { token: 'oidc' as const, oidcIssuer: 'https://idp.example.com', clientId: 'app', scopes: 'openid email' };
+    const first = applyChange(doc, access.setAppAuth(doc, form(doc, oidcForm)));
+    const extra = { authorizationParams: { audience: 'https://api.example.com' }, logoutIdTokenHint: true };
+    const withExtra = { ...first, auth: { ...first.auth, oidc: { ...(first.auth?.oidc as object), ...extra } } };
+    const next = applyChange(withExtra, access.setAppAuth(withExtra, form(withExtra, { ...oidcForm, clientId: 'app2' })));
+    expect(next.auth?.oidc).toMatchObject({ clientId: 'app2', ...extra });
+  });
+
   it('keeps the refresh answer\'s own token paths, which the form does not edit', () => {
     const doc = authApp();
     const first = applyChange(doc, access.setAppAuth(doc, form(doc, { token: 'session', signIn: 'login' })));

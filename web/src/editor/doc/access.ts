@@ -214,7 +214,7 @@ export function oidcRedirectUris(origin: string, slug: string): { readonly redir
 }
 
 /** `auth.oidc` from the form; refuses what the server would refuse, in words. */
-function oidcOf(form: AuthForm): Record<string, unknown> {
+function oidcOf(doc: AppDoc, form: AuthForm): Record<string, unknown> {
   const issuer = form.oidcIssuer.trim();
   const issuerProblem = providerUrlProblem(issuer, 'The issuer');
   if (issuerProblem) throw new OpError(issuerProblem);
@@ -226,7 +226,12 @@ function oidcOf(form: AuthForm): Record<string, unknown> {
   }
   const scopes = parseScopes(form.scopes);
   if (!scopes.includes('openid')) throw new OpError('The scopes must include openid: it is what asks the provider for an ID token.');
-  return { issuer, clientId, ...(secret === '' ? {} : { clientSecret: `{{secrets.${secret}}}` }), scopes };
+  // What the form does not edit is kept: extra authorization parameters, the logout hint.
+  const old = ((doc.auth?.oidc ?? {}) as Record<string, unknown>);
+  const kept = Object.fromEntries(
+    ['authorizationParams', 'logoutIdTokenHint'].filter((k) => old[k] !== undefined).map((k) => [k, old[k]]),
+  );
+  return { issuer, clientId, ...(secret === '' ? {} : { clientSecret: `{{secrets.${secret}}}` }), scopes, ...kept };
 }
 
 /** A dot path in an answer's JSON body (`access_token`, `data.session.token`), trimmed;
@@ -311,7 +316,7 @@ export function setAppAuth(doc: AppDoc, form: AuthForm): EditChange {
     const auth: Record<string, unknown> = {
       ...(form.loginPage === '' ? {} : { loginPage: form.loginPage }),
       token: 'session',
-      oidc: oidcOf(form),
+      oidc: oidcOf(doc, form),
       ...kept,
     };
     return { label, ops: [{ kind: 'setAppAuth', auth }] };
