@@ -35,7 +35,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection as _, Row};
 use uuid::Uuid;
 
-use crate::rate::{self, Bucket};
+use crate::rate;
 use crate::sql::{APP_COLUMNS, INTEGRITY_CHECKS, PRESENTED};
 use crate::{
     AppSession, AppVersion, BuilderAccount, BuilderRole, DraftWrite, NewUser, Published,
@@ -43,6 +43,30 @@ use crate::{
 };
 use error::{pg_error, Fail};
 use rows::{app_at, app_session_at, builder_at, session_at, user_at, Sql};
+
+/// [`rate::take`] in one statement: the bucket's available tokens (full when it has no row),
+/// one taken when there is one, the bucket written back; whether one was taken.
+const RATE_TAKE: &str = "\
+with old as (\
+    select tokens, updated_at from rate_bucket where key = $1 for update\
+), calc as (\
+    select least($2, coalesce(\
+        (select tokens + greatest($3 - updated_at, 0) * $4 / 1000.0 from old), $2)) as available,\
+        greatest(coalesce((select updated_at from old), $3), $3) as at\
+), created as (\
+    insert into rate_bucket (key, tokens, updated_at, capacity, refill_per_sec) \
+    select $1, case when available >= 1 then available - 1 else available end, at, $2, $4 \
+    from calc where not exists (select 1 from old) \
+    on conflict (key) do nothing \
+    returning 1 as done\
+), updated as (\
+    update rate_bucket set \
+        tokens = case when calc.available >= 1 then calc.available - 1 else calc.available end, \
+        updated_at = calc.at, capacity = $2, refill_per_sec = $4 \
+    from calc where key = $1 and exists (select 1 from old) \
+    returning 1 as done\
+) \
+select calc.available >= 1 from calc, (select done from created union all select done from updated) w";
 
 /// How an instance uses its database.
 #[derive(Debug, Clone)]
@@ -951,37 +975,31 @@ impl Store for PostgresStore {
         refill_per_sec: f64,
         now: Millis,
     ) -> Result<bool> {
+        // One statement, one round trip, no transaction held open between round trips: the
+        // row is locked (`FOR UPDATE`) only while the statement runs, so requests of one
+        // address queue on it for microseconds, not for a transaction's three round trips.
+        // Under READ COMMITTED a statement that waited for the lock reads the row as the one
+        // before it left it, so every take sees the previous one. The arithmetic is
+        // [`rate::take`]'s (checked against it by the contract suite). A bucket that does not
+        // exist yet is created by the first take; a take that found no row but lost the race
+        // to create it writes nothing and runs again.
         let taken = retrying! {
-            let mut tx = self.pool.begin().await?;
-            // Creates the bucket full if needed and locks it either way: takes from every
-            // instance queue here, each seeing what the one before it left.
-            let (tokens, updated_at): (f64, Millis) = sqlx::query_as(
-                "insert into rate_bucket (key, tokens, updated_at, capacity, refill_per_sec) \
-                 values ($1, $2, $3, $2, $4) \
-                 on conflict (key) do update set tokens = rate_bucket.tokens \
-                 returning tokens, updated_at",
-            )
-            .bind(bucket)
-            .bind(capacity)
-            .bind(now)
-            .bind(refill_per_sec)
-            .fetch_one(&mut *tx)
-            .await?;
-            let stored = Bucket { tokens, updated_at };
-            let (taken, b) = rate::take(Some(stored), capacity, refill_per_sec, now);
-            sqlx::query(
-                "update rate_bucket set tokens = $1, updated_at = $2, capacity = $3, \
-                 refill_per_sec = $4 where key = $5",
-            )
-            .bind(b.tokens)
-            .bind(b.updated_at)
-            .bind(capacity)
-            .bind(refill_per_sec)
-            .bind(bucket)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(taken)
+            // No row: another request created the bucket between this statement's read and its
+            // insert (which then wrote nothing): the next attempt finds the row and locks it.
+            let mut taken = None;
+            for _ in 0..3 {
+                taken = sqlx::query_scalar(RATE_TAKE)
+                    .bind(bucket)
+                    .bind(capacity.max(0.0))
+                    .bind(now)
+                    .bind(refill_per_sec.max(0.0))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                if taken.is_some() {
+                    break;
+                }
+            }
+            taken.ok_or_else(|| Fail::Db(sqlx::Error::RowNotFound))
         }?;
         if self.forgetting.due() {
             // Housekeeping after the answer is decided: a failure here changes no answer (a
