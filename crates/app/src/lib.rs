@@ -56,7 +56,8 @@ pub use model::{
     MAX_TIMEOUT_MS,
 };
 pub use substitute::{
-    query_bindings, render, RenderedBody, RenderedRequest, SubstitutionError, Target,
+    basic_auth_header, query_bindings, render, RenderedBody, RenderedRequest, SubstitutionError,
+    Target,
 };
 pub use template::SessionToken;
 pub use viewer::{viewer_json, viewer_json_for, Caller};

@@ -213,7 +213,7 @@ pub fn render(
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
         headers.push((
             "Authorization".to_owned(),
-            basic_header(
+            basic_auth_header(
                 &ctx.render_text(&basic.username)?,
                 &ctx.render_text(&basic.password)?,
             ),
@@ -363,7 +363,7 @@ fn with_template_origin<T>(
 /// `Basic base64(form-urlencoded(user) ":" form-urlencoded(password))`: the client
 /// authentication of OAuth 2.0 (RFC 6749 §2.3.1), which plain HTTP Basic (RFC 7617) reads the
 /// same for the characters such names and secrets hold.
-fn basic_header(user: &str, password: &str) -> String {
+pub fn basic_auth_header(user: &str, password: &str) -> String {
     use base64::Engine as _;
     let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let pair = format!("{}:{}", encode(user), encode(password));

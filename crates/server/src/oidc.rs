@@ -373,7 +373,12 @@ async fn post_form(
     let mut body: Vec<(&str, &str)> = form.to_vec();
     let mut req = http.post(endpoint).header("accept", "application/json");
     match &client.secret {
-        Some(secret) => req = req.header("authorization", basic(&client.config.client_id, secret)),
+        Some(secret) => {
+            req = req.header(
+                "authorization",
+                lowkey_app::basic_auth_header(&client.config.client_id, secret),
+            )
+        }
         None => body.push(("client_id", &client.config.client_id)),
     }
     let r = req
@@ -397,15 +402,6 @@ fn form_body(pairs: &[(&str, &str)]) -> String {
         out.append_pair(k, v);
     }
     out.finish()
-}
-
-fn basic(id: &str, secret: &str) -> String {
-    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let pair = format!("{}:{}", encode(id), encode(secret));
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(pair)
-    )
 }
 
 /// An OAuth 2.0 error answer in words: `error: error_description`, or the status.
@@ -478,7 +474,7 @@ mod tests {
             "invalid_grant: grant request is invalid"
         );
         assert_eq!(oauth_error(502, b"<html>"), "HTTP 502");
-        let b = basic("my app", "s:cr");
+        let b = lowkey_app::basic_auth_header("my app", "s:cr");
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(b.strip_prefix("Basic ").unwrap())
             .unwrap();

@@ -147,31 +147,39 @@ impl SessionVault {
         })
     }
 
-    fn seal(&self, slug: &str, digest: &str, tokens: &SessionTokens) -> anyhow::Result<Vec<u8>> {
-        let mut data = serde_json::to_vec(tokens)?;
-        let aad = format!("{slug}\n{digest}");
+    /// `nonce ‖ ciphertext ‖ tag` of `data`, bound to `aad`.
+    fn seal_bytes(&self, aad: &str, mut data: Vec<u8>) -> anyhow::Result<Vec<u8>> {
         let nonce = self
             .key
             .seal_in_place_append_tag(Aad::from(aad.as_bytes()), &mut data)
-            .map_err(|_| anyhow::anyhow!("sealing a session failed"))?;
+            .map_err(|_| anyhow::anyhow!("sealing failed"))?;
         let mut out = nonce.as_ref().to_vec();
         out.extend_from_slice(&data);
         Ok(out)
     }
 
-    fn unseal(&self, slug: &str, digest: &str, sealed: &[u8]) -> Option<SessionTokens> {
+    /// What [`SessionVault::seal_bytes`] sealed with the same `aad`; `None` for anything else.
+    fn open_bytes(&self, aad: &str, sealed: &[u8]) -> Option<Vec<u8>> {
         if sealed.len() < NONCE_LEN {
             return None;
         }
         let (nonce, data) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
         let mut data = data.to_vec();
-        let aad = format!("{slug}\n{digest}");
         let plain = self
             .key
             .open_in_place(nonce, Aad::from(aad.as_bytes()), &mut data)
             .ok()?;
-        serde_json::from_slice(plain).ok()
+        Some(plain.to_vec())
+    }
+
+    fn seal(&self, slug: &str, digest: &str, tokens: &SessionTokens) -> anyhow::Result<Vec<u8>> {
+        self.seal_bytes(&session_aad(slug, digest), serde_json::to_vec(tokens)?)
+    }
+
+    fn unseal(&self, slug: &str, digest: &str, sealed: &[u8]) -> Option<SessionTokens> {
+        let plain = self.open_bytes(&session_aad(slug, digest), sealed)?;
+        serde_json::from_slice(&plain).ok()
     }
 
     /// Starts a session of `slug` holding `tokens`: the cookie token (for the browser only)
@@ -361,15 +369,8 @@ impl SessionVault {
         data: &[u8],
     ) -> anyhow::Result<String> {
         use base64::Engine as _;
-        let mut bytes = data.to_vec();
-        let aad = format!("{purpose}\n{slug}");
-        let nonce = self
-            .key
-            .seal_in_place_append_tag(Aad::from(aad.as_bytes()), &mut bytes)
-            .map_err(|_| anyhow::anyhow!("sealing failed"))?;
-        let mut out = nonce.as_ref().to_vec();
-        out.extend_from_slice(&bytes);
-        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out))
+        let sealed = self.seal_bytes(&format!("{purpose}\n{slug}"), data.to_vec())?;
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed))
     }
 
     /// Opens what [`SessionVault::seal_for_browser`] sealed for the same purpose and app.
@@ -378,19 +379,14 @@ impl SessionVault {
         let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(sealed)
             .ok()?;
-        if raw.len() < NONCE_LEN {
-            return None;
-        }
-        let (nonce, data) = raw.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
-        let mut data = data.to_vec();
-        let aad = format!("{purpose}\n{slug}");
-        let plain = self
-            .key
-            .open_in_place(nonce, Aad::from(aad.as_bytes()), &mut data)
-            .ok()?;
-        Some(plain.to_vec())
+        self.open_bytes(&format!("{purpose}\n{slug}"), &raw)
     }
+}
+
+/// The associated data of a session's sealed tokens: a purpose of its own (no browser seal can
+/// be opened as a session's, nor the reverse), the app and the session.
+fn session_aad(slug: &str, digest: &str) -> String {
+    format!("session\n{slug}\n{digest}")
 }
 
 /// What an upstream refresh came to.

@@ -188,16 +188,8 @@ async fn run_query(
         };
         return with_session(&state, &app.slug, response, ended);
     };
-    match Some(role) {
-        None => {
-            let result = run_and_count(&state, &app, &name, &body, tokens, client).await;
-            let response = match result {
-                Ok(result) => answer_response(&state, &name, &result)?,
-                Err(e) => ApiError::query_run(&name, e).into_response(),
-            };
-            with_session(&state, &app.slug, response, ended)
-        }
-        Some(SessionRole::SignIn) => {
+    match role {
+        SessionRole::SignIn => {
             // A new sign-in never uses, and replaces, the session the browser had.
             let result = run_and_count(&state, &app, &name, &body, None, client)
                 .await
@@ -237,7 +229,7 @@ async fn run_query(
                 Some(SessionChange::Started(token)),
             )
         }
-        Some(SessionRole::Refresh) => {
+        SessionRole::Refresh => {
             let Some(session) = &visit.session else {
                 return no_session(&state, &app.slug, &name);
             };
@@ -254,7 +246,7 @@ async fn run_query(
                 Refreshed::Failed(e) => Err(ApiError::query_run(&name, e)),
             }
         }
-        Some(SessionRole::SignOut) => {
+        SessionRole::SignOut => {
             let Some(session) = &visit.session else {
                 return no_session(&state, &app.slug, &name);
             };

@@ -200,19 +200,36 @@ pub(super) fn session_cookie_at(
     path: &str,
     token: Option<&str>,
 ) -> Result<HeaderValue, ApiError> {
+    match token {
+        Some(t) => cookie_at(
+            state,
+            SESSION_COOKIE,
+            t,
+            path,
+            crate::sessions::SESSION_LIFETIME_SECS,
+        ),
+        None => cookie_at(state, SESSION_COOKIE, "", path, 0),
+    }
+}
+
+/// `Set-Cookie` for the cookie `name` at `path`: HttpOnly, `SameSite=Lax`, `Secure` over https,
+/// `max_age` seconds (0 clears it).
+pub(super) fn cookie_at(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age: i64,
+) -> Result<HeaderValue, ApiError> {
     let secure = if state.config.is_https() {
         "; Secure"
     } else {
         ""
     };
-    let (value, max_age) = match token {
-        Some(t) => (t, crate::sessions::SESSION_LIFETIME_SECS),
-        None => ("", 0),
-    };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path={path}; Max-Age={max_age}{secure}"
+        "{name}={value}; HttpOnly; SameSite=Lax; Path={path}; Max-Age={max_age}{secure}"
     ))
-    .map_err(|_| ApiError::internal("a session cookie is not a header value"))
+    .map_err(|_| ApiError::internal("a cookie is not a header value"))
 }
 
 /// Whether `caller` may use something of `access`: Ok, or the answer that refuses it.

@@ -8,13 +8,14 @@
 //! gets its cookie, never a token. Every failure returns to the app with `?auth_error=<code>`,
 //! never an error page of the server.
 
+use axum::extract::Query;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lowkey_app::App;
 use lowkey_core::now_millis;
 use serde::{Deserialize, Serialize};
 
-use super::app_access::{session_cookie_at, SESSION_COOKIE};
+use super::app_access::{cookie_at, session_cookie_at, SESSION_COOKIE};
 use super::error::ApiError;
 use super::extract::cookie;
 use crate::oidc::{self, OidcError};
@@ -38,29 +39,22 @@ pub(super) async fn dispatch(
     if slug.is_empty() || slug.contains('/') {
         return None;
     }
-    let query = uri.query().unwrap_or("");
+    // A query string that does not parse is an empty one: every parameter is optional.
     let answer = match action {
         "login" => {
-            let params: LoginParams = serde_urlencoded_pairs(query);
+            let params = Query::<LoginParams>::try_from_uri(uri)
+                .map_or_else(|_| LoginParams::default(), |q| q.0);
             login(state, slug, params, headers).await
         }
         "callback" => {
-            let params: CallbackParams = serde_urlencoded_pairs(query);
+            let params = Query::<CallbackParams>::try_from_uri(uri)
+                .map_or_else(|_| CallbackParams::default(), |q| q.0);
             callback(state, slug, params, headers).await
         }
         "logout" => logout(state, slug, headers).await,
         _ => Err(ApiError::not_found()),
     };
     Some(answer.unwrap_or_else(IntoResponse::into_response))
-}
-
-/// The query string's parameters as `T` (unknown ones ignored, a repeated one: the last).
-fn serde_urlencoded_pairs<T: for<'de> Deserialize<'de> + Default>(query: &str) -> T {
-    let map: serde_json::Map<String, serde_json::Value> =
-        url::form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
-            .collect();
-    serde_json::from_value(serde_json::Value::Object(map)).unwrap_or_default()
 }
 
 /// What the browser carries between the login redirect and the callback, sealed.
@@ -113,24 +107,6 @@ fn origin(state: &AppState, headers: &HeaderMap) -> String {
         .map(str::to_owned)
         .unwrap_or_else(|| state.local_addr.to_string());
     format!("{scheme}://{host}")
-}
-
-fn cookie_header(
-    state: &AppState,
-    name: &str,
-    value: &str,
-    path: &str,
-    max_age: i64,
-) -> Result<HeaderValue, ApiError> {
-    let secure = if state.config.is_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; HttpOnly; SameSite=Lax; Path={path}; Max-Age={max_age}{secure}"
-    ))
-    .map_err(|_| ApiError::internal("a cookie is not a header value"))
 }
 
 fn redirect(to: &str, cookies: Vec<HeaderValue>) -> Response {
@@ -217,7 +193,7 @@ async fn login(
     for (key, value) in config.authorization_params.iter() {
         url.query_pairs_mut().append_pair(key, value);
     }
-    let cookie = cookie_header(
+    let cookie = cookie_at(
         state,
         PENDING_COOKIE,
         &sealed,
@@ -242,7 +218,7 @@ async fn callback(
     let Some(config) = auth.oidc.as_ref() else {
         return Err(ApiError::not_found());
     };
-    let clear_pending = vec![cookie_header(
+    let clear_pending = vec![cookie_at(
         state,
         PENDING_COOKIE,
         "",

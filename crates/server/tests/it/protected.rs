@@ -80,6 +80,18 @@ async fn run(app: &TestApp, query: &str, token: Option<&str>, params: Value) -> 
     req.send().await.unwrap()
 }
 
+/// Runs `query` as the holder of `token`: sent as the bearer token and as the store binding the
+/// app's queries read it from.
+async fn run_as(app: &TestApp, query: &str, token: &str) -> reqwest::Response {
+    run(
+        app,
+        query,
+        Some(token),
+        json!({ "appsmith.store.accesstoken": token }),
+    )
+    .await
+}
+
 pub(crate) fn page<'a>(def: &'a Value, name: &str) -> &'a Value {
     def["pages"]
         .as_array()
@@ -225,13 +237,7 @@ async fn protected_pages_and_queries_are_refused_without_a_valid_token() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_signed_in", "{body}");
     for (what, bad) in bad_tokens(&app, "ada@example.com").await {
-        let r = run(
-            &app,
-            "get_user",
-            Some(&bad),
-            json!({ "appsmith.store.accesstoken": bad }),
-        )
-        .await;
+        let r = run_as(&app, "get_user", &bad).await;
         assert_eq!(r.status(), 401, "{what}");
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["error"]["code"], "not_signed_in", "{what}: {body}");
@@ -258,23 +264,11 @@ async fn protected_pages_and_queries_are_refused_without_a_valid_token() {
     assert_eq!(def["user"]["email"], "ada@example.com");
     assert_eq!(def["user"]["isAnonymous"], false);
     assert_eq!(def["user"]["roles"], json!([]));
-    let r = run(
-        &app,
-        "get_user",
-        Some(&token),
-        json!({ "appsmith.store.accesstoken": token }),
-    )
-    .await;
+    let r = run_as(&app, "get_user", &token).await;
     assert_eq!(r.status(), 200);
     let answer: Value = r.json().await.unwrap();
     assert_eq!(answer["body"]["email"], "ada@example.com", "{answer}");
-    let r = run(
-        &app,
-        "admin_stats",
-        Some(&token),
-        json!({ "appsmith.store.accesstoken": token }),
-    )
-    .await;
+    let r = run_as(&app, "admin_stats", &token).await;
     assert_eq!(r.status(), 403);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "forbidden", "{body}");
@@ -691,29 +685,11 @@ async fn every_access_decision_is_logged_and_no_token_is() {
     )
     .await;
     assert_eq!(r.status(), 401);
-    let r = run(
-        &app,
-        "get_user",
-        Some(&forged),
-        json!({ "appsmith.store.accesstoken": forged }),
-    )
-    .await;
+    let r = run_as(&app, "get_user", &forged).await;
     assert_eq!(r.status(), 401);
-    let r = run(
-        &app,
-        "get_user",
-        Some(&token),
-        json!({ "appsmith.store.accesstoken": token }),
-    )
-    .await;
+    let r = run_as(&app, "get_user", &token).await;
     assert_eq!(r.status(), 200);
-    let r = run(
-        &app,
-        "admin_stats",
-        Some(&token),
-        json!({ "appsmith.store.accesstoken": token }),
-    )
-    .await;
+    let r = run_as(&app, "admin_stats", &token).await;
     assert_eq!(r.status(), 403);
 
     let text = String::from_utf8(log.lock().unwrap().clone()).unwrap();
